@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
+
+namespace Warden.Server.Infrastructure.Database;
+
+public static class DatabaseServiceCollectionExtensions
+{
+    public static IServiceCollection AddWardenDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+
+        // The provider decides the context type (each carries its own migrations), so it is read here, once.
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContextPool<WardenDbContext, PostgresWardenDbContext>((sp, options) =>
+                options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+        }
+        else
+        {
+            services.AddDbContextPool<WardenDbContext, SqliteWardenDbContext>((sp, options) =>
+                options.UseSqlite(SqliteConnectionString(
+                    sp.GetRequiredService<IOptions<DatabaseOptions>>().Value,
+                    sp.GetRequiredService<IOptions<WardenOptions>>().Value)));
+        }
+
+        services.AddSingleton<DatabaseInitializer>();
+        return services;
+    }
+
+    internal static string SqliteConnectionString(DatabaseOptions database, WardenOptions warden) =>
+        !string.IsNullOrWhiteSpace(database.ConnectionString)
+            ? database.ConnectionString
+            : $"Data Source={warden.DataPath("warden.db")};Pooling=True;Default Timeout=30";
+}

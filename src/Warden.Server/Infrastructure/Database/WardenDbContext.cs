@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authorization;
+using Warden.Server.Users;
+
+namespace Warden.Server.Infrastructure.Database;
+
+/// <summary>
+/// The one model of Warden. Each provider has a subclass only so that it can carry its own migrations
+/// (SQLite and PostgreSQL differ in column types); nothing else may differ between them.
+/// </summary>
+public abstract class WardenDbContext(DbContextOptions options)
+    : IdentityDbContext<User, Role, Guid, IdentityUserClaim<Guid>, UserRole, IdentityUserLogin<Guid>,
+        IdentityRoleClaim<Guid>, IdentityUserToken<Guid>, IdentityUserPasskey<Guid>>(options)
+{
+    public DbSet<Permission> Permissions => Set<Permission>();
+    public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
+        builder.Entity<IdentityUserPasskey<Guid>>().ToTable("user_passkeys");
+
+        builder.ApplyConfigurationsFromAssembly(typeof(WardenDbContext).Assembly);
+
+        SnakeCaseNaming.Apply(builder);
+    }
+
+    public abstract DatabaseProvider Provider { get; }
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace Warden.Server.Infrastructure.Http;
+
+public static class HttpSetup
+{
+    public const string CorsPolicy = "warden";
+
+    public static IServiceCollection AddWardenHttp(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<NetworkOptions>().Bind(configuration.GetSection(NetworkOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
+        services.AddWardenProblemDetails();
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // ASP.NET Core trusts loopback by default; Warden trusts only what is configured.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.ForwardLimit = null;
+            foreach (var entry in network.Value.TrustedProxies)
+            {
+                if (IPAddress.TryParse(entry, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+                else if (System.Net.IPNetwork.TryParse(entry, out var range))
+                {
+                    forwarded.KnownIPNetworks.Add(range);
+                }
+            }
+        });
+
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<NetworkOptions>>((cors, network) =>
+            cors.AddPolicy(CorsPolicy, policy =>
+            {
+                if (network.Value.CorsAllowedOrigins.Count > 0)
+                {
+                    policy.WithOrigins([.. network.Value.CorsAllowedOrigins])
+                        .AllowAnyHeader()
+                        .AllowAnyMethod()
+                        .WithExposedHeaders("Retry-After", "Location");
+                }
+            }));
+
+        return services;
+    }
+
+    public static WebApplication UseWardenHttp(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCors(CorsPolicy);
+        app.UseRouting();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        return app;
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Warden.Server.Authorization;
+using Warden.Server.Infrastructure.Database;
+
+namespace Warden.Server.Users;
+
+public static class IdentityConfiguration
+{
+    public static IServiceCollection AddWardenIdentity(this IServiceCollection services)
+    {
+        services.AddIdentityCore<User>(Configure)
+            .AddRoles<Role>()
+            .AddEntityFrameworkStores<WardenDbContext>();
+
+        // Identity insists on a user name; in Warden it is optional and public, so Warden validates it.
+        services.RemoveAll<IUserValidator<User>>();
+        services.AddScoped<IUserValidator<User>, WardenUserValidator>();
+        return services;
+    }
+
+    public static void Configure(IdentityOptions options)
+    {
+        ConfigureStores(options);
+        options.User.RequireUniqueEmail = true;
+
+        // Identity's lockout is per existing account, which tells an attacker which accounts exist.
+        // Warden counts failures per identifier instead (Authentication module), so this one stays off.
+        options.Lockout.AllowedForNewUsers = false;
+    }
+
+    public static void ConfigureStores(IdentityOptions options)
+    {
+        // Version 3 adds the passkey table that .NET 10's WebAuthn support uses.
+        options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+        options.Stores.MaxLengthForKeys = 128;
+    }
+}

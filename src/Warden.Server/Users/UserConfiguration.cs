@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Warden.Server.Users;
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> builder)
+    {
+        builder.ToTable("users");
+        builder.Property(u => u.Status)
+            .HasConversion(s => s.ToWire(), s => UserStatusNames.Parse(s))
+            .HasMaxLength(32);
+        builder.HasIndex(u => u.Status);
+        builder.HasIndex(u => u.CreatedAt);
+        builder.HasIndex(u => u.LastLoginAt);
+
+        // Identity's default index on the normalized email is not unique; Warden requires one account per
+        // address (case-insensitively, because the column holds the normalized form).
+        builder.HasIndex(u => u.NormalizedEmail).IsUnique();
+
+        builder.HasMany(u => u.Roles).WithOne(ur => ur.User).HasForeignKey(ur => ur.UserId).IsRequired();
+    }
+}
+
+internal sealed class UserRoleConfiguration : IEntityTypeConfiguration<UserRole>
+{
+    public void Configure(EntityTypeBuilder<UserRole> builder)
+    {
+        builder.ToTable("user_roles");
+        builder.HasOne(ur => ur.Role).WithMany().HasForeignKey(ur => ur.RoleId).IsRequired();
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every Warden test: the whole suite against SQLite, then against a real PostgreSQL server.
+# Installs and starts what it needs (PostgreSQL ships with the image; Debian packages install as root).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\n== %s\n' "$*"; }
+fail() { printf '\n!! %s\n' "$*" >&2; exit 1; }
+
+# --- system packages the tests drive (installed once; later runs find them) ---------------------------
+need_packages=()
+command -v pg_ctlcluster >/dev/null || need_packages+=(postgresql)
+if ((${#need_packages[@]})); then
+  [[ $(id -u) == 0 ]] || fail "missing packages (${need_packages[*]}) and not root to install them"
+  log "installing ${need_packages[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+# --- PostgreSQL: a throw-away role; each test factory creates and drops its own database ----------------
+if [[ -z ${WARDEN_TEST_POSTGRES:-} ]]; then
+  log "starting PostgreSQL"
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | awk 'NR==1 {print $1" "$2}')
+  [[ -n $cluster ]] || fail "no PostgreSQL cluster found (pg_lsclusters is empty); cannot run the PostgreSQL suite"
+  # shellcheck disable=SC2086
+  pg_ctlcluster $cluster start 2>/dev/null || pg_ctlcluster $cluster status >/dev/null \
+    || fail "PostgreSQL could not be started (pg_ctlcluster $cluster start); the PostgreSQL suite cannot run"
+  port=$(pg_lsclusters --no-header | awk 'NR==1 {print $3}')
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p "$port" && break
+    sleep 0.5
+  done
+  pg_isready -q -h 127.0.0.1 -p "$port" || fail "PostgreSQL did not become ready on port $port"
+  runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c "
+    DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'warden_test') THEN
+        CREATE ROLE warden_test LOGIN CREATEDB PASSWORD 'warden_test';
+      END IF;
+    END \$\$;" >/dev/null || fail "could not create the PostgreSQL test role"
+  export WARDEN_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=warden_test;Password=warden_test;Database=postgres;Include Error Detail=true"
+fi
+
+log "building"
+dotnet build Warden.slnx -c Release -nologo -v quiet -clp:NoSummary
+
+status=0
+log "test suite on SQLite"
+WARDEN_TEST_PROVIDER=sqlite dotnet test tests/Warden.Tests -c Release --no-build -nologo || status=1
+log "test suite on PostgreSQL"
+WARDEN_TEST_PROVIDER=postgres dotnet test tests/Warden.Tests -c Release --no-build -nologo || status=1
+
+if ((status)); then
+  fail "some tests failed (see the Failed! lines above)"
+fi
+log "all tests passed on SQLite and PostgreSQL"

@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Authorization;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Foundation;
+
+public sealed class DatabaseTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    [Fact]
+    public async Task TablesAndColumnsUseSnakeCase()
+    {
+        _ = factory.CreateClient();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var tables = await TableNamesAsync(db);
+        foreach (var expected in new[] { "users", "roles", "permissions", "role_permissions", "user_roles", "user_passkeys" })
+        {
+            Assert.Contains(expected, tables);
+        }
+
+        Assert.DoesNotContain(tables, t => t.Any(char.IsUpper) && !t.StartsWith("__EF", StringComparison.Ordinal));
+        var userColumns = db.Model.FindEntityType(typeof(User))!.GetProperties().Select(p => p.GetColumnName()).ToList();
+        Assert.Contains("normalized_email", userColumns);
+        Assert.Contains("email_verified_at", userColumns);
+    }
+
+    [Fact]
+    public async Task DefaultRolesAndPermissionsAreSeeded()
+    {
+        _ = factory.CreateClient();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var roles = await db.Roles
+            .Select(r => new { r.Name, Permissions = r.Permissions.Select(p => p.Permission!.Name).ToList() })
+            .ToDictionaryAsync(r => r.Name!, r => r.Permissions.Order().ToArray());
+
+        Assert.Equal(["read:own", "write:own"], roles["user"]);
+        Assert.Equal(["read:all", "read:own", "write:own"], roles["moderator"]);
+        Assert.Equal(6, roles["admin"].Length);
+    }
+
+    [Fact]
+    public async Task BootstrapAdminFromConfigurationIsActiveAndHoldsTheAdminRole()
+    {
+        _ = factory.CreateClient();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var admin = await users.FindByEmailAsync(WardenFactory.AdminEmail);
+        Assert.NotNull(admin);
+        Assert.Equal(UserStatus.Active, admin.Status);
+        Assert.True(await users.CheckPasswordAsync(admin, WardenFactory.AdminPassword));
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        Assert.True(await db.UserRoles.AnyAsync(ur => ur.UserId == admin.Id && ur.Role!.Name == DefaultRoles.Admin));
+    }
+
+    [Fact]
+    public async Task EmailsAreUniqueCaseInsensitively()
+    {
+        _ = factory.CreateClient();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var first = await users.CreateAsync(new User { Email = "Case.Test@Example.com" });
+        Assert.True(first.Succeeded);
+        var second = await users.CreateAsync(new User { Email = "case.test@EXAMPLE.COM" });
+        Assert.False(second.Succeeded);
+
+        // The unique index holds even when the validator is bypassed (two requests racing past it).
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        db.Users.Add(new User { Email = "case.test@example.com", NormalizedEmail = "CASE.TEST@EXAMPLE.COM" });
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+    }
+
+    [Fact]
+    public async Task SeedingTwiceChangesNothing()
+    {
+        _ = factory.CreateClient();
+        var initializer = factory.Services.GetRequiredService<DatabaseInitializer>();
+        await initializer.SeedAsync();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        Assert.Equal(3, await db.Roles.CountAsync(r => r.Name == "user" || r.Name == "admin" || r.Name == "moderator"));
+        Assert.Equal(6, await db.Permissions.CountAsync());
+    }
+
+    private static async Task<List<string>> TableNamesAsync(WardenDbContext db)
+    {
+        var sql = db.Provider == DatabaseProvider.Sqlite
+            ? "SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'table'"
+            : "SELECT table_name AS \"Value\" FROM information_schema.tables WHERE table_schema = 'public'";
+        return await db.Database.SqlQueryRaw<string>(sql).ToListAsync();
+    }
+}
+
+[Collection(ConsoleCollection.Name)]
+public sealed class GeneratedAdminTests : IDisposable
+{
+    private readonly WardenFactory _factory = new WardenFactory()
+        .With("Warden:Bootstrap:AdminEmail", "")
+        .With("Warden:Bootstrap:AdminPassword", "");
+
+    [Fact]
+    public async Task EmptyDatabaseWithoutBootstrapSettingsGetsAGeneratedAdministrator()
+    {
+        var (_, text) = await ConsoleCollection.CaptureOutAsync(() => Task.FromResult(_factory.CreateClient()));
+        Assert.Contains(DatabaseInitializer.GeneratedAdminEmail, text, StringComparison.Ordinal);
+        var password = text.Split('\n').Single(l => l.Contains("password:", StringComparison.Ordinal)).Split("password:")[1].Trim();
+
+        await using var scope = _factory.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var admin = await users.FindByEmailAsync(DatabaseInitializer.GeneratedAdminEmail);
+        Assert.NotNull(admin);
+        Assert.True(await users.CheckPasswordAsync(admin, password));
+    }
+
+    public void Dispose() => _factory.Dispose();
+}

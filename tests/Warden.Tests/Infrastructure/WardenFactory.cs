@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Warden.Server;
+
+namespace Warden.Tests.Infrastructure;
+
+/// <summary>
+/// A whole Warden server in memory, on its own database and data directory, with a clock the test controls.
+/// Subclass or pass settings to change configuration; each instance is independent.
+/// </summary>
+public class WardenFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "root@warden.test";
+    public const string AdminPassword = "Root-Password-1234!";
+    public const string PublicBaseUrl = "https://warden.test";
+
+    private readonly string? _connectionString = TestDatabase.Create();
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+
+    public WardenFactory()
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+    }
+
+    public string DataDirectory { get; }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public string? ConnectionString => _connectionString;
+
+    /// <summary>Sets a configuration value (for example <c>Warden:Network:MaxRequestBodyBytes</c>) before the server starts.</summary>
+    public WardenFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Warden:DataDirectory"] = DataDirectory,
+            ["Warden:PublicBaseUrl"] = PublicBaseUrl,
+            ["Warden:Database:Provider"] = TestDatabase.ProviderName,
+            ["Warden:Database:ConnectionString"] = _connectionString,
+            ["Warden:Bootstrap:AdminEmail"] = AdminEmail,
+            ["Warden:Bootstrap:AdminPassword"] = AdminPassword,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        Configure(settings);
+        foreach (var (key, value) in _settings)
+        {
+            settings[key] = value;
+        }
+
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            TestDatabase.Drop(_connectionString);
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by the OS; the temp directory is cleaned eventually.
+            }
+        }
+    }
+}
