@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization;
+using Warden.Server.Events;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
@@ -16,6 +17,7 @@ public abstract class WardenDbContext(DbContextOptions options)
 {
     public DbSet<Permission> Permissions => Set<Permission>();
     public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

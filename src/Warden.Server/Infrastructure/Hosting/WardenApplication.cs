@@ -1,7 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
+using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
 using Warden.Server.Users;
@@ -51,6 +54,9 @@ public static class WardenApplication
         services.AddWardenDatabase(configuration);
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenIdentity();
+        services.AddWardenSecurity(configuration);
+        services.AddWardenEvents(configuration);
+        services.AddWardenNotifications(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";

@@ -12,6 +12,26 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "outbox_messages",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    subject = table.Column<Guid>(type: "TEXT", nullable: true),
+                    data = table.Column<string>(type: "TEXT", nullable: false),
+                    occurred_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    processed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    poisoned = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_messages", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "permissions",
                 columns: table => new
                 {
@@ -226,6 +246,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_processed_at_next_attempt_at",
+                table: "outbox_messages",
+                columns: new[] { "processed_at", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_permissions_name",
                 table: "permissions",
                 column: "name",
@@ -298,6 +323,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
+
             migrationBuilder.DropTable(
                 name: "role_claims");
 

@@ -1,0 +1,27 @@
+namespace Warden.Server.Events;
+
+/// <summary>Event type names of DESIGN.md; the wire contract for webhooks and RabbitMQ routing keys.</summary>
+public static class EventTypes
+{
+    public const string UserRegistered = "user.registered";
+    public const string ProfileCreated = "profile.created";
+    public const string UserEmailVerified = "user.email_verified";
+    public const string LoginPasswordVerified = "login.password_verified";
+    public const string LoginSucceeded = "login.succeeded";
+    public const string LoginFailed = "login.failed";
+    public const string TwoFactorChallengeSent = "two_factor.challenge_sent";
+    public const string TwoFactorVerified = "two_factor.verified";
+    public const string PasswordResetRequested = "password.reset_requested";
+    public const string PasswordChanged = "password.changed";
+    public const string ProfileUpdated = "profile.updated";
+    public const string SessionRevoked = "session.revoked";
+    public const string UserLoggedOut = "user.logged_out";
+    public const string UserLocked = "user.locked";
+    public const string UserStatusChanged = "user.status_changed";
+    public const string UserDeleted = "user.deleted";
+    public const string RoleAssigned = "role.assigned";
+    public const string RoleRemoved = "role.removed";
+
+    /// <summary>Someone tried to register an address that has an account; its owner is told, the caller is not.</summary>
+    public const string RegistrationAttempted = "user.registration_attempted";
+}
