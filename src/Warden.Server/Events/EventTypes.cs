@@ -24,4 +24,7 @@ public static class EventTypes
 
     /// <summary>Someone tried to register an address that has an account; its owner is told, the caller is not.</summary>
     public const string RegistrationAttempted = "user.registration_attempted";
+
+    /// <summary>A pending user asked for a new verification link.</summary>
+    public const string VerificationRequested = "user.verification_requested";
 }

@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Tokens;
 using Warden.Server.Authorization;
+using Warden.Server.Profiles;
 using Warden.Server.Events;
 using Warden.Server.Users;
 
@@ -18,6 +22,12 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Permission> Permissions => Set<Permission>();
     public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<UserSession> Sessions => Set<UserSession>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<AccountToken> AccountTokens => Set<AccountToken>();
+    public DbSet<LoginAttempt> LoginAttempts => Set<LoginAttempt>();
+    public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
+    public DbSet<UserProfile> Profiles => Set<UserProfile>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Warden.Server.Authentication;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
@@ -57,6 +58,7 @@ public static class WardenApplication
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
+        services.AddWardenAuthentication(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -72,8 +74,14 @@ public static class WardenApplication
         var app = builder.Build();
         app.UseWardenHttp();
 
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
         app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapAuthenticationEndpoints();
+        app.MapUserEndpoints();
         return app;
     }
 }

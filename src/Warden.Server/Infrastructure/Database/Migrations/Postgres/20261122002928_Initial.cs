@@ -13,6 +13,20 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "login_attempts",
+                columns: table => new
+                {
+                    identifier = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    failures = table.Column<int>(type: "integer", nullable: false),
+                    last_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_login_attempts", x => x.identifier);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "outbox_messages",
                 columns: table => new
                 {
@@ -141,6 +155,30 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "account_tokens",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    data = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_account_tokens", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_account_tokens_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "user_claims",
                 columns: table => new
                 {
@@ -201,6 +239,35 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "user_profiles",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    full_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    first_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    last_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    bio = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    avatar_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    timezone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    locale = table.Column<string>(type: "character varying(35)", maxLength: 35, nullable: true),
+                    phone_number_protected = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    phone_verified = table.Column<bool>(type: "boolean", nullable: false),
+                    preferences = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_user_profiles", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_user_profiles_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "user_roles",
                 columns: table => new
                 {
@@ -227,6 +294,36 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "user_sessions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    client = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    ip_address = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    amr = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    remember_me = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    authenticated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_used_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    revoked_reason = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_user_sessions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_user_sessions_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "user_tokens",
                 columns: table => new
                 {
@@ -246,6 +343,90 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "login_challenges",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    failed_attempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_login_challenges", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_login_challenges_user_sessions_session_id",
+                        column: x => x.session_id,
+                        principalTable: "user_sessions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "refresh_tokens",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    spent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_refresh_tokens", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_refresh_tokens_user_sessions_session_id",
+                        column: x => x.session_id,
+                        principalTable: "user_sessions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_account_tokens_expires_at",
+                table: "account_tokens",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_account_tokens_token_hash",
+                table: "account_tokens",
+                column: "token_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_account_tokens_user_id_purpose",
+                table: "account_tokens",
+                columns: new[] { "user_id", "purpose" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_login_attempts_last_attempt_at",
+                table: "login_attempts",
+                column: "last_attempt_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_login_challenges_expires_at",
+                table: "login_challenges",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_login_challenges_session_id",
+                table: "login_challenges",
+                column: "session_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_login_challenges_token_hash",
+                table: "login_challenges",
+                column: "token_hash",
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "ix_outbox_messages_processed_at_next_attempt_at",
                 table: "outbox_messages",
@@ -255,6 +436,22 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "ix_permissions_name",
                 table: "permissions",
                 column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_expires_at",
+                table: "refresh_tokens",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_session_id",
+                table: "refresh_tokens",
+                column: "session_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_token_hash",
+                table: "refresh_tokens",
+                column: "token_hash",
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -294,6 +491,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 column: "role_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_user_sessions_expires_at",
+                table: "user_sessions",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_user_sessions_user_id_revoked_at",
+                table: "user_sessions",
+                columns: new[] { "user_id", "revoked_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "email_index",
                 table: "users",
                 column: "normalized_email",
@@ -325,7 +532,19 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "account_tokens");
+
+            migrationBuilder.DropTable(
+                name: "login_attempts");
+
+            migrationBuilder.DropTable(
+                name: "login_challenges");
+
+            migrationBuilder.DropTable(
                 name: "outbox_messages");
+
+            migrationBuilder.DropTable(
+                name: "refresh_tokens");
 
             migrationBuilder.DropTable(
                 name: "role_claims");
@@ -343,10 +562,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_passkeys");
 
             migrationBuilder.DropTable(
+                name: "user_profiles");
+
+            migrationBuilder.DropTable(
                 name: "user_roles");
 
             migrationBuilder.DropTable(
                 name: "user_tokens");
+
+            migrationBuilder.DropTable(
+                name: "user_sessions");
 
             migrationBuilder.DropTable(
                 name: "permissions");

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+
+namespace Warden.Server.Authentication;
+
+/// <summary>Sessions, lockout and single-use token lifetimes (<c>Warden:Authentication</c>).</summary>
+public sealed class AuthenticationOptions
+{
+    public const string Section = "Warden:Authentication";
+
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan RememberMeSessionLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a spent refresh token may be presented again without counting as theft (a client retrying
+    /// after a lost response). Off by default: any reuse revokes the session.
+    /// </summary>
+    public TimeSpan RefreshReuseGracePeriod { get; set; } = TimeSpan.Zero;
+
+    public int MaxFailedAttempts { get; set; } = 5;
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Failures older than this no longer count towards the lockout.</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan EmailVerificationTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+    public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a node trusts its cached view of a session. Revocation on the same node is seen at once;
+    /// another node sees it within this time.
+    /// </summary>
+    public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often expired sessions, tokens and stale counters are deleted.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+internal sealed class AuthenticationOptionsValidator : IValidateOptions<AuthenticationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthenticationOptions o)
+    {
+        var failures = new List<string>();
+        void Positive(TimeSpan value, string key)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"{AuthenticationOptions.Section}:{key} must be a positive duration (e.g. 00:15:00).");
+            }
+        }
+
+        Positive(o.SessionLifetime, nameof(o.SessionLifetime));
+        Positive(o.RememberMeSessionLifetime, nameof(o.RememberMeSessionLifetime));
+        Positive(o.LockoutDuration, nameof(o.LockoutDuration));
+        Positive(o.FailureWindow, nameof(o.FailureWindow));
+        Positive(o.EmailVerificationTokenLifetime, nameof(o.EmailVerificationTokenLifetime));
+        Positive(o.ChallengeLifetime, nameof(o.ChallengeLifetime));
+        Positive(o.CleanupInterval, nameof(o.CleanupInterval));
+        if (o.SessionCacheDuration < TimeSpan.Zero || o.SessionCacheDuration > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{AuthenticationOptions.Section}:SessionCacheDuration must be between 0 and 5 minutes.");
+        }
+
+        if (o.RefreshReuseGracePeriod < TimeSpan.Zero || o.RefreshReuseGracePeriod > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
+        }
+
+        if (o.MaxFailedAttempts is < 1 or > 100)
+        {
+            failures.Add($"{AuthenticationOptions.Section}:MaxFailedAttempts must be between 1 and 100.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Tokens;
+
+namespace Warden.Server.Authentication;
+
+public static class AuthenticationSetup
+{
+    public static IServiceCollection AddWardenAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthenticationOptions>, AuthenticationOptionsValidator>();
+
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddMemoryCache();
+        services.AddSingleton<SessionCache>();
+        services.AddSingleton<DummyPasswordHash>();
+        services.AddScoped<SessionIssuer>();
+        services.AddScoped<SessionRevocation>();
+        services.AddScoped<LoginThrottle>();
+        services.AddScoped<LoginChallenges>();
+        services.AddScoped<SignInCompletion>();
+        services.AddScoped<AccountTokens>();
+        services.AddHostedService<ExpiredDataCleanup>();
+        services.AddWardenRateLimits(configuration);
+        return services;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Security;
+
+namespace Warden.Server.Authentication;
+
+/// <summary>
+/// Validates <c>Authorization: Bearer</c> access tokens on every request: the signature, issuer, audience,
+/// lifetime and type (AccessTokenService), then that the session the token belongs to is still active, so a
+/// revoked session's tokens stop working at once instead of when they expire.
+/// </summary>
+public sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    AccessTokenService accessTokens,
+    SessionCache sessions)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+    private const string FailureKey = "warden.token_failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string authorization = Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(authorization))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length > 8192)
+        {
+            return Fail("The Authorization header must be 'Bearer <access token>'.");
+        }
+
+        var token = authorization["Bearer ".Length..].Trim();
+        var identity = await accessTokens.ValidateAsync(token, Context.RequestAborted);
+        if (identity is null)
+        {
+            return Fail("The access token is invalid or expired.");
+        }
+
+        if (!Guid.TryParse(identity.FindFirst("sub")?.Value, out var userId) || !Guid.TryParse(identity.FindFirst("sid")?.Value, out var sessionId))
+        {
+            return Fail("The access token is invalid.");
+        }
+
+        if (!await sessions.IsActiveAsync(sessionId, userId, Context.RequestAborted))
+        {
+            return Fail("The session of this access token has ended.");
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(identity.Claims, SchemeName, "sub", "roles"));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private AuthenticateResult Fail(string reason)
+    {
+        Context.Items[FailureKey] = reason;
+        return AuthenticateResult.Fail(reason);
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failed = Context.Items.TryGetValue(FailureKey, out var reason);
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = failed ? "Bearer error=\"invalid_token\"" : "Bearer";
+        var problems = Context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = failed ? "The access token is not valid." : "Authentication is required.",
+                Detail = reason as string,
+                Type = ApiProblems.TypePrefix + (failed ? Login.AuthProblemCodes.TokenInvalid : ProblemCodes.Unauthorized),
+                Extensions = { ["code"] = failed ? Login.AuthProblemCodes.TokenInvalid : ProblemCodes.Unauthorized },
+            },
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var problems = Context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "You may not use this endpoint.",
+                Extensions = { ["code"] = ProblemCodes.Forbidden },
+            },
+        });
+    }
+}

@@ -1,0 +1,151 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Tokens;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication.Login;
+
+public sealed record LoginRequest(string? Email, string? Username, string? Password, bool? RememberMe);
+
+/// <summary>Returned instead of tokens when the password was right but sign-in is not finished.</summary>
+public sealed record LoginChallengeResponse(bool? Requires2fa, bool? PasswordChangeRequired, string ChallengeToken, IReadOnlyList<string>? Methods);
+
+/// <summary>
+/// "User Login": verify the credentials, then either finish sign-in with tokens or hand out a challenge for
+/// the second factor. Every failure before the password is known to be right looks the same.
+/// </summary>
+public static class Login
+{
+    public const int MaxPasswordLength = 1024;
+
+    public static async Task<Results<Ok<TokenResponse>, Ok<LoginChallengeResponse>, ProblemHttpResult, ValidationProblem>> HandleAsync(
+        LoginRequest request,
+        HttpContext http,
+        WardenDbContext db,
+        UserManager<User> users,
+        IPasswordHasher<User> hasher,
+        DummyPasswordHash dummyHash,
+        LoginThrottle throttle,
+        LoginRateLimiter rateLimiter,
+        SignInCompletion completion,
+        LoginChallenges challenges,
+        TimeProvider time,
+        IOptions<AuthenticationOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var byEmail = !string.IsNullOrWhiteSpace(request.Email);
+        var identifier = byEmail ? request.Email!.Trim() : request.Username?.Trim();
+        if (string.IsNullOrEmpty(identifier) || string.IsNullOrEmpty(request.Password))
+        {
+            var errors = new Dictionary<string, string[]>();
+            if (string.IsNullOrEmpty(identifier))
+            {
+                errors["email"] = ["An email address or username is required."];
+            }
+
+            if (string.IsNullOrEmpty(request.Password))
+            {
+                errors["password"] = ["A password is required."];
+            }
+
+            return ApiProblems.Validation(errors);
+        }
+
+        if (identifier.Length > EmailAddress.MaxLength || request.Password.Length > MaxPasswordLength)
+        {
+            // Nothing that long can match; answering early reveals nothing about any account.
+            return InvalidCredentials();
+        }
+
+        var key = byEmail ? LoginThrottle.EmailKey(users.NormalizeEmail(identifier)) : LoginThrottle.UsernameKey(users.NormalizeName(identifier));
+        using (var lease = rateLimiter.Acquire(key))
+        {
+            if (!lease.IsAcquired)
+            {
+                return RateLimitProblems.TooManyRequests(http, lease);
+            }
+        }
+
+        var locked = await throttle.TryBeginAsync(key, cancellationToken);
+        if (locked is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblems.Problem(StatusCodes.Status423Locked, AuthProblemCodes.AccountLocked,
+                "Too many failed sign-in attempts. Try again later.");
+        }
+
+        var normalized = byEmail ? users.NormalizeEmail(identifier) : users.NormalizeName(identifier);
+        var user = byEmail
+            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken)
+            : await db.Users.SingleOrDefaultAsync(u => u.NormalizedUserName == normalized, cancellationToken);
+
+        var now = time.GetUtcNow();
+        var verification = user is { PasswordHash: not null } && user.Status != UserStatus.Deleted
+            ? hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password)
+            : VerifyDummy(hasher, dummyHash, request.Password);
+
+        if (verification == PasswordVerificationResult.Failed || user is null)
+        {
+            var justLocked = await throttle.FailAsync(key, cancellationToken);
+            if (justLocked && user is not null)
+            {
+                db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + options.Value.LockoutDuration }, now);
+            }
+
+            db.AddEvent(EventTypes.LoginFailed, user?.Id, new { reason = "invalid_credentials", ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            return InvalidCredentials();
+        }
+
+        if (verification == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            // Upgraded now, while the plain password is at hand; saved with the sign-in below.
+            user.PasswordHash = hasher.HashPassword(user, request.Password);
+        }
+
+        // Only now, with the password proven, may the account's state be revealed.
+        if (user.Status is UserStatus.PendingVerification or UserStatus.Suspended)
+        {
+            var (code, title) = user.Status == UserStatus.PendingVerification
+                ? (AuthProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
+                : (AuthProblemCodes.AccountSuspended, "This account is suspended.");
+            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code, ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
+        }
+
+        var rememberMe = request.RememberMe ?? false;
+        if (user.TwoFactorEnabled)
+        {
+            return TypedResults.Ok(await challenges.StartSecondFactorAsync(user, rememberMe, http, cancellationToken));
+        }
+
+        return TypedResults.Ok(await completion.CompleteAsync(user, rememberMe, "pwd", http, cancellationToken));
+    }
+
+    private static PasswordVerificationResult VerifyDummy(IPasswordHasher<User> hasher, DummyPasswordHash dummy, string password)
+    {
+        _ = hasher.VerifyHashedPassword(new User(), dummy.Value, password);
+        return PasswordVerificationResult.Failed;
+    }
+
+    private static ProblemHttpResult InvalidCredentials() =>
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.InvalidCredentials, "The email, username or password is wrong.");
+}
+
+public static class AuthProblemCodes
+{
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string EmailNotVerified = "email_not_verified";
+    public const string AccountSuspended = "account_suspended";
+    public const string AccountLocked = "account_locked";
+    public const string TokenInvalid = "token_invalid";
+    public const string UsernameTaken = "username_taken";
+    public const string PasswordPolicy = "password_policy";
+}

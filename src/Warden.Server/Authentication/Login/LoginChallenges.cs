@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Tokens;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication.Login;
+
+/// <summary>
+/// Challenges that stand between a correct password and tokens. The token is random, single-use, short-lived
+/// and bound to one user and one pending session; the session cannot be used until the challenge is met.
+/// </summary>
+public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, TimeProvider time, IOptions<AuthenticationOptions> options)
+{
+    public async Task<LoginChallengeResponse> StartSecondFactorAsync(User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken)
+    {
+        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http);
+        var token = Add(user, session, LoginChallengeKind.SecondFactor);
+        var methods = TwoFactorMethods.Enabled(user).Append("recovery_code").ToList();
+        db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        return new LoginChallengeResponse(true, null, token, methods);
+    }
+
+    /// <summary>
+    /// Spends a challenge token: returns the challenge (with its pending session) when this call spent it,
+    /// null when it is unknown, of another kind, expired or already spent.
+    /// </summary>
+    public async Task<LoginChallenge?> ConsumeAsync(string? token, LoginChallengeKind kind, CancellationToken cancellationToken)
+    {
+        if (!OpaqueToken.LooksValid(token))
+        {
+            return null;
+        }
+
+        var hash = OpaqueToken.Hash(token!);
+        var now = time.GetUtcNow();
+        var spent = await db.LoginChallenges
+            .Where(c => c.TokenHash == hash && c.Kind == kind && c.ConsumedAt == null && c.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ConsumedAt, now), cancellationToken);
+        return spent == 0 ? null : await db.LoginChallenges.Include(c => c.Session).SingleAsync(c => c.TokenHash == hash, cancellationToken);
+    }
+
+    /// <summary>Reads a live challenge without spending it (to send a code, or to count a wrong one).</summary>
+    public async Task<LoginChallenge?> FindAsync(string? token, LoginChallengeKind kind, CancellationToken cancellationToken)
+    {
+        if (!OpaqueToken.LooksValid(token))
+        {
+            return null;
+        }
+
+        var hash = OpaqueToken.Hash(token!);
+        var now = time.GetUtcNow();
+        return await db.LoginChallenges.Include(c => c.Session)
+            .SingleOrDefaultAsync(c => c.TokenHash == hash && c.Kind == kind && c.ConsumedAt == null && c.ExpiresAt > now, cancellationToken);
+    }
+
+    public string Add(User user, UserSession session, LoginChallengeKind kind)
+    {
+        var now = time.GetUtcNow();
+        var token = OpaqueToken.Create();
+        db.LoginChallenges.Add(new LoginChallenge
+        {
+            UserId = user.Id,
+            SessionId = session.Id,
+            Kind = kind,
+            TokenHash = OpaqueToken.Hash(token),
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.ChallengeLifetime,
+        });
+        return token;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Identity;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication.Login;
+
+/// <summary>
+/// The one place a sign-in finishes, whichever path led here (password alone, second factor, expired
+/// password changed): record it, clear the failure counts, and issue tokens.
+/// </summary>
+public sealed class SignInCompletion(
+    WardenDbContext db,
+    SessionIssuer sessions,
+    LoginThrottle throttle,
+    TimeProvider time)
+{
+    /// <summary>Starts a new active session for a user whose every factor has been verified.</summary>
+    public async Task<TokenResponse> CompleteAsync(User user, bool rememberMe, string amr, HttpContext http, CancellationToken cancellationToken)
+    {
+        var session = sessions.Start(user, rememberMe, amr, SessionState.Active, http);
+        return await FinishAsync(user, session, http, cancellationToken);
+    }
+
+    /// <summary>Activates a session that was waiting for a second factor.</summary>
+    public async Task<TokenResponse> ActivateAsync(User user, UserSession pending, string amr, HttpContext http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        pending.State = SessionState.Active;
+        pending.Amr = amr;
+        pending.AuthenticatedAt = now;
+        pending.LastUsedAt = now;
+        return await FinishAsync(user, pending, http, cancellationToken);
+    }
+
+    private async Task<TokenResponse> FinishAsync(User user, UserSession session, HttpContext http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        user.LastLoginAt = now;
+        user.LoginCount++;
+        db.AddEvent(EventTypes.LoginSucceeded, user.Id, new
+        {
+            userId = user.Id,
+            sessionId = session.Id,
+            amr = session.AmrValues,
+            ipAddress = session.IpAddress,
+            userAgent = session.UserAgent,
+        }, now);
+
+        var tokens = await sessions.IssueAsync(user, session, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await throttle.ResetAsync(IdentifierKeys(user), cancellationToken);
+        return tokens;
+    }
+
+    public IEnumerable<string> IdentifierKeys(User user)
+    {
+        if (user.NormalizedEmail is not null)
+        {
+            yield return LoginThrottle.EmailKey(user.NormalizedEmail);
+        }
+
+        if (user.NormalizedUserName is not null)
+        {
+            yield return LoginThrottle.UsernameKey(user.NormalizedUserName);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Tokens;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication.Sessions;
+
+/// <summary>The token pair of API.md: a short-lived access token and a rotating refresh token.</summary>
+public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, AccountView User);
+
+/// <summary>Starts sessions and issues their tokens.</summary>
+public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessTokens, TimeProvider time, IOptions<AuthenticationOptions> options)
+{
+    /// <summary>Adds a session to the unit of work; the caller saves it with whatever else belongs with it.</summary>
+    public UserSession Start(User user, bool rememberMe, string amr, SessionState state, HttpContext http, string client = SessionClients.Api)
+    {
+        var now = time.GetUtcNow();
+        var lifetime = rememberMe ? options.Value.RememberMeSessionLifetime : options.Value.SessionLifetime;
+        var userAgent = http.Request.Headers.UserAgent.ToString();
+        var session = new UserSession
+        {
+            UserId = user.Id,
+            State = state,
+            Client = client,
+            IpAddress = http.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = userAgent.Length > 512 ? userAgent[..512] : userAgent.Length == 0 ? null : userAgent,
+            Amr = amr,
+            RememberMe = rememberMe,
+            CreatedAt = now,
+            AuthenticatedAt = state == SessionState.Active ? now : null,
+            LastUsedAt = now,
+            ExpiresAt = now + lifetime,
+        };
+        db.Sessions.Add(session);
+        return session;
+    }
+
+    /// <summary>
+    /// Adds a fresh refresh token for the session (saved by the caller) and signs an access token. The refresh
+    /// token never outlives its session.
+    /// </summary>
+    public async Task<TokenResponse> IssueAsync(User user, UserSession session, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var refresh = OpaqueToken.Create();
+        db.RefreshTokens.Add(new RefreshToken
+        {
+            SessionId = session.Id,
+            TokenHash = OpaqueToken.Hash(refresh),
+            CreatedAt = now,
+            ExpiresAt = session.ExpiresAt,
+        });
+
+        var access = await UserAccess.LoadAsync(db, user.Id, cancellationToken);
+        var profileName = await db.Profiles.Where(p => p.UserId == user.Id)
+            .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
+            .FirstOrDefaultAsync(cancellationToken);
+        var issued = await accessTokens.IssueAsync(
+            new AccessTokenSubject(
+                user.Id,
+                session.Id,
+                user.Email!,
+                user.EmailVerifiedAt is not null,
+                string.IsNullOrWhiteSpace(profileName) ? null : profileName,
+                access.Roles,
+                access.Permissions,
+                session.AmrValues,
+                session.AuthenticatedAt ?? now),
+            cancellationToken);
+
+        var expiresIn = (int)Math.Max(0, Math.Round((issued.ExpiresAt - now).TotalSeconds));
+        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access));
+    }
+}

@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Warden.Server.Authentication;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+
+namespace Warden.Server.Users;
+
+/// <summary>The signed-in user's own account (<c>/api/v1/users</c>).</summary>
+public static class UserEndpoints
+{
+    public static RouteGroupBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/api/v1/users").WithTags("Account").RequireAuthorization();
+        users.MapGet("/me", GetMeAsync).WithName("GetMe").WithSummary("The signed-in user's account.");
+        users.MapSessionEndpoints();
+        return users;
+    }
+
+    private static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetMeAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken)
+    {
+        var account = await AccountView.LoadAsync(db, principal.UserId(), cancellationToken);
+        return account is null ? ApiProblems.NotFound() : TypedResults.Ok(account);
+    }
+}
