@@ -7,6 +7,7 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
+using Warden.Server.TwoFactor;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -57,6 +58,7 @@ public static class WardenApplication
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
+        services.AddWardenTwoFactor(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
