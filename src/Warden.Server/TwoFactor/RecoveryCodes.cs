@@ -56,6 +56,11 @@ public static class RecoveryCodes
                 continue;
             }
 
+            if (!char.IsAscii(raw))
+            {
+                return false; // no Unicode case folding: a Kelvin sign is not a k
+            }
+
             var c = char.ToLowerInvariant(raw) switch
             {
                 'o' => '0',
