@@ -10,6 +10,7 @@ fail() { printf '\n!! %s\n' "$*" >&2; exit 1; }
 # --- system packages the tests drive (installed once; later runs find them) ---------------------------
 need_packages=()
 command -v pg_ctlcluster >/dev/null || need_packages+=(postgresql)
+command -v oathtool >/dev/null || need_packages+=(oathtool)  # independent TOTP generator for the two-factor tests
 if ((${#need_packages[@]})); then
   [[ $(id -u) == 0 ]] || fail "missing packages (${need_packages[*]}) and not root to install them"
   log "installing ${need_packages[*]}"

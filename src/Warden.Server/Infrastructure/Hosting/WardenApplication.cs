@@ -8,6 +8,7 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
+using Warden.Server.TwoFactor;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -59,6 +60,7 @@ public static class WardenApplication
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
         services.AddWardenAuthentication(configuration);
+        services.AddWardenTwoFactor(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
