@@ -5,9 +5,12 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private long _ticks = start.UtcTicks;
 
-    public ManualTimeProvider() : this(new DateTimeOffset(DateTime.UtcNow.Ticks - DateTime.UtcNow.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero))
+    /// <summary>Starts at the current whole second (SQLite keeps instants to a tenth of a millisecond).</summary>
+    public ManualTimeProvider() : this(WholeSecond(DateTimeOffset.UtcNow))
     {
     }
+
+    private static DateTimeOffset WholeSecond(DateTimeOffset now) => new(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 

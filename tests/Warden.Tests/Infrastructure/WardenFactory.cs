@@ -53,6 +53,10 @@ public class WardenFactory : WebApplicationFactory<Program>
             ["Warden:Bootstrap:AdminEmail"] = AdminEmail,
             ["Warden:Bootstrap:AdminPassword"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // Every request of a test server comes from one address; tests about limits lower these again.
+            ["Warden:RateLimits:AuthPerIpPerMinute"] = "100000",
+            ["Warden:RateLimits:LoginPerIdentifierPerMinute"] = "1000",
         };
         Configure(settings);
         foreach (var (key, value) in _settings)
