@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Authentication;
+
+public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    [Fact]
+    public async Task RefreshRotatesTheRefreshToken()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+
+        var body = await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync();
+        var rotated = AuthFlows.ReadTokens(body);
+        Assert.NotEqual(tokens.RefreshToken, rotated.RefreshToken);
+        Assert.NotEqual(tokens.AccessToken, rotated.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", rotated.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task RefreshWithSpentTokenRevokesSession()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        var rotated = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync());
+
+        // An attacker replays the stolen, already-spent token.
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+
+        // The whole session is gone: the legitimate holder's newer tokens fail too.
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await client.GetWithBearerAsync("/api/v1/users/me", rotated.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task TwoConcurrentRefreshesWithOneTokenLetExactlyOneSucceed()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ =>
+            factory.CreateClient().PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task RefreshFailsAfterTheSessionExpires()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        factory.Time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        factory.Time.Advance(-(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("garbage")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("'; DROP TABLE refresh_tokens; --")]
+    public async Task RefreshRefusesMalformedOrUnknownTokens(string token)
+    {
+        var response = await factory.CreateClient().PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = token });
+        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.BadRequest);
+        await response.AssertProblemAsync(response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AccessTokenStopsWorkingTheMomentItsSessionIsLoggedOut()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).StatusCode);
+
+        var logout = await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = tokens.RefreshToken });
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+
+        await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var userId = tokens.User.GetProperty("id").GetGuid();
+        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.UserLoggedOut && m.Subject == userId));
+        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.SessionRevoked && m.Subject == userId));
+    }
+
+    [Fact]
+    public async Task LogoutWithTheBearerTokenAloneEndsTheSession()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/logout");
+        request.Headers.Authorization = new("Bearer", tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(request)).StatusCode);
+        await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task LogoutWithoutAnyTokenIsAValidationError()
+    {
+        var response = await factory.CreateClient().PostAsync("/api/v1/auth/logout", null);
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
+    public async Task SessionsAreListedAndOneCanBeEnded()
+    {
+        var client = factory.CreateClient();
+        var (email, first) = await factory.SignedInUserAsync(client);
+        var second = await client.LoginAsync(email);
+
+        var sessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", first.AccessToken)).ReadJsonAsync();
+        Assert.Equal(2, sessions.GetArrayLength());
+        Assert.Single(sessions.EnumerateArray(), s => s.GetProperty("current").GetBoolean());
+        var other = sessions.EnumerateArray().Single(s => !s.GetProperty("current").GetBoolean()).GetProperty("id").GetGuid();
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{other}");
+        delete.Headers.Authorization = new("Bearer", first.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(delete)).StatusCode);
+        await (await client.GetWithBearerAsync("/api/v1/users/me", second.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", first.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AUserCannotEndAnotherUsersSessionByItsId()
+    {
+        var client = factory.CreateClient();
+        var (_, victim) = await factory.SignedInUserAsync(client);
+        var (_, attacker) = await factory.SignedInUserAsync(client);
+        var victimSessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", victim.AccessToken)).ReadJsonAsync();
+        var victimSession = victimSessions[0].GetProperty("id").GetGuid();
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{victimSession}");
+        delete.Headers.Authorization = new("Bearer", attacker.AccessToken);
+        var response = await client.SendAsync(delete);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        using var missing = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{Guid.NewGuid()}");
+        missing.Headers.Authorization = new("Bearer", attacker.AccessToken);
+        var missingProblem = await (await client.SendAsync(missing)).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
+        Assert.Equal(missingProblem.GetProperty("title").GetString(), problem.GetProperty("title").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", victim.AccessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task EndingAllOtherSessionsKeepsTheCurrentOne()
+    {
+        var client = factory.CreateClient();
+        var (email, current) = await factory.SignedInUserAsync(client);
+        var other1 = await client.LoginAsync(email);
+        var other2 = await client.LoginAsync(email);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/sessions");
+        delete.Headers.Authorization = new("Bearer", current.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(delete)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", current.AccessToken)).StatusCode);
+        await (await client.GetWithBearerAsync("/api/v1/users/me", other1.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.GetWithBearerAsync("/api/v1/users/me", other2.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AuthenticatedEndpointsRefuseMissingAndMalformedTokens()
+    {
+        var client = factory.CreateClient();
+        await (await client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        using var basic = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");
+        basic.Headers.TryAddWithoutValidation("Authorization", "Basic YWRtaW46YWRtaW4=");
+        await (await client.SendAsync(basic)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await client.GetWithBearerAsync("/api/v1/users/me", "not.a.jwt")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await client.GetWithBearerAsync("/api/v1/users/me", new string('a', 10000))).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task AccessTokenExpiresAfterFifteenMinutes()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        factory.Time.Advance(TimeSpan.FromMinutes(16));
+        try
+        {
+            await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        }
+        finally
+        {
+            factory.Time.Advance(-TimeSpan.FromMinutes(16));
+        }
+    }
+
+    [Fact]
+    public async Task CleanupDeletesExpiredSessionsAndTokens()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+        var userId = tokens.User.GetProperty("id").GetGuid();
+        var cleanup = factory.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ExpiredDataCleanup>().Single();
+
+        factory.Time.Advance(TimeSpan.FromDays(8));
+        try
+        {
+            Assert.True(await cleanup.RunOnceAsync(CancellationToken.None) > 0);
+            await using var scope = factory.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId));
+        }
+        finally
+        {
+            factory.Time.Advance(-TimeSpan.FromDays(8));
+        }
+    }
+}
