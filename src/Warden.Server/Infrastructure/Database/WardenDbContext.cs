@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
+using Warden.Server.Passwords;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
@@ -18,6 +19,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Permission> Permissions => Set<Permission>();
     public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

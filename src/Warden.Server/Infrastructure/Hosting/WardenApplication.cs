@@ -7,6 +7,7 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
+using Warden.Server.Passwords;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -54,6 +55,7 @@ public static class WardenApplication
         services.AddWardenDatabase(configuration);
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenIdentity();
+        services.AddWardenPasswords(configuration);
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
@@ -74,6 +76,7 @@ public static class WardenApplication
 
         app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapPasswordEndpoints();
         return app;
     }
 }
