@@ -131,6 +131,7 @@ public sealed class PasswordPolicy(IOptions<PasswordPolicyOptions> options, Comm
     /// <summary>
     /// The 400 problem of API.md: code <c>password_policy</c>, <c>errors</c> keyed by field with every failed rule,
     /// and <c>failedRules</c> with their stable codes for clients that localise the messages themselves.
+    /// Use it when <see cref="IsPolicyFailure"/> is true; other errors (a wrong current password) are not in it.
     /// </summary>
     public static ValidationProblem Problem(IdentityResult result, string field)
     {
