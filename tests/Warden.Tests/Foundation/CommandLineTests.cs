@@ -17,7 +17,7 @@ public sealed class CommandLineTests : IDisposable
         $"--Warden:Database:Provider={TestDatabase.ProviderName}",
         $"--Warden:Database:ConnectionString={_connectionString}",
         "--Warden:Bootstrap:AdminEmail=boot@warden.test",
-        "--Warden:Bootstrap:AdminPassword=Boot-Password-1234!",
+        "--Warden:Bootstrap:AdminPassword=Startup-Secret-8642!", // must pass the policy: not "boot..." for boot@
         "--Logging:LogLevel:Default=Warning",
     ];
 

@@ -13,7 +13,8 @@ namespace Warden.Tests.Infrastructure;
 public class WardenFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "root@warden.test";
-    public const string AdminPassword = "Root-Password-1234!";
+    // Must pass the password policy, which refuses a password containing the email's local part ("root").
+    public const string AdminPassword = "Bootstrap-Secret-8642!";
     public const string PublicBaseUrl = "https://warden.test";
 
     private readonly string? _connectionString = TestDatabase.Create();

@@ -104,7 +104,14 @@ public sealed partial class DatabaseInitializer(
             var users = services.GetRequiredService<UserManager<User>>();
             if (await users.FindByEmailAsync(options.AdminEmail) is null)
             {
-                await CreateAdminAsync(services, options.AdminEmail, options.AdminPassword, cancellationToken);
+                var created = await CreateAdminAsync(services, options.AdminEmail, options.AdminPassword, cancellationToken);
+                if (!created.Succeeded)
+                {
+                    // Most likely the configured password fails the password policy; say so rather than start without an admin silently.
+                    LogBootstrapAdminRefused(logger, options.AdminEmail, string.Join("; ", created.Errors.Select(e => e.Description)));
+                    return;
+                }
+
                 LogBootstrapAdmin(logger, options.AdminEmail);
             }
 
@@ -191,6 +198,9 @@ public sealed partial class DatabaseInitializer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the bootstrap administrator {Email}")]
     private static partial void LogBootstrapAdmin(ILogger logger, string email);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The bootstrap administrator {Email} was not created: {Errors}")]
+    private static partial void LogBootstrapAdminRefused(ILogger logger, string email, string errors);
 }
 
 /// <summary>Migrates (when configured) and seeds before the server accepts requests.</summary>

@@ -7,6 +7,7 @@ using Warden.Server.Authentication.Tokens;
 using Warden.Server.Authorization;
 using Warden.Server.Profiles;
 using Warden.Server.Events;
+using Warden.Server.Passwords;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
@@ -28,6 +29,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<LoginAttempt> LoginAttempts => Set<LoginAttempt>();
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
+    public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

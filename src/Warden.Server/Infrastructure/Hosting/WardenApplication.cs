@@ -9,6 +9,7 @@ using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
 using Warden.Server.TwoFactor;
+using Warden.Server.Passwords;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -56,6 +57,7 @@ public static class WardenApplication
         services.AddWardenDatabase(configuration);
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenIdentity();
+        services.AddWardenPasswords(configuration);
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
@@ -84,6 +86,7 @@ public static class WardenApplication
         app.MapHealthEndpoints();
         app.MapAuthenticationEndpoints();
         app.MapUserEndpoints();
+        app.MapPasswordEndpoints();
         return app;
     }
 }

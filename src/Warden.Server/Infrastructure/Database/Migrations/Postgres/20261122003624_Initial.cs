@@ -179,6 +179,27 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "password_history",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    password_hash = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_password_history", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_password_history_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "user_claims",
                 columns: table => new
                 {
@@ -433,6 +454,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 columns: new[] { "processed_at", "next_attempt_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_password_history_user_id_id",
+                table: "password_history",
+                columns: new[] { "user_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_permissions_name",
                 table: "permissions",
                 column: "name",
@@ -542,6 +568,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
+
+            migrationBuilder.DropTable(
+                name: "password_history");
 
             migrationBuilder.DropTable(
                 name: "refresh_tokens");
