@@ -18,6 +18,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Permission> Permissions => Set<Permission>();
     public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
