@@ -25,9 +25,12 @@ internal static class MailMessages
 
     private static AlternateView View(string body, string mediaType)
     {
-        var view = AlternateView.CreateAlternateViewFromString(body, Encoding.UTF8, mediaType);
-        // Quoted-printable keeps the .eml files of the pickup directory readable.
-        view.TransferEncoding = TransferEncoding.QuotedPrintable;
+        // Mail lines end with CRLF; a bare LF would be encoded as "=0A" and the part would be one long line.
+        var canonical = body.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var view = AlternateView.CreateAlternateViewFromString(canonical, Encoding.UTF8, mediaType);
+        // Base64: System.Net.Mail's quoted-printable encodes line breaks (=0D=0A), which RFC 2045 forbids for text;
+        // base64 is valid for any content and keeps every line short.
+        view.TransferEncoding = TransferEncoding.Base64;
         return view;
     }
 }
