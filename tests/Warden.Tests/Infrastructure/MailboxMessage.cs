@@ -159,15 +159,15 @@ public sealed partial class MailboxMessage
     private static string Decode(string body, string? transferEncoding, string? charset)
     {
         var encoding = charset is null ? Encoding.UTF8 : Encoding.GetEncoding(charset.Trim('"'));
-        switch (transferEncoding?.Trim().ToLowerInvariant())
+        var decoded = transferEncoding?.Trim().ToLowerInvariant() switch
         {
-            case "base64":
-                return encoding.GetString(Convert.FromBase64String(string.Concat(body.Where(c => !char.IsWhiteSpace(c)))));
-            case "quoted-printable":
-                return encoding.GetString(QuotedPrintable(body, underscoreIsSpace: false)).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
-            default:
-                return body.TrimEnd('\n');
-        }
+            "base64" => encoding.GetString(Convert.FromBase64String(string.Concat(body.Where(c => !char.IsWhiteSpace(c))))),
+            "quoted-printable" => encoding.GetString(QuotedPrintable(body, underscoreIsSpace: false)),
+            _ => body,
+        };
+
+        // Tests compare with what was sent, written with \n; mail carries \r\n.
+        return decoded.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
     }
 
     private static byte[] QuotedPrintable(string input, bool underscoreIsSpace)
