@@ -3,11 +3,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Xunit.Abstractions;
 
 namespace Warden.Tests.Events;
 
 /// <summary>The hosted dispatcher, as it runs in production: woken by commits, polling for the rest.</summary>
-public sealed class OutboxDeliveryTests
+public sealed class OutboxDeliveryTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task CommittedEventIsDeliveredPromptlyWithoutWaitingForThePoll()
@@ -23,6 +24,7 @@ public sealed class OutboxDeliveryTests
         await factory.Log.WaitForAsync("test.recording", id, TimeSpan.FromSeconds(5));
         watch.Stop();
 
+        output.WriteLine($"commit to handler: {watch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"delivery took {watch.Elapsed}");
         await WaitProcessedAsync(factory, id);
     }
