@@ -1,10 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Database;
+
 namespace Warden.Server.Events;
 
 public static class EventsSetup
 {
-    /// <summary>The outbox dispatcher and its handlers (issue 4).</summary>
+    /// <summary>The outbox dispatcher. Modules add their handlers with <see cref="EventHandlerServiceCollectionExtensions.AddEventHandler{THandler}"/>.</summary>
     public static IServiceCollection AddWardenEvents(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>();
+
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxCommitInterceptor>();
+        // Both provider contexts: only the configured one is ever built.
+        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
+        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
+
+        services.AddSingleton<OutboxProcessor>();
+        services.AddScoped<PoisonedEvents>();
+        services.AddHostedService<OutboxDispatcher>();
         return services;
     }
 }

@@ -15,12 +15,18 @@ public sealed class OutboxMessage
     public required string Data { get; set; }
     public DateTimeOffset OccurredAt { get; set; }
 
-    // Delivery state, owned by the dispatcher (issue 4).
+    // Delivery state, owned by the dispatcher.
+
+    /// <summary>Deliveries started (counted when a dispatcher claims the message, so a message that crashes the process still runs out).</summary>
     public int Attempts { get; set; }
     public DateTimeOffset? NextAttemptAt { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }
     public string? LastError { get; set; }
     public bool Poisoned { get; set; }
+
+    /// <summary>The batch that holds the message; with <see cref="LockedUntil"/>, a lease another node respects until it ends.</summary>
+    public Guid? ClaimId { get; set; }
+    public DateTimeOffset? LockedUntil { get; set; }
 }
 
 internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
@@ -31,5 +37,6 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(m => m.Type).HasMaxLength(100);
         builder.Property(m => m.LastError).HasMaxLength(2000);
         builder.HasIndex(m => new { m.ProcessedAt, m.NextAttemptAt });
+        builder.HasIndex(m => m.ClaimId);
     }
 }

@@ -32,6 +32,12 @@ public class WardenFactory : WebApplicationFactory<Program>
 
     public string? ConnectionString => _connectionString;
 
+    /// <summary>The emails this server wrote (the default pickup delivery, <c>&lt;data&gt;/mail</c>).</summary>
+    public Mailbox Mailbox => new(Path.Combine(DataDirectory, "mail"));
+
+    /// <summary>The text messages this server wrote (the default file delivery, <c>&lt;data&gt;/sms</c>).</summary>
+    public SmsInbox Sms => new(Path.Combine(DataDirectory, "sms"));
+
     /// <summary>Sets a configuration value (for example <c>Warden:Network:MaxRequestBodyBytes</c>) before the server starts.</summary>
     public WardenFactory With(string key, string? value)
     {

@@ -517,6 +517,27 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     b.ToTable("role_permissions", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Handler")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("handler");
+
+                    b.Property<DateTimeOffset>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.HasKey("MessageId", "Handler")
+                        .HasName("pk_outbox_handler_completions");
+
+                    b.ToTable("outbox_handler_completions", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Events.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -528,6 +549,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<Guid?>("ClaimId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("claim_id");
+
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("text")
@@ -537,6 +562,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LockedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("locked_until");
 
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone")
@@ -566,6 +595,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("ClaimId")
+                        .HasDatabaseName("ix_outbox_messages_claim_id");
 
                     b.HasIndex("ProcessedAt", "NextAttemptAt")
                         .HasDatabaseName("ix_outbox_messages_processed_at_next_attempt_at");
@@ -986,6 +1018,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     b.Navigation("Permission");
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.HasOne("Warden.Server.Events.OutboxMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_outbox_handler_completions_outbox_messages_message_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Passwords.PasswordHistoryEntry", b =>

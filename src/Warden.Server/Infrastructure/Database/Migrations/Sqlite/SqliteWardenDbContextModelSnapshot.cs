@@ -508,6 +508,27 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     b.ToTable("role_permissions", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Handler")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("handler");
+
+                    b.Property<long>("CompletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed_at");
+
+                    b.HasKey("MessageId", "Handler")
+                        .HasName("pk_outbox_handler_completions");
+
+                    b.ToTable("outbox_handler_completions", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Events.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -519,6 +540,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempts");
 
+                    b.Property<Guid?>("ClaimId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claim_id");
+
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -528,6 +553,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_error");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("locked_until");
 
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER")
@@ -557,6 +586,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("ClaimId")
+                        .HasDatabaseName("ix_outbox_messages_claim_id");
 
                     b.HasIndex("ProcessedAt", "NextAttemptAt")
                         .HasDatabaseName("ix_outbox_messages_processed_at_next_attempt_at");
@@ -975,6 +1007,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     b.Navigation("Permission");
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.HasOne("Warden.Server.Events.OutboxMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_outbox_handler_completions_outbox_messages_message_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Passwords.PasswordHistoryEntry", b =>

@@ -11,7 +11,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWardenDbContext))]
-    [Migration("20261122003603_Initial")]
+    [Migration("20261122004131_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -511,6 +511,27 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     b.ToTable("role_permissions", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.Property<Guid>("MessageId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<string>("Handler")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("handler");
+
+                    b.Property<long>("CompletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completed_at");
+
+                    b.HasKey("MessageId", "Handler")
+                        .HasName("pk_outbox_handler_completions");
+
+                    b.ToTable("outbox_handler_completions", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Events.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -522,6 +543,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("attempts");
 
+                    b.Property<Guid?>("ClaimId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("claim_id");
+
                     b.Property<string>("Data")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -531,6 +556,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("last_error");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("locked_until");
 
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER")
@@ -560,6 +589,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_outbox_messages");
+
+                    b.HasIndex("ClaimId")
+                        .HasDatabaseName("ix_outbox_messages_claim_id");
 
                     b.HasIndex("ProcessedAt", "NextAttemptAt")
                         .HasDatabaseName("ix_outbox_messages_processed_at_next_attempt_at");
@@ -978,6 +1010,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     b.Navigation("Permission");
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
+                {
+                    b.HasOne("Warden.Server.Events.OutboxMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_outbox_handler_completions_outbox_messages_message_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Passwords.PasswordHistoryEntry", b =>

@@ -39,7 +39,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     processed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    poisoned = table.Column<bool>(type: "boolean", nullable: false)
+                    poisoned = table.Column<bool>(type: "boolean", nullable: false),
+                    claim_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -107,6 +109,25 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox_handler_completions",
+                columns: table => new
+                {
+                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    handler = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    completed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_handler_completions", x => new { x.message_id, x.handler });
+                    table.ForeignKey(
+                        name: "fk_outbox_handler_completions_outbox_messages_message_id",
+                        column: x => x.message_id,
+                        principalTable: "outbox_messages",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -449,6 +470,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_claim_id",
+                table: "outbox_messages",
+                column: "claim_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_messages_processed_at_next_attempt_at",
                 table: "outbox_messages",
                 columns: new[] { "processed_at", "next_attempt_at" });
@@ -567,7 +593,7 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "login_challenges");
 
             migrationBuilder.DropTable(
-                name: "outbox_messages");
+                name: "outbox_handler_completions");
 
             migrationBuilder.DropTable(
                 name: "password_history");
@@ -598,6 +624,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "user_tokens");
+
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
 
             migrationBuilder.DropTable(
                 name: "user_sessions");

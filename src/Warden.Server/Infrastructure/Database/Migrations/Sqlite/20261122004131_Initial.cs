@@ -38,7 +38,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     next_attempt_at = table.Column<long>(type: "INTEGER", nullable: true),
                     processed_at = table.Column<long>(type: "INTEGER", nullable: true),
                     last_error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    poisoned = table.Column<bool>(type: "INTEGER", nullable: false)
+                    poisoned = table.Column<bool>(type: "INTEGER", nullable: false),
+                    claim_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    locked_until = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -106,6 +108,25 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox_handler_completions",
+                columns: table => new
+                {
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    handler = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    completed_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_handler_completions", x => new { x.message_id, x.handler });
+                    table.ForeignKey(
+                        name: "fk_outbox_handler_completions_outbox_messages_message_id",
+                        column: x => x.message_id,
+                        principalTable: "outbox_messages",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -448,6 +469,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_claim_id",
+                table: "outbox_messages",
+                column: "claim_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_messages_processed_at_next_attempt_at",
                 table: "outbox_messages",
                 columns: new[] { "processed_at", "next_attempt_at" });
@@ -566,7 +592,7 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 name: "login_challenges");
 
             migrationBuilder.DropTable(
-                name: "outbox_messages");
+                name: "outbox_handler_completions");
 
             migrationBuilder.DropTable(
                 name: "password_history");
@@ -597,6 +623,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "user_tokens");
+
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
 
             migrationBuilder.DropTable(
                 name: "user_sessions");

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+
+namespace Warden.Server.Events;
+
+/// <summary>Settings under <c>Warden:Outbox</c>.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Warden:Outbox";
+
+    /// <summary>Run the dispatcher on this node. Every node may: claims keep them from delivering a message twice at once.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+
+    /// <summary>
+    /// How often the dispatcher looks for work it was not woken for (messages written by another node, retries
+    /// that came due). A commit on this node wakes it at once.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int BatchSize { get; set; } = 20;
+
+    /// <summary>Deliveries before a message is poisoned (kept, not retried, until an operator retries it).</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Delay after the first failure; it doubles per attempt up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a claimed batch stays with its dispatcher; after a crash another node takes it over then.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Delivered messages are deleted after this long (poisoned ones are kept).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    internal TimeSpan RetryDelay(int attempts)
+    {
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var delay = RetryBaseDelay * Math.Pow(2, exponent);
+        return delay < RetryMaxDelay ? delay : RetryMaxDelay;
+    }
+}
+
+internal sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OutboxOptions options)
+    {
+        var failures = new List<string>();
+        Positive(options.PollInterval, "PollInterval");
+        Positive(options.RetryBaseDelay, "RetryBaseDelay");
+        Positive(options.LeaseDuration, "LeaseDuration");
+        Positive(options.Retention, "Retention");
+        if (options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            failures.Add("Warden:Outbox:RetryMaxDelay must not be shorter than Warden:Outbox:RetryBaseDelay.");
+        }
+
+        if (options.BatchSize is < 1 or > 1000)
+        {
+            failures.Add($"Warden:Outbox:BatchSize must be between 1 and 1000 (got {options.BatchSize}).");
+        }
+
+        if (options.MaxAttempts < 1)
+        {
+            failures.Add($"Warden:Outbox:MaxAttempts must be at least 1 (got {options.MaxAttempts}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Positive(TimeSpan value, string key)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                failures.Add($"Warden:Outbox:{key} must be a positive duration such as 00:00:05 (got {value}).");
+            }
+        }
+    }
+}
