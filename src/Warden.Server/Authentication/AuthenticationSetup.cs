@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
+using Warden.Server.Events;
+using Warden.Server.Notifications;
+using Warden.Server.Profiles;
 
 namespace Warden.Server.Authentication;
 
@@ -27,6 +31,11 @@ public static class AuthenticationSetup
         services.AddScoped<AccountTokens>();
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
+
+        services.AddEventHandler<CreateDefaultProfile>();
+        services.AddEventHandler<SendVerificationEmail>();
+        services.AddEventHandler<SendRegistrationAttemptNotice>();
+        services.AddEventHandler<SendWelcomeEmail>();
         return services;
     }
 }

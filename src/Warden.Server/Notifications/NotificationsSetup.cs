@@ -17,6 +17,7 @@ public static class NotificationsSetup
         services.AddSingleton<IValidateOptions<SmsOptions>, SmsOptionsValidator>();
 
         services.AddSingleton<PublicLinks>();
+        services.AddScoped<AccountMailer>();
         services.AddSingleton<EmailTemplates>();
         services.AddSingleton<SmsTemplates>();
 

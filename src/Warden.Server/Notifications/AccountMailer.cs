@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Infrastructure.Database;
+
+namespace Warden.Server.Notifications;
+
+/// <summary>
+/// Sends a templated email to a user, in the user's locale and with the user's name filled in. Called from
+/// event handlers only, never from a request.
+/// </summary>
+public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, IEmailSender sender)
+{
+    public async Task SendAsync(Guid userId, string template, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken, string? toAddress = null)
+    {
+        var recipient = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new
+            {
+                u.Email,
+                u.UserName,
+                Profile = db.Profiles.Where(p => p.UserId == u.Id).Select(p => new { p.FullName, p.FirstName, p.LastName, p.Locale }).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        var to = toAddress ?? recipient?.Email;
+        if (recipient is null || to is null)
+        {
+            return; // erased or never existed: nobody to write to
+        }
+
+        var merged = new Dictionary<string, string>(values);
+        if (!merged.ContainsKey("name"))
+        {
+            merged["name"] = NameOf(recipient.Profile?.FullName, recipient.Profile?.FirstName, recipient.Profile?.LastName)
+                             ?? recipient.UserName ?? to;
+        }
+
+        var message = await templates.RenderAsync(template, to, recipient.Profile?.Locale, merged, cancellationToken);
+        await sender.SendAsync(message, cancellationToken);
+    }
+
+    public static string? NameOf(string? fullName, string? firstName, string? lastName) =>
+        !string.IsNullOrWhiteSpace(fullName) ? fullName
+        : string.Join(' ', new[] { firstName, lastName }.Where(n => !string.IsNullOrWhiteSpace(n))) is { Length: > 0 } joined ? joined
+        : null;
+}
