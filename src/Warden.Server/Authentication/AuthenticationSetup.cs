@@ -6,6 +6,7 @@ using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Notifications;
 using Warden.Server.Profiles;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authentication;
 
@@ -29,6 +30,7 @@ public static class AuthenticationSetup
         services.AddScoped<LoginChallenges>();
         services.AddScoped<SignInCompletion>();
         services.AddScoped<AccountTokens>();
+        services.AddScoped<AccountErasure>();
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
 
