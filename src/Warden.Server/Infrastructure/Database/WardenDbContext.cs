@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
@@ -18,6 +19,8 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Permission> Permissions => Set<Permission>();
     public DbSet<RolePermission> RolePermissions => Set<RolePermission>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

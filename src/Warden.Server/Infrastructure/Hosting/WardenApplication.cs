@@ -74,6 +74,7 @@ public static class WardenApplication
 
         app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
         app.MapHealthEndpoints();
+        app.MapWardenSecurityEndpoints();
         return app;
     }
 }

@@ -1,3 +1,10 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Warden.Server.Users;
+
 namespace Warden.Server.Infrastructure.Security;
 
 public static class SecuritySetup
@@ -5,7 +12,30 @@ public static class SecuritySetup
     /// <summary>Password hashing, signing keys, access tokens and protected secrets (issue 3).</summary>
     public static IServiceCollection AddWardenSecurity(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<PasswordHashingOptions>().Bind(configuration.GetSection(PasswordHashingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PasswordHashingOptions>, PasswordHashingOptionsValidator>();
+        services.AddOptions<AccessTokenOptions>().Bind(configuration.GetSection(AccessTokenOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<AccessTokenOptions>, AccessTokenOptionsSetup>();
+        services.AddSingleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>();
+        services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section));
+
+        // Replaces Identity's PasswordHasher (registered by AddIdentityCore).
+        services.AddSingleton<WardenPasswordHasher>();
+        services.RemoveAll<IPasswordHasher<User>>();
+        services.AddSingleton<IPasswordHasher<User>>(sp => sp.GetRequiredService<WardenPasswordHasher>());
+
+        services.AddSingleton<KeyEncryptionKey>();
+        services.AddDataProtection().SetApplicationName(DataProtectionSettings.ApplicationName);
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
+        {
+            options.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>());
+            options.XmlEncryptor = new KeyEncryptionXmlEncryptor(sp.GetRequiredService<KeyEncryptionKey>());
+        }));
+        services.AddSingleton<SecretProtector>();
+
+        services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<AccessTokenService>();
+        services.AddHostedService<SecurityStartup>();
         return services;
     }
 }
