@@ -16,13 +16,30 @@ public class WardenFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Root-Password-1234!";
     public const string PublicBaseUrl = "https://warden.test";
 
-    private readonly string? _connectionString = TestDatabase.Create();
+    private readonly string? _connectionString;
+    private readonly bool _ownsStorage;
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
 
     public WardenFactory()
     {
+        _connectionString = TestDatabase.Create();
+        _ownsStorage = true;
         DataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
+    }
+
+    /// <summary>
+    /// Another node on an existing data directory and database (for example another factory's
+    /// <see cref="DataDirectory"/> and <see cref="ConnectionString"/>). It leaves them in place when disposed:
+    /// their owner removes them.
+    /// </summary>
+    public static WardenFactory OnExistingStorage(string dataDirectory, string? connectionString) => new(dataDirectory, connectionString);
+
+    // Not public: xunit class fixtures need a single public constructor.
+    protected WardenFactory(string dataDirectory, string? connectionString)
+    {
+        _connectionString = connectionString;
+        DataDirectory = dataDirectory;
     }
 
     public string DataDirectory { get; }
@@ -53,6 +70,10 @@ public class WardenFactory : WebApplicationFactory<Program>
             ["Warden:Bootstrap:AdminEmail"] = AdminEmail,
             ["Warden:Bootstrap:AdminPassword"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Cheap hashing keeps the suite fast; the hasher's own tests use the real costs.
+            ["Warden:PasswordHashing:Argon2MemoryKiB"] = "64",
+            ["Warden:PasswordHashing:Argon2Iterations"] = "1",
+            ["Warden:PasswordHashing:Pbkdf2Iterations"] = "1000",
         };
         Configure(settings);
         foreach (var (key, value) in _settings)
@@ -76,7 +97,7 @@ public class WardenFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsStorage)
         {
             TestDatabase.Drop(_connectionString);
             try

@@ -155,8 +155,9 @@ internal static class PasswordHashFormats
             return false;
         }
 
+        // Only the canonical encoding: unused low bits of the last character must be zero, so one hash has one spelling.
         bytes = buffer[..length];
-        return true;
+        return string.Equals(B64(bytes), text, StringComparison.Ordinal);
     }
 
     private static string B64(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=');

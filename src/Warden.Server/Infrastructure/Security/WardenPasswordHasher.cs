@@ -22,6 +22,8 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
     private readonly ILogger<WardenPasswordHasher> _logger;
     private readonly SemaphoreSlim _gate;
     private readonly Lazy<string> _dummyHash;
+    private int _running;
+    private int _peakRunning;
 
     public WardenPasswordHasher(IOptions<PasswordHashingOptions> options, ILogger<WardenPasswordHasher> logger)
     {
@@ -179,11 +181,32 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
         _gate.Wait();
         try
         {
+            var running = Interlocked.Increment(ref _running);
+            InterlockedMax(ref _peakRunning, running);
             hash();
         }
         finally
         {
+            Interlocked.Decrement(ref _running);
             _gate.Release();
+        }
+    }
+
+    /// <summary>The most hashes that ever ran at once (for tests and diagnostics).</summary>
+    internal int PeakConcurrency => Volatile.Read(ref _peakRunning);
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
