@@ -24,6 +24,11 @@ public static class SecuritySetup
         services.RemoveAll<IPasswordHasher<User>>();
         services.AddSingleton<IPasswordHasher<User>>(sp => sp.GetRequiredService<WardenPasswordHasher>());
 
+        // Before AddDataProtection, so that SecurityStartup checks the key-encryption key before Data Protection's own
+        // hosted service loads the key ring: given a wrong key, that one would find no usable key and write a new
+        // one, wrapped in the wrong key, into the shared ring.
+        services.AddHostedService<SecurityStartup>();
+
         services.AddSingleton<KeyEncryptionKey>();
         services.AddDataProtection().SetApplicationName(DataProtectionSettings.ApplicationName);
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
@@ -35,7 +40,6 @@ public static class SecuritySetup
 
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<AccessTokenService>();
-        services.AddHostedService<SecurityStartup>();
         return services;
     }
 }
