@@ -254,3 +254,31 @@ public sealed class AccessTokenTests(WardenFactory factory) : IClassFixture<Ward
         Assert.Null(await Tokens.ValidateAsync(token));
     }
 }
+
+public sealed class ConfiguredAccessTokenTests : IDisposable
+{
+    private readonly WardenFactory _factory = new WardenFactory()
+        .With("Warden:Tokens:Issuer", "https://id.example.com")
+        .With("Warden:Tokens:Audience", "orders-api")
+        .With("Warden:Tokens:AccessTokenLifetime", "00:05:00");
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task IssuerAudienceAndLifetimeComeFromConfiguration()
+    {
+        _ = _factory.Server;
+        var tokens = _factory.Services.GetRequiredService<AccessTokenService>();
+        var issued = await tokens.IssueAsync(Subject());
+        var (_, payload, _) = Split(issued.Token);
+
+        Assert.Equal("https://id.example.com", (string?)payload["iss"]);
+        Assert.Equal("orders-api", (string?)payload["aud"]);
+        Assert.Equal((long)payload["iat"]! + 300, (long)payload["exp"]!);
+        Assert.Equal((long)payload["exp"]!, issued.ExpiresAt.ToUnixTimeSeconds());
+        Assert.NotNull(await tokens.ValidateAsync(issued.Token));
+
+        _factory.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(await tokens.ValidateAsync(issued.Token));
+    }
+}

@@ -69,7 +69,7 @@ public sealed class PasswordHasherTests : IDisposable
     [Fact]
     public void Pbkdf2FallbackRoundTripsAndIsUpgradedWhereArgon2IsAvailable()
     {
-        using var fallback = Create(new PasswordHashingOptions { Algorithm = PasswordHashAlgorithm.Pbkdf2 });
+        using var fallback = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2" });
         Assert.False(fallback.UsesArgon2);
         var hash = fallback.HashPassword(null!, Password);
 
@@ -78,7 +78,7 @@ public sealed class PasswordHasherTests : IDisposable
         Assert.Equal(PasswordVerificationResult.Failed, fallback.VerifyHashedPassword(null!, hash, "wrong"));
         Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, hash, Password));
 
-        using var stronger = Create(new PasswordHashingOptions { Algorithm = PasswordHashAlgorithm.Pbkdf2, Pbkdf2Iterations = 300_000 });
+        using var stronger = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2", Pbkdf2Iterations = 300_000 });
         Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(null!, hash, Password));
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -22,23 +21,12 @@ public sealed class AccessTokenOptions
     public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-internal sealed class AccessTokenOptionsSetup(IOptions<WardenOptions> warden) : IPostConfigureOptions<AccessTokenOptions>
-{
-    public void PostConfigure(string? name, AccessTokenOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.Issuer))
-        {
-            options.Issuer = warden.Value.PublicBaseUrl?.TrimEnd('/');
-        }
-    }
-}
-
 internal sealed class AccessTokenOptionsValidator : IValidateOptions<AccessTokenOptions>
 {
     public ValidateOptionsResult Validate(string? name, AccessTokenOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Issuer) || !Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
+        if (!string.IsNullOrWhiteSpace(options.Issuer) && !Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
         {
             failures.Add($"Warden:Tokens:Issuer must be an absolute URL (got '{options.Issuer}').");
         }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -26,7 +27,11 @@ public sealed record IssuedAccessToken(string Token, string Id, DateTimeOffset E
 /// newest active key of <see cref="SigningKeyStore"/>. Validation accepts nothing but RS256 signatures by
 /// Warden's own published keys, named by <c>kid</c>.
 /// </summary>
-public sealed class AccessTokenService(SigningKeyStore keys, IOptions<AccessTokenOptions> options, TimeProvider time)
+public sealed class AccessTokenService(
+    SigningKeyStore keys,
+    IOptions<AccessTokenOptions> options,
+    IOptions<WardenOptions> warden,
+    TimeProvider time)
 {
     public const string TokenType = "at+jwt";
 
@@ -40,13 +45,18 @@ public sealed class AccessTokenService(SigningKeyStore keys, IOptions<AccessToke
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
 
+    /// <summary>The <c>iss</c> of Warden's tokens: Warden:Tokens:Issuer, or the public base URL without a trailing slash.</summary>
+    public string Issuer => string.IsNullOrWhiteSpace(options.Value.Issuer) ? warden.Value.PublicBaseUrl!.TrimEnd('/') : options.Value.Issuer;
+
     public async Task<IssuedAccessToken> IssueAsync(AccessTokenSubject subject, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         var credentials = await keys.GetSigningCredentialsAsync(cancellationToken);
-        var now = time.GetUtcNow();
+        // JWT times are whole seconds (and IdentityModel rounds rather than truncates), so start from a whole
+        // second: the ExpiresAt callers report is then exactly the token's exp.
+        var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var id = Guid.CreateVersion7().ToString("N");
-        var expires = now + settings.AccessTokenLifetime;
+        var expires = DateTimeOffset.FromUnixTimeSeconds((now + settings.AccessTokenLifetime).ToUnixTimeSeconds());
         var claims = new Dictionary<string, object>
         {
             ["sub"] = subject.UserId.ToString(),
@@ -66,7 +76,7 @@ public sealed class AccessTokenService(SigningKeyStore keys, IOptions<AccessToke
 
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = settings.Issuer,
+            Issuer = Issuer,
             Audience = settings.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
@@ -75,7 +85,7 @@ public sealed class AccessTokenService(SigningKeyStore keys, IOptions<AccessToke
             TokenType = TokenType,
             SigningCredentials = credentials,
         });
-        return new IssuedAccessToken(token, id, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+        return new IssuedAccessToken(token, id, expires);
     }
 
     /// <summary>The token's claims (JWT names: sub, sid, jti, amr, ...) when it is valid now; otherwise null.</summary>
@@ -95,7 +105,7 @@ public sealed class AccessTokenService(SigningKeyStore keys, IOptions<AccessToke
         var settings = options.Value;
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = settings.Issuer,
+            ValidIssuer = Issuer,
             ValidAudience = settings.Audience,
             IssuerSigningKey = key,
             TryAllIssuerSigningKeys = false,

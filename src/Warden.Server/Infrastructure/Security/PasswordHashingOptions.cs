@@ -20,7 +20,13 @@ public sealed class PasswordHashingOptions
     public const int RecommendedArgon2Iterations = 2;
     public const int RecommendedPbkdf2Iterations = 210_000;
 
-    public PasswordHashAlgorithm Algorithm { get; set; } = PasswordHashAlgorithm.Auto;
+    /// <summary><c>Auto</c>, <c>Argon2id</c> or <c>Pbkdf2</c>. A string, so a typo is reported by the validator with the key's name.</summary>
+    public string Algorithm { get; set; } = nameof(PasswordHashAlgorithm.Auto);
+
+    internal PasswordHashAlgorithm? ParsedAlgorithm =>
+        Enum.TryParse<PasswordHashAlgorithm>(Algorithm, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(Algorithm, out _)
+            ? parsed
+            : null;
     public int Argon2MemoryKiB { get; set; } = RecommendedArgon2MemoryKiB;
     public int Argon2Iterations { get; set; } = RecommendedArgon2Iterations;
     public int Argon2Parallelism { get; set; } = 1;
@@ -39,11 +45,11 @@ internal sealed class PasswordHashingOptionsValidator : IValidateOptions<Passwor
     public ValidateOptionsResult Validate(string? name, PasswordHashingOptions options)
     {
         var failures = new List<string>();
-        if (!Enum.IsDefined(options.Algorithm))
+        if (options.ParsedAlgorithm is null)
         {
             failures.Add("Warden:PasswordHashing:Algorithm must be Auto, Argon2id or Pbkdf2.");
         }
-        else if (options.Algorithm == PasswordHashAlgorithm.Argon2id && !Argon2Native.IsAvailable)
+        else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2Native.IsAvailable)
         {
             failures.Add($"Warden:PasswordHashing:Algorithm is Argon2id but {Argon2Native.LibraryName} cannot be loaded (install libargon2-1, or use Auto).");
         }

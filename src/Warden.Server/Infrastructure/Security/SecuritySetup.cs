@@ -15,7 +15,6 @@ public static class SecuritySetup
         services.AddOptions<PasswordHashingOptions>().Bind(configuration.GetSection(PasswordHashingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PasswordHashingOptions>, PasswordHashingOptionsValidator>();
         services.AddOptions<AccessTokenOptions>().Bind(configuration.GetSection(AccessTokenOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IPostConfigureOptions<AccessTokenOptions>, AccessTokenOptionsSetup>();
         services.AddSingleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>();
         services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section));
 

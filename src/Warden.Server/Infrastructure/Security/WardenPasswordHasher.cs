@@ -29,11 +29,7 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
     {
         _options = options.Value;
         _logger = logger;
-        UsesArgon2 = _options.Algorithm switch
-        {
-            PasswordHashAlgorithm.Pbkdf2 => false,
-            _ => Argon2Native.IsAvailable,
-        };
+        UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2Native.IsAvailable;
         MaxConcurrency = _options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount;
         _gate = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
         _dummyHash = new Lazy<string>(() => HashPassword(null!, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
