@@ -44,13 +44,13 @@ internal sealed partial class SecurityStartup(
         // Computed now, so the first login of an unknown user takes no longer than later ones.
         _ = hasher.DummyHash;
 
-        if (await database.HasPendingMigrationsAsync(cancellationToken))
+        // With migrations pending (MigrateOnStart off) DatabaseStartup has said why; the keys are checked by the
+        // loop below once the schema is there.
+        if (!await database.HasPendingMigrationsAsync(cancellationToken))
         {
-            // DatabaseStartup has said why; the keys are checked once the schema is there.
-            return;
+            await InitializeAsync(cancellationToken);
         }
 
-        await InitializeAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
