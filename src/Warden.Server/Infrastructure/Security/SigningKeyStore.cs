@@ -63,6 +63,9 @@ public sealed partial class SigningKeyStore(
         public DateTimeOffset ExpiresAt { get; } = row.ExpiresAt;
         public RsaSecurityKey PublicKey { get; } = CreatePublicKey(row);
 
+        public bool SameTimesAs(SigningKey other) =>
+            ActivatesAt == other.ActivatesAt && RetiresAt == other.RetiresAt && ExpiresAt == other.ExpiresAt;
+
         /// <summary>The private key, decrypted on first use (only signing needs it).</summary>
         public SigningCredentials Credentials => _credentials.Value;
 
@@ -138,7 +141,7 @@ public sealed partial class SigningKeyStore(
         try
         {
             var settings = options.Value;
-            var now = time.GetUtcNow();
+            var now = WholeSeconds(time.GetUtcNow());
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var keys = await db.SigningKeys.AsNoTracking().Where(k => k.ExpiresAt > now).ToListAsync(cancellationToken);
@@ -149,8 +152,11 @@ public sealed partial class SigningKeyStore(
                 var created = CreateKey(now, activatesAt, settings);
                 db.SigningKeys.Add(created);
                 await db.SaveChangesAsync(cancellationToken);
-                keys.Add(created);
                 LogKeyCreated(logger, created.Id, created.ActivatesAt, created.RetiresAt);
+
+                // Read back rather than cache the object: every node must see the same stored times to pick
+                // the same signing key.
+                keys = await db.SigningKeys.AsNoTracking().Where(k => k.ExpiresAt > now).ToListAsync(cancellationToken);
             }
 
             var longExpired = now - TimeSpan.FromDays(1);
@@ -170,7 +176,9 @@ public sealed partial class SigningKeyStore(
         var pkcs8 = rsa.ExportPkcs8PrivateKey();
         try
         {
-            var retiresAt = activatesAt + settings.KeyRotationInterval;
+            // Whole seconds: the providers store instants with different precision (SQLite here to 100 µs,
+            // PostgreSQL to 1 µs), and nodes comparing activation times must compare equal values.
+            var retiresAt = WholeSeconds(activatesAt + settings.KeyRotationInterval);
             return new SigningKey
             {
                 Id = Thumbprint(parameters),
@@ -181,7 +189,7 @@ public sealed partial class SigningKeyStore(
                 ActivatesAt = activatesAt,
                 RetiresAt = retiresAt,
                 // The last token signed just before retirement lives AccessTokenLifetime longer.
-                ExpiresAt = retiresAt + settings.AccessTokenLifetime + ExpiryMargin,
+                ExpiresAt = WholeSeconds(retiresAt + settings.AccessTokenLifetime + ExpiryMargin),
             };
         }
         finally
@@ -189,6 +197,8 @@ public sealed partial class SigningKeyStore(
             CryptographicOperations.ZeroMemory(pkcs8);
         }
     }
+
+    private static DateTimeOffset WholeSeconds(DateTimeOffset instant) => DateTimeOffset.FromUnixTimeSeconds(instant.ToUnixTimeSeconds());
 
     /// <summary>RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order, base64url.</summary>
     internal static string Thumbprint(RSAParameters parameters)
@@ -230,7 +240,7 @@ public sealed partial class SigningKeyStore(
     {
         // Keys already cached are kept as they are, with their decrypted private key.
         var existing = _keys.ToDictionary(k => k.Id, StringComparer.Ordinal);
-        _keys = [.. rows.Select(r => existing.TryGetValue(r.Id, out var cached) ? cached : new CachedKey(r, _protector))];
+        _keys = [.. rows.Select(r => existing.TryGetValue(r.Id, out var cached) && cached.SameTimesAs(r) ? cached : new CachedKey(r, _protector))];
         Interlocked.Exchange(ref _loadedAt, time.GetTimestamp());
         _loaded = true;
     }
