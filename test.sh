@@ -11,6 +11,8 @@ fail() { printf '\n!! %s\n' "$*" >&2; exit 1; }
 need_packages=()
 command -v pg_ctlcluster >/dev/null || need_packages+=(postgresql)
 command -v oathtool >/dev/null || need_packages+=(oathtool)  # independent TOTP generator for the two-factor tests
+# Argon2id password hashing binds the system's libargon2 (its unit tests need it; the server falls back without it).
+ldconfig -p | grep 'libargon2\.so\.1 ' >/dev/null || need_packages+=(libargon2-1)
 if ((${#need_packages[@]})); then
   [[ $(id -u) == 0 ]] || fail "missing packages (${need_packages[*]}) and not root to install them"
   log "installing ${need_packages[*]}"

@@ -17,13 +17,30 @@ public class WardenFactory : WebApplicationFactory<Program>
     public const string AdminPassword = "Bootstrap-Secret-8642!";
     public const string PublicBaseUrl = "https://warden.test";
 
-    private readonly string? _connectionString = TestDatabase.Create();
+    private readonly string? _connectionString;
+    private readonly bool _ownsStorage;
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
 
     public WardenFactory()
     {
+        _connectionString = TestDatabase.Create();
+        _ownsStorage = true;
         DataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
+    }
+
+    /// <summary>
+    /// Another node on an existing data directory and database (for example another factory's
+    /// <see cref="DataDirectory"/> and <see cref="ConnectionString"/>). It leaves them in place when disposed:
+    /// their owner removes them.
+    /// </summary>
+    public static WardenFactory OnExistingStorage(string dataDirectory, string? connectionString) => new(dataDirectory, connectionString);
+
+    // Not public: xunit class fixtures need a single public constructor.
+    protected WardenFactory(string dataDirectory, string? connectionString)
+    {
+        _connectionString = connectionString;
+        DataDirectory = dataDirectory;
     }
 
     public string DataDirectory { get; }
@@ -64,6 +81,10 @@ public class WardenFactory : WebApplicationFactory<Program>
             // Every request of a test server comes from one address; tests about limits lower these again.
             ["Warden:RateLimits:AuthPerIpPerMinute"] = "100000",
             ["Warden:RateLimits:LoginPerIdentifierPerMinute"] = "1000",
+            // Cheap hashing keeps the suite fast; the hasher's own tests use the real costs.
+            ["Warden:PasswordHashing:Argon2MemoryKiB"] = "64",
+            ["Warden:PasswordHashing:Argon2Iterations"] = "1",
+            ["Warden:PasswordHashing:Pbkdf2Iterations"] = "1000",
         };
         Configure(settings);
         foreach (var (key, value) in _settings)
@@ -87,7 +108,7 @@ public class WardenFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsStorage)
         {
             TestDatabase.Drop(_connectionString);
             try

@@ -8,6 +8,7 @@ using Warden.Server.Authorization;
 using Warden.Server.Profiles;
 using Warden.Server.Events;
 using Warden.Server.Passwords;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
@@ -31,6 +32,8 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

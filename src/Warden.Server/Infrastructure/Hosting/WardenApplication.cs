@@ -87,6 +87,7 @@ public static class WardenApplication
         app.MapAuthenticationEndpoints();
         app.MapUserEndpoints();
         app.MapPasswordEndpoints();
+        app.MapWardenSecurityEndpoints();
         return app;
     }
 }

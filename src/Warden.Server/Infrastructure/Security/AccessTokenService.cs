@@ -1,7 +1,10 @@
+using System.Buffers.Text;
 using System.Security.Claims;
-using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -20,23 +23,40 @@ public sealed record AccessTokenSubject(
 public sealed record IssuedAccessToken(string Token, string Id, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// CONTRACT (issue 3 replaces the body): issues and validates Warden's RS256 access tokens.
-/// The interim implementation signs with an in-memory key so that the flows can be built against it.
+/// Issues and validates Warden's access tokens: RFC 9068 JWTs (<c>typ: at+jwt</c>) signed RS256 with the
+/// newest active key of <see cref="SigningKeyStore"/>. Validation accepts nothing but RS256 signatures by
+/// Warden's own published keys, named by <c>kid</c>.
 /// </summary>
-public sealed class AccessTokenService(TimeProvider time)
+public sealed class AccessTokenService(
+    SigningKeyStore keys,
+    IOptions<AccessTokenOptions> options,
+    IOptions<WardenOptions> warden,
+    TimeProvider time)
 {
-    private static readonly RsaSecurityKey InterimKey = new(RSA.Create(2048)) { KeyId = "interim" };
-    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    public const string TokenType = "at+jwt";
 
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
-    public const string Issuer = "warden";
-    public const string Audience = "warden";
+    /// <summary>Tokens issued by a node whose clock runs ahead are still accepted for this long before their nbf.</summary>
+    private static readonly TimeSpan NotBeforeTolerance = TimeSpan.FromMinutes(1);
+    private const int MaxTokenLength = 16 * 1024;
 
-    public Task<IssuedAccessToken> IssueAsync(AccessTokenSubject subject, CancellationToken cancellationToken = default)
+    // Header members that would let a token choose or fetch its own verification key, or demand processing
+    // Warden does not do. Microsoft.IdentityModel ignores most of them; Warden refuses them outright.
+    private static readonly HashSet<string> ForbiddenHeaders = new(StringComparer.Ordinal) { "jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "crit", "enc", "zip", "b64" };
+
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>The <c>iss</c> of Warden's tokens: Warden:Tokens:Issuer, or the public base URL without a trailing slash.</summary>
+    public string Issuer => string.IsNullOrWhiteSpace(options.Value.Issuer) ? warden.Value.PublicBaseUrl!.TrimEnd('/') : options.Value.Issuer;
+
+    public async Task<IssuedAccessToken> IssueAsync(AccessTokenSubject subject, CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
+        var settings = options.Value;
+        var credentials = await keys.GetSigningCredentialsAsync(cancellationToken);
+        // JWT times are whole seconds (and IdentityModel rounds rather than truncates), so start from a whole
+        // second: the ExpiresAt callers report is then exactly the token's exp.
+        var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var id = Guid.CreateVersion7().ToString("N");
-        var expires = now + Lifetime;
+        var expires = DateTimeOffset.FromUnixTimeSeconds((now + settings.AccessTokenLifetime).ToUnixTimeSeconds());
         var claims = new Dictionary<string, object>
         {
             ["sub"] = subject.UserId.ToString(),
@@ -57,32 +77,108 @@ public sealed class AccessTokenService(TimeProvider time)
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
-            Audience = Audience,
+            Audience = settings.Audience,
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             Claims = claims,
-            TokenType = "at+jwt",
-            SigningCredentials = new SigningCredentials(InterimKey, SecurityAlgorithms.RsaSha256),
+            TokenType = TokenType,
+            SigningCredentials = credentials,
         });
-        return Task.FromResult(new IssuedAccessToken(token, id, expires));
+        return new IssuedAccessToken(token, id, expires);
     }
 
     /// <summary>The token's claims (JWT names: sub, sid, jti, amr, ...) when it is valid now; otherwise null.</summary>
     public async Task<ClaimsIdentity?> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || ReadKeyId(token) is not { } kid)
+        {
+            return null;
+        }
+
+        var key = await keys.FindValidationKeyAsync(kid, cancellationToken);
+        if (key is null)
+        {
+            return null;
+        }
+
+        var settings = options.Value;
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
-            ValidAudience = Audience,
-            IssuerSigningKey = InterimKey,
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-            ValidTypes = ["at+jwt"],
+            ValidAudience = settings.Audience,
+            IssuerSigningKey = key,
+            TryAllIssuerSigningKeys = false,
+            ValidAlgorithms = [SigningKeyStore.Algorithm],
+            ValidTypes = [TokenType],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            RequireAudience = true,
             LifetimeValidator = (notBefore, expires, _, _) =>
-                expires is { } e && e > time.GetUtcNow().UtcDateTime && (notBefore is null || notBefore <= time.GetUtcNow().UtcDateTime.AddMinutes(1)),
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                return expires is { } e && now < e && (notBefore is not { } nbf || nbf <= now + NotBeforeTolerance);
+            },
             NameClaimType = "sub",
             RoleClaimType = "roles",
         });
         return result.IsValid ? result.ClaimsIdentity : null;
+    }
+
+    /// <summary>
+    /// The kid of a compact JWS whose header is exactly what Warden issues: alg RS256 (so none, HS256 and
+    /// every letter-case variant fail here), typ at+jwt, a kid, no duplicate member and no member that
+    /// carries or points to a key. Anything else is null, before any key lookup.
+    /// </summary>
+    internal static string? ReadKeyId(string token)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || token.Count(c => c == '.') != 2)
+        {
+            return null;
+        }
+
+        byte[] header;
+        try
+        {
+            header = Base64Url.DecodeFromChars(token.AsSpan(0, dot));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(header);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            string? alg = null, typ = null, kid = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(member.Name) || ForbiddenHeaders.Contains(member.Name))
+                {
+                    return null;
+                }
+
+                var value = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : null;
+                switch (member.Name)
+                {
+                    case "alg": alg = value; break;
+                    case "typ": typ = value; break;
+                    case "kid": kid = value; break;
+                }
+            }
+
+            return alg == SigningKeyStore.Algorithm && typ == TokenType && !string.IsNullOrEmpty(kid) ? kid : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

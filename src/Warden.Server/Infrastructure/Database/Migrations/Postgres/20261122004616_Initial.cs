@@ -13,6 +13,20 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    friendly_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    xml = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_attempts",
                 columns: table => new
                 {
@@ -76,6 +90,24 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_roles", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "signing_keys",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    algorithm = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    public_key = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    protected_private_key = table.Column<string>(type: "character varying(8192)", maxLength: 8192, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    activates_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    retires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_signing_keys", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -523,6 +555,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_signing_keys_expires_at",
+                table: "signing_keys",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_user_claims_user_id",
                 table: "user_claims",
                 column: "user_id");
@@ -587,6 +624,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "account_tokens");
 
             migrationBuilder.DropTable(
+                name: "data_protection_keys");
+
+            migrationBuilder.DropTable(
                 name: "login_attempts");
 
             migrationBuilder.DropTable(
@@ -606,6 +646,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "role_permissions");
+
+            migrationBuilder.DropTable(
+                name: "signing_keys");
 
             migrationBuilder.DropTable(
                 name: "user_claims");

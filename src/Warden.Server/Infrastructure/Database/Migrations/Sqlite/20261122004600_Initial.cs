@@ -12,6 +12,20 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    friendly_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    xml = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_attempts",
                 columns: table => new
                 {
@@ -75,6 +89,24 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_roles", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "signing_keys",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    algorithm = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    public_key = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    protected_private_key = table.Column<string>(type: "TEXT", maxLength: 8192, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    activates_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    retires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_signing_keys", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -522,6 +554,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_signing_keys_expires_at",
+                table: "signing_keys",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_user_claims_user_id",
                 table: "user_claims",
                 column: "user_id");
@@ -586,6 +623,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 name: "account_tokens");
 
             migrationBuilder.DropTable(
+                name: "data_protection_keys");
+
+            migrationBuilder.DropTable(
                 name: "login_attempts");
 
             migrationBuilder.DropTable(
@@ -605,6 +645,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "role_permissions");
+
+            migrationBuilder.DropTable(
+                name: "signing_keys");
 
             migrationBuilder.DropTable(
                 name: "user_claims");

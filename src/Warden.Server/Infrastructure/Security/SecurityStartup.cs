@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Xml.Linq;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Database;
+
+namespace Warden.Server.Infrastructure.Security;
+
+/// <summary>
+/// Before the server takes requests: reports which password hash is in use, checks that the key-encryption
+/// key opens the stored Data Protection key ring (refusing to start when it does not), and makes sure a
+/// signing key exists so the first sign-in is not slow. Then, every refresh interval, reloads the signing
+/// keys and publishes a successor ahead of rotation.
+/// </summary>
+internal sealed partial class SecurityStartup(
+    DatabaseInitializer database,
+    KeyEncryptionKey kek,
+    SigningKeyStore keys,
+    WardenPasswordHasher hasher,
+    IOptions<PasswordHashingOptions> hashing,
+    IOptions<AccessTokenOptions> tokens,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<SecurityStartup> logger) : BackgroundService
+{
+    private bool _initialized;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (hasher.UsesArgon2)
+        {
+            LogHasher(logger, hasher.Description, hasher.MaxConcurrency);
+        }
+        else
+        {
+            LogHasherFallback(logger, Argon2Native.LibraryName, hasher.Description, hasher.MaxConcurrency);
+        }
+
+        if (hashing.Value.IsBelowRecommendation)
+        {
+            LogWeakHashing(logger, PasswordHashingOptions.Section);
+        }
+
+        // Computed now, so the first login of an unknown user takes no longer than later ones.
+        _ = hasher.DummyHash;
+
+        // With migrations pending (MigrateOnStart off) DatabaseStartup has said why; the keys are checked by the
+        // loop below once the schema is there.
+        if (!await database.HasPendingMigrationsAsync(cancellationToken))
+        {
+            await InitializeAsync(cancellationToken);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tokens.Value.KeyRefreshInterval, time, stoppingToken);
+                if (!_initialized)
+                {
+                    if (!await database.HasPendingMigrationsAsync(stoppingToken))
+                    {
+                        await InitializeAsync(stoppingToken);
+                    }
+                }
+                else
+                {
+                    await keys.EnsureKeysAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogMaintenanceFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await CheckKeyEncryptionKeyAsync(cancellationToken);
+        await keys.EnsureKeysAsync(cancellationToken);
+        _initialized = true;
+    }
+
+    /// <summary>
+    /// A key ring in the database with a missing or different key-encryption key means every protected secret is
+    /// unreadable. Generating a fresh key would hide that and strand the secrets for good, so Warden stops instead
+    /// (as a configuration error: the message names the setting and the exit code is 2).
+    /// </summary>
+    internal async Task CheckKeyEncryptionKeyAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var stored = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync(cancellationToken);
+        if (!kek.Exists)
+        {
+            if (stored.Count > 0)
+            {
+                throw Refuse(
+                    $"The database holds a Data Protection key ring ({stored.Count} key(s)), but the key-encryption key file '{kek.FilePath}' " +
+                    $"does not exist. Set {DataProtectionSettings.KeyFileSetting} to the key file this key ring was created with. " +
+                    "Warden does not generate a new one: protected secrets (phone numbers, TOTP secrets, signing keys) would become unreadable.");
+            }
+
+            kek.Generate();
+            return;
+        }
+
+        byte[] key;
+        try
+        {
+            key = kek.Key;
+        }
+        catch (CryptographicException ex)
+        {
+            throw Refuse(ex.Message);
+        }
+
+        foreach (var xml in stored)
+        {
+            var element = XElement.Parse(xml);
+            if (element.Name != "key")
+            {
+                continue; // revocations carry no secret
+            }
+
+            var wrapped = element.Descendants(KeyEncryptionXmlEncryptor.Root).FirstOrDefault();
+            try
+            {
+                if (wrapped is null)
+                {
+                    throw new CryptographicException("A key of the ring is not wrapped by a key-encryption key.");
+                }
+
+                KeyEncryptionXmlDecryptor.Decrypt(wrapped, key);
+            }
+            catch (CryptographicException ex)
+            {
+                throw Refuse(
+                    $"The key-encryption key file '{kek.FilePath}' ({DataProtectionSettings.KeyFileSetting}) does not open the Data Protection " +
+                    $"key ring stored in the database: {ex.Message} Set {DataProtectionSettings.KeyFileSetting} to the key file this key ring was created with.");
+            }
+        }
+    }
+
+    private static OptionsValidationException Refuse(string message) =>
+        new(DataProtectionSettings.Section, typeof(DataProtectionSettings), [message]);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Password hashing: {Description}, at most {Concurrency} at once")]
+    private static partial void LogHasher(ILogger logger, string description, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Library} is not available: password hashing falls back to {Description}, at most {Concurrency} at once. Install libargon2-1 for Argon2id")]
+    private static partial void LogHasherFallback(ILogger logger, string library, string description, int concurrency);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Section} is set below OWASP's recommended cost; use such settings only for tests")]
+    private static partial void LogWeakHashing(ILogger logger, string section);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing key maintenance failed; retrying at the next refresh")]
+    private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);
+}

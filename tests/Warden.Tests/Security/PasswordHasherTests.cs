@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Security;
+
+namespace Warden.Tests.Security;
+
+/// <summary>The hasher with its real parameters (the integration suite lowers them; these tests must not).</summary>
+public sealed class PasswordHasherTests : IDisposable
+{
+    private const string Password = "my password";
+    private readonly WardenPasswordHasher _hasher = Create(new PasswordHashingOptions());
+
+    private static WardenPasswordHasher Create(PasswordHashingOptions options) =>
+        new(Options.Create(options), NullLogger<WardenPasswordHasher>.Instance);
+
+    public void Dispose() => _hasher.Dispose();
+
+    [Fact]
+    public void Argon2idMatchesTheRfc9106TestVector()
+    {
+        // RFC 9106 section 5.3: Argon2id, t=3, m=32 KiB, p=4, with secret and associated data.
+        var tag = new byte[32];
+        Argon2Native.Argon2id(
+            password: Enumerable.Repeat((byte)0x01, 32).ToArray(),
+            salt: Enumerable.Repeat((byte)0x02, 16).ToArray(),
+            secret: Enumerable.Repeat((byte)0x03, 8).ToArray(),
+            associatedData: Enumerable.Repeat((byte)0x04, 12).ToArray(),
+            iterations: 3,
+            memoryKiB: 32,
+            parallelism: 4,
+            output: tag);
+
+        Assert.Equal("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659", Convert.ToHexStringLower(tag));
+    }
+
+    [Fact]
+    public void NewHashesAreArgon2idPhcStringsWithOwaspParameters()
+    {
+        Assert.True(_hasher.UsesArgon2, "libargon2.so.1 must be present on this machine (Debian package libargon2-1)");
+        var hash = _hasher.HashPassword(null!, Password);
+
+        Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", hash, StringComparison.Ordinal);
+        var parts = hash.Split('$');
+        Assert.Equal(16, Convert.FromBase64String(parts[4] + "==").Length);
+        Assert.Equal(32, Convert.FromBase64String(parts[5] + "=").Length);
+        Assert.Equal(PasswordVerificationResult.Success, _hasher.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, "my passwore"));
+    }
+
+    [Fact]
+    public void TheSamePasswordHashesDifferentlyEachTime()
+    {
+        Assert.NotEqual(_hasher.HashPassword(null!, Password), _hasher.HashPassword(null!, Password));
+    }
+
+    [Fact]
+    public void ArgonHashWithLowerCostThanTheCurrentSettingNeedsRehash()
+    {
+        using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 1024, Argon2Iterations = 1 });
+        var hash = cheap.HashPassword(null!, Password);
+
+        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, "wrong"));
+    }
+
+    [Fact]
+    public void Pbkdf2FallbackRoundTripsAndIsUpgradedWhereArgon2IsAvailable()
+    {
+        using var fallback = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2" });
+        Assert.False(fallback.UsesArgon2);
+        var hash = fallback.HashPassword(null!, Password);
+
+        Assert.StartsWith("$pbkdf2-sha512$i=210000$", hash, StringComparison.Ordinal);
+        Assert.Equal(PasswordVerificationResult.Success, fallback.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, fallback.VerifyHashedPassword(null!, hash, "wrong"));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, hash, Password));
+
+        using var stronger = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2", Pbkdf2Iterations = 300_000 });
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(null!, hash, Password));
+    }
+
+    [Theory]
+    // ASP.NET Core Identity's own test vectors (PasswordHasherTest), all for "my password".
+    [InlineData("ANXrDknc7fGPpigibZXXZFMX4aoqz44JveK6jQuwY3eH/UyPhvr5xTPeGYEckLxz9A==")] // V2: SHA1, 1000 iterations
+    [InlineData("AAABAgMEBQYHCAkKCwwNDg+ukCEMDf0yyQ29NYubggHIVY0sdEUfdyeM+E1LtH1uJg==")] // V2 with a sequential salt
+    [InlineData("AQAAAAEAACcQAAAAEAABAgMEBQYHCAkKCwwNDg+yWU7rLgUwPZb1Itsmra7cbxw2EFpwpVFIEtP+JIuUEw==")] // V3: SHA256, 10000 iterations
+    [InlineData("AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw")] // V3: SHA512, 50 iterations, 128-bit subkey
+    [InlineData("AQAAAAIAAAD6AAAAIJbVi5wbMR+htSfFp8fTw8N8GOS/Sje+S/4YZcgBfU7EQuqv4OkVYmc4VJl9AGZzmRTxSkP7LtVi9IWyUxX8IAAfZ8v+ZfhjCcudtC1YERSqE1OEdXLW9VukPuJWBBjLuw==")] // V3: SHA512, 250 iterations, 512-bit subkey
+    [InlineData("AQAAAAAAAAD6AAAAEAhftMyfTJylOlZT+eEotFXd1elee8ih5WsjXaR3PA9M")] // V3: SHA1, 250 iterations
+    [InlineData("AQAAAAEAA9CQAAAAIESkQuj2Du8Y+kbc5lcN/W/3NiAZFEm11P27nrSN5/tId+bR1SwV8CO1Jd72r4C08OLvplNlCDc3oQZ8efcW+jQ=")] // V3: SHA256, 250000 iterations
+    public void AspNetIdentityHashesVerifyAndAreUpgraded(string identityHash)
+    {
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, identityHash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, identityHash, "my passwor"));
+    }
+
+    [Theory]
+    // Identity's own failure vectors: wrong subkey, too short, extra data at the end.
+    [InlineData("AAABAgMEBQYHCAkKCwwNDg+uAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAALtH1uJg==")]
+    [InlineData("AAABAgMEBQYHCAkKCwwNDg+ukCEMDf0yyQ29NYubggE=")]
+    [InlineData("AAABAgMEBQYHCAkKCwwNDg+ukCEMDf0yyQ29NYubggHIVY0sdEUfdyeM+E1LtH1uJgAAAAAAAAAAAAA=")]
+    [InlineData("AQAAAAAAAAD6AAAAEAhftMyfTJyAAAAAAAAAAAAAAAAAAAih5WsjXaR3PA9M")]
+    [InlineData("AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4A=")]
+    [InlineData("AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHwAAAAAAAAAAAA")]
+    // Wrong format, truncated and hostile inputs: never an exception, never a success.
+    [InlineData("")]
+    [InlineData("my password")]
+    [InlineData("$argon2id$")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAA")]
+    [InlineData("$argon2id$v=16$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")] // 4 GiB: refused, not computed
+    [InlineData("$argon2id$v=19$m=19456,t=100000,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$m=19456,t=-2,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$t=2,m=19456,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA==$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2Fsd HNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ$extra")]
+    [InlineData("$pbkdf2-sha512$i=0$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$pbkdf2-sha512$i=210000$c2FsdHNhbHRzYWx0c2FsdA")]
+    [InlineData("$pbkdf2-sha256$i=210000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("AQ==")]
+    [InlineData("AQAAAAIAAAAy")]
+    [InlineData("AQAAAAMAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw")] // unknown PRF 3
+    [InlineData("AQAAAAIAAAAy/////OMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw")] // salt length beyond the data
+    [InlineData("Ag==")]
+    public void MalformedTruncatedAndForeignHashesFail(string hash)
+    {
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, Password));
+    }
+
+    [Fact]
+    public void HashesTruncatedAtAnyLengthFail()
+    {
+        using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+        var hash = cheap.HashPassword(null!, Password);
+        for (var length = 0; length < hash.Length; length++)
+        {
+            Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, hash[..length], Password));
+        }
+    }
+
+    [Fact]
+    public void AlteredTagFails()
+    {
+        using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+        var hash = cheap.HashPassword(null!, Password);
+        var middle = hash.Length - 20;
+        var altered = hash[..middle] + (hash[middle] == 'A' ? 'B' : 'A') + hash[(middle + 1)..];
+        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, altered, Password));
+
+        // The last character carries unused bits; a spelling that differs only there is not the stored hash either.
+        var respelled = hash[..^1] + (char)(hash[^1] + 1);
+        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, respelled, Password));
+        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(null!, hash, Password));
+    }
+
+    [Fact]
+    public void TagComparisonTakesTheSameTimeWhereverTheFirstDifferenceIs()
+    {
+        // A comparison that stops at the first differing byte answers a guess that is wrong from its first byte
+        // thousands of times faster than one wrong only in its last byte; a fixed-time one takes as long for both.
+        const int size = 1 << 20;
+        var stored = new byte[size];
+        var firstDiffers = new byte[size];
+        var lastDiffers = new byte[size];
+        firstDiffers[0] = 1;
+        lastDiffers[^1] = 1;
+
+        var early = MedianTicks(() => PasswordHashFormats.TagsEqual(firstDiffers, stored));
+        var late = MedianTicks(() => PasswordHashFormats.TagsEqual(lastDiffers, stored));
+
+        Assert.False(PasswordHashFormats.TagsEqual(firstDiffers, stored));
+        Assert.False(PasswordHashFormats.TagsEqual(lastDiffers, stored));
+        Assert.False(PasswordHashFormats.TagsEqual(stored.AsSpan(0, 16), stored));
+        Assert.True(PasswordHashFormats.TagsEqual(stored, new byte[size]));
+        Assert.True(early * 4 > late, $"first byte differs: {early} ticks, last byte differs: {late} ticks");
+
+        static long MedianTicks(Func<bool> compare)
+        {
+            var samples = new long[31];
+            for (var i = 0; i < samples.Length; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                compare();
+                samples[i] = watch.ElapsedTicks;
+            }
+
+            Array.Sort(samples);
+            return samples[samples.Length / 2];
+        }
+    }
+
+    [Fact]
+    public void DummyHashCostsWhatARealHashCosts()
+    {
+        Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", _hasher.DummyHash, StringComparison.Ordinal);
+        Assert.Same(_hasher.DummyHash, _hasher.DummyHash);
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, _hasher.DummyHash, Password));
+    }
+
+    [Fact]
+    public void NoMoreHashesRunAtOnceThanConfigured()
+    {
+        using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() => hasher.HashPassword(null!, Password))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(1, hasher.PeakConcurrency);
+        Assert.Equal(Environment.ProcessorCount, _hasher.MaxConcurrency);
+    }
+}
