@@ -14,6 +14,7 @@ public sealed class ConfigurationTests
     [InlineData("Warden:Network:CorsAllowedOrigins:0", "https://app.example.com/path")]
     [InlineData("Warden:Network:MaxRequestBodyBytes", "10")]
     [InlineData("Warden:Database:ConnectionString", "")]
+    [InlineData("Warden:Database:Provider", "Oracle")]
     public async Task StartRefusesInvalidSettingsNamingTheKey(string key, string value)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));

@@ -12,7 +12,13 @@ public static class DatabaseServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
 
         // The provider decides the context type (each carries its own migrations), so it is read here, once.
-        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var configured = configuration[$"{DatabaseOptions.Section}:Provider"];
+        var provider = DatabaseProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(configured) && !Enum.TryParse(configured, ignoreCase: true, out provider))
+        {
+            throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions),
+                [$"{DatabaseOptions.Section}:Provider must be Sqlite or Postgres (got '{configured}')."]);
+        }
         if (provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextPool<WardenDbContext, PostgresWardenDbContext>((sp, options) =>
