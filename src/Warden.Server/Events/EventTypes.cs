@@ -11,6 +11,12 @@ public static class EventTypes
     public const string LoginFailed = "login.failed";
     public const string TwoFactorChallengeSent = "two_factor.challenge_sent";
     public const string TwoFactorVerified = "two_factor.verified";
+    public const string TwoFactorEnabled = "two_factor.enabled";
+    public const string TwoFactorDisabled = "two_factor.disabled";
+    public const string TwoFactorRecoveryCodesRegenerated = "two_factor.recovery_codes_regenerated";
+
+    /// <summary>A signed-in-half user asked for an SMS or email code (the handler makes and sends it).</summary>
+    public const string TwoFactorCodeRequested = "two_factor.code_requested";
     public const string PasswordResetRequested = "password.reset_requested";
     public const string PasswordChanged = "password.changed";
     public const string ProfileUpdated = "profile.updated";

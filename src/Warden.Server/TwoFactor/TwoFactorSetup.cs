@@ -1,15 +1,20 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Events;
 
 namespace Warden.Server.TwoFactor;
 
 public static class TwoFactorSetup
 {
-    /// <summary>TOTP, recovery codes and SMS/email one-time codes (issue 6). Endpoints follow with the login challenge.</summary>
+    /// <summary>TOTP, recovery codes and SMS/email one-time codes and the sign-in challenge.</summary>
     public static IServiceCollection AddWardenTwoFactor(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TwoFactorOptions>().Bind(configuration.GetSection(TwoFactorOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TwoFactorOptions>, TwoFactorOptionsValidator>();
         services.AddSingleton(CodeHashKey.CreateHasher);
+        services.AddScoped<SecondFactorVerifier>();
+        services.AddScoped<Reauthentication>();
+        services.AddScoped<TwoFactorAccount>();
+        services.AddEventHandler<SendSecondFactorCode>();
         return services;
     }
 }

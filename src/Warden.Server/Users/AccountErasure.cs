@@ -41,6 +41,9 @@ public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocat
         await db.UserTokens.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UserPasskeys.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UserRoles.Where(r => r.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.TwoFactor.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.OneTimeCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         if (user.NormalizedEmail is not null)
         {
             await db.LoginAttempts.Where(a => a.Identifier == "email:" + user.NormalizedEmail).ExecuteDeleteAsync(cancellationToken);

@@ -25,10 +25,10 @@ public sealed record AccountView(
         }
 
         var access = await UserAccess.LoadAsync(db, userId, cancellationToken);
-        return From(user, access);
+        return From(user, access, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
     }
 
-    public static AccountView From(User user, UserAccess access) => new(
+    public static AccountView From(User user, UserAccess access, IReadOnlyList<string> twoFactor) => new(
         user.Id,
         user.Email!,
         user.UserName,
@@ -36,7 +36,7 @@ public sealed record AccountView(
         user.EmailVerifiedAt is not null,
         access.Roles,
         access.Permissions,
-        TwoFactorMethods.Enabled(user),
+        twoFactor,
         user.CreatedAt,
         user.LastLoginAt);
 }
@@ -56,8 +56,12 @@ public sealed record UserAccess(IReadOnlyList<string> Roles, IReadOnlyList<strin
     }
 }
 
-/// <summary>Which second factors a user has turned on (the two-factor module owns the details).</summary>
+/// <summary>Which second factors a user has turned on (totp, sms, email).</summary>
 public static class TwoFactorMethods
 {
-    public static IReadOnlyList<string> Enabled(User user) => user.TwoFactorEnabled ? ["totp"] : [];
+    public static async Task<IReadOnlyList<string>> LoadAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        var row = await db.TwoFactor.AsNoTracking().SingleOrDefaultAsync(t => t.UserId == userId, cancellationToken);
+        return row?.EnabledMethods() ?? [];
+    }
 }

@@ -18,7 +18,7 @@ public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, 
     {
         var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http);
         var token = Add(user, session, LoginChallengeKind.SecondFactor);
-        var methods = TwoFactorMethods.Enabled(user).Append("recovery_code").ToList();
+        var methods = (await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken)).Append("recovery_code").ToList();
         db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return new LoginChallengeResponse(true, null, token, methods);

@@ -55,6 +55,15 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
         return locked == 1;
     }
 
+    /// <summary>
+    /// Gives back a reserved attempt that turned out right but is not a sign-in (re-authentication of a signed-in
+    /// user), so that confirming one's password a few times never locks the account.
+    /// </summary>
+    public Task ReleaseAsync(string key, CancellationToken cancellationToken) =>
+        db.LoginAttempts
+            .Where(a => a.Identifier == key && a.LockedUntil == null && a.Failures > 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Failures, a => a.Failures - 1), cancellationToken);
+
     /// <summary>A complete sign-in (every factor) clears the counts of all the user's identifiers.</summary>
     public async Task ResetAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
     {

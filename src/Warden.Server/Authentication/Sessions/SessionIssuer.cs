@@ -71,6 +71,7 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
             cancellationToken);
 
         var expiresIn = (int)Math.Max(0, Math.Round((issued.ExpiresAt - now).TotalSeconds));
-        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access));
+        var twoFactor = await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken);
+        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access, twoFactor));
     }
 }

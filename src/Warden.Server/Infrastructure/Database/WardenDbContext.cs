@@ -6,6 +6,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Authorization;
 using Warden.Server.Profiles;
+using Warden.Server.TwoFactor;
 using Warden.Server.Events;
 using Warden.Server.Passwords;
 using Warden.Server.Infrastructure.Security;
@@ -30,6 +31,9 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<LoginAttempt> LoginAttempts => Set<LoginAttempt>();
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
+    public DbSet<UserTwoFactor> TwoFactor => Set<UserTwoFactor>();
+    public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
+    public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();

@@ -232,6 +232,31 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "one_time_codes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    method = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    code_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    failed_attempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_one_time_codes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_one_time_codes_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "password_history",
                 columns: table => new
                 {
@@ -246,6 +271,27 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     table.PrimaryKey("pk_password_history", x => x.id);
                     table.ForeignKey(
                         name: "fk_password_history_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "recovery_codes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    code_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_recovery_codes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_recovery_codes_users_user_id",
                         column: x => x.user_id,
                         principalTable: "users",
                         principalColumn: "id",
@@ -418,6 +464,31 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "user_two_factor",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    totp_secret_protected = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    pending_totp_secret_protected = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    totp_confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_totp_step = table.Column<long>(type: "bigint", nullable: true),
+                    sms_enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    email_enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    preferred_method = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_user_two_factor", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_user_two_factor_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_challenges",
                 columns: table => new
                 {
@@ -502,6 +573,21 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_one_time_codes_expires_at",
+                table: "one_time_codes",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_one_time_codes_session_id",
+                table: "one_time_codes",
+                column: "session_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_one_time_codes_user_id",
+                table: "one_time_codes",
+                column: "user_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_outbox_messages_claim_id",
                 table: "outbox_messages",
                 column: "claim_id");
@@ -520,6 +606,12 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "ix_permissions_name",
                 table: "permissions",
                 column: "name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_recovery_codes_user_id_code_hash",
+                table: "recovery_codes",
+                columns: new[] { "user_id", "code_hash" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -633,10 +725,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "login_challenges");
 
             migrationBuilder.DropTable(
+                name: "one_time_codes");
+
+            migrationBuilder.DropTable(
                 name: "outbox_handler_completions");
 
             migrationBuilder.DropTable(
                 name: "password_history");
+
+            migrationBuilder.DropTable(
+                name: "recovery_codes");
 
             migrationBuilder.DropTable(
                 name: "refresh_tokens");
@@ -667,6 +765,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "user_tokens");
+
+            migrationBuilder.DropTable(
+                name: "user_two_factor");
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
