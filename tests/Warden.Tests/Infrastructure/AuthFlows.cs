@@ -38,6 +38,34 @@ public static class AuthFlows
             .SetProperty(u => u.EmailVerifiedAt, now));
     }
 
+    /// <summary>Clears the failed-attempt count of an email address (for tests about something else).</summary>
+    public static async Task ClearLockoutAsync(this WardenFactory factory, string email)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var key = "email:" + email.ToUpperInvariant();
+        await db.LoginAttempts.Where(a => a.Identifier == key).ExecuteDeleteAsync();
+    }
+
+    /// <summary>Waits until the user.registered handler has made the default profile.</summary>
+    public static async Task WaitForProfileAsync(this WardenFactory factory, Guid userId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            await using (var scope = factory.Services.CreateAsyncScope())
+            {
+                if (await scope.ServiceProvider.GetRequiredService<WardenDbContext>().Profiles.AnyAsync(p => p.UserId == userId))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no profile for {userId} after 10 s");
+            await Task.Delay(20);
+        }
+    }
+
     public static async Task<(string Email, Tokens Tokens)> SignedInUserAsync(this WardenFactory factory, HttpClient? client = null, string? username = null)
     {
         client ??= factory.CreateClient();

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Warden.Server.TwoFactor;
 
+using Warden.Tests.Infrastructure;
+
 namespace Warden.Tests.TwoFactor;
 
 /// <summary>
@@ -75,40 +77,5 @@ public sealed class OathtoolTests
         Assert.NotNull(Totp.Verify(secret, theirs, after, lastAcceptedStep: null));
     }
 
-    private static async Task<string> OathtoolAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("oathtool")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("oathtool did not start.");
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"oathtool is not installed ({e.Message}); install the Debian package 'oathtool' (./test.sh does). " +
-                "This test compares Warden's TOTP with an independent implementation and must not be skipped.");
-            throw;
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            var message = await error;
-            Assert.True(process.ExitCode == 0,
-                string.Create(CultureInfo.InvariantCulture, $"oathtool {string.Join(' ', arguments)} exited with {process.ExitCode}: {message}"));
-            return (await output).Trim();
-        }
-    }
+    private static Task<string> OathtoolAsync(params string[] arguments) => Oathtool.RunAsync(arguments);
 }

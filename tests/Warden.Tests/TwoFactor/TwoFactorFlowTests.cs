@@ -1,0 +1,241 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.TwoFactor;
+
+/// <summary>Authenticator apps and recovery codes end to end, with codes computed by oathtool, not by Warden.</summary>
+public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    private sealed record Enrolled(string Email, string Secret, IReadOnlyList<string> RecoveryCodes, Tokens Tokens);
+
+    private async Task<Enrolled> EnrollAsync(HttpClient client)
+    {
+        var (email, tokens) = await factory.SignedInUserAsync(client);
+        client.WithBearer(tokens.AccessToken);
+        var setup = await (await client.PostAsync("/api/v1/users/2fa/totp/setup", null)).ReadJsonAsync();
+        var secret = setup.GetProperty("secret").GetString()!;
+        Assert.StartsWith("otpauth://totp/", setup.GetProperty("otpauthUri").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("data:image/png;base64,", setup.GetProperty("qrCodePng").GetString(), StringComparison.Ordinal);
+
+        var code = await Oathtool.TotpAsync(secret, factory.Time.GetUtcNow());
+        var confirmed = await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/confirm", new { code })).ReadJsonAsync();
+        var recovery = confirmed.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(10, recovery.Count);
+        client.DefaultRequestHeaders.Authorization = null;
+
+        // The confirming code was spent; the next sign-in needs the next time step.
+        factory.Time.Advance(TimeSpan.FromSeconds(30));
+        return new Enrolled(email, secret, recovery, tokens);
+    }
+
+    private static async Task<string> ChallengeAsync(HttpClient client, string email)
+    {
+        var body = await (await client.PostLoginAsync(email)).ReadJsonAsync();
+        Assert.True(body.GetProperty("requires2fa").GetBoolean());
+        Assert.False(body.TryGetProperty("accessToken", out _), "no token before the second factor");
+        Assert.Contains("totp", body.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        return body.GetProperty("challengeToken").GetString()!;
+    }
+
+    [Fact]
+    public async Task EnrolWithTheSetupSecretThenSignInWithAnIndependentlyComputedCode()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var challenge = await ChallengeAsync(client, enrolled.Email);
+        var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
+
+        var body = await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code })).ReadJsonAsync();
+        var tokens = AuthFlows.ReadTokens(body);
+        var me = await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).ReadJsonAsync();
+        Assert.Equal(["totp"], me.GetProperty("twoFactor").EnumerateArray().Select(m => m.GetString()));
+        var payload = JwtPayload(tokens.AccessToken);
+        Assert.Equal(["pwd", "otp", "mfa"], payload.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
+    public async Task AReplayedTotpCodeIsRefused()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
+        var first = await ChallengeAsync(client, enrolled.Email);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = first, code })).StatusCode);
+
+        var second = await ChallengeAsync(client, enrolled.Email);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = second, code }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+    }
+
+    [Fact]
+    public async Task ARecoveryCodeWorksOnceAndARaceWithItHasOneWinner()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var challenge = await ChallengeAsync(client, enrolled.Email);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify",
+            new { challengeToken = challenge, code = enrolled.RecoveryCodes[0].ToUpperInvariant() })).StatusCode);
+
+        var again = await ChallengeAsync(client, enrolled.Email);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = again, code = enrolled.RecoveryCodes[0] }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+
+        var a = await ChallengeAsync(client, enrolled.Email);
+        var b = await ChallengeAsync(client, enrolled.Email);
+        var results = await Task.WhenAll(
+            factory.CreateClient().PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = a, code = enrolled.RecoveryCodes[1] }),
+            factory.CreateClient().PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = b, code = enrolled.RecoveryCodes[1] }));
+        Assert.Equal(1, results.Count(r => r.StatusCode == HttpStatusCode.OK));
+    }
+
+    [Fact]
+    public async Task AChallengeTokenFinishesOneSignInOnly()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var challenge = await ChallengeAsync(client, enrolled.Email);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = enrolled.RecoveryCodes[2] })).StatusCode);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = enrolled.RecoveryCodes[3] }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task ForgedExpiredOrForeignChallengesAreRefused()
+    {
+        var client = factory.CreateClient();
+        var alice = await EnrollAsync(client);
+        var bob = await EnrollAsync(client);
+
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = "forged-token-forged-token-forged-token-00", code = "123456" }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+
+        // Bob's code against Alice's challenge: the code belongs to another user, so it proves nothing.
+        var aliceChallenge = await ChallengeAsync(client, alice.Email);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = aliceChallenge, code = bob.RecoveryCodes[0] }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+
+        var late = await ChallengeAsync(client, alice.Email);
+        factory.Time.Advance(TimeSpan.FromMinutes(6));
+        var code = await Oathtool.TotpAsync(alice.Secret, factory.Time.GetUtcNow());
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = late, code }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task WrongCodesCountTowardsTheLockout()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        for (var i = 0; i < 2; i++)
+        {
+            var challenge = await ChallengeAsync(client, enrolled.Email);
+            await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = "000000" }))
+                .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+        }
+
+        // Re-entering the right password never resets the count, so codes cannot be guessed that way:
+        // three password steps and two wrong codes leave no attempt for a third code, nor another sign-in.
+        var last = await ChallengeAsync(client, enrolled.Email);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = last, code = "000000" }))
+            .AssertProblemAsync((HttpStatusCode)423, "account_locked");
+        await (await client.PostLoginAsync(enrolled.Email)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
+    }
+
+    [Fact]
+    public async Task APendingSessionIsUselessAndRefreshCannotSkipTheSecondFactor()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var response = await client.PostLoginAsync(enrolled.Email);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("refreshToken", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("accessToken", text, StringComparison.Ordinal);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+        var pending = await db.Sessions.Where(s => s.UserId == userId && s.State != Warden.Server.Authentication.Sessions.SessionState.Active).Select(s => s.Id).ToListAsync();
+        Assert.NotEmpty(pending);
+        Assert.False(await db.RefreshTokens.AnyAsync(t => pending.Contains(t.SessionId)));
+
+        var sessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", enrolled.Tokens.AccessToken)).ReadJsonAsync();
+        Assert.DoesNotContain(sessions.EnumerateArray(), s => pending.Contains(s.GetProperty("id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task FactorsCannotBeRemovedOrReplacedWithoutReauthentication()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        client.WithBearer(enrolled.Tokens.AccessToken);
+
+        using (var bare = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa"))
+        {
+            await (await client.SendAsync(bare)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        }
+
+        using (var wrong = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = "Wrong-Pass-2024!" }) })
+        {
+            await (await client.SendAsync(wrong)).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
+        }
+
+        await (await client.PostAsync("/api/v1/users/2fa/totp/setup", null)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code = "000000" })).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
+
+        var status = await (await client.GetAsync("/api/v1/users/2fa")).ReadJsonAsync();
+        Assert.Equal(["totp"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+
+        using (var right = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = AuthFlows.Password }) })
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(right)).StatusCode);
+        }
+
+        client.DefaultRequestHeaders.Authorization = null;
+        Assert.True((await (await client.PostLoginAsync(enrolled.Email)).ReadJsonAsync()).TryGetProperty("accessToken", out _));
+    }
+
+    [Fact]
+    public async Task RegeneratedRecoveryCodesReplaceTheOldOnes()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        client.WithBearer(enrolled.Tokens.AccessToken);
+        var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
+        var fresh = await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code })).ReadJsonAsync();
+        var newCodes = fresh.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        client.DefaultRequestHeaders.Authorization = null;
+
+        var challenge = await ChallengeAsync(client, enrolled.Email);
+        await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = enrolled.RecoveryCodes[5] }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = newCodes[0] })).StatusCode);
+    }
+
+    [Fact]
+    public async Task SecretsAndCodesAreStoredProtected()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+        var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
+        Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
+        Assert.Equal(enrolled.Secret, scope.ServiceProvider.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
+        var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
+        Assert.Equal(10, hashes.Count);
+        Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
+    }
+
+    internal static JsonElement JwtPayload(string jwt)
+    {
+        var part = jwt.Split('.')[1];
+        return JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(part)).RootElement;
+    }
+}
