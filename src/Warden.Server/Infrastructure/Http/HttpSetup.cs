@@ -52,7 +52,13 @@ public static class HttpSetup
 
     public static WebApplication UseWardenHttp(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // With no known proxy at all, ForwardedHeadersMiddleware trusts every sender; so it runs only when
+        // proxies are configured, and then believes only them.
+        if (app.Services.GetRequiredService<IOptions<NetworkOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors(CorsPolicy);
