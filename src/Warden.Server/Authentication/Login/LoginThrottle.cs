@@ -22,25 +22,41 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        await EnsureRowAsync(key, now, cancellationToken);
-
-        var staleBefore = now - o.FailureWindow;
-        await db.LoginAttempts
-            .Where(a => a.Identifier == key &&
-                        ((a.LockedUntil != null && a.LockedUntil <= now) || (a.LockedUntil == null && a.LastAttemptAt < staleBefore)))
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Failures, 0).SetProperty(a => a.LockedUntil, (DateTimeOffset?)null), cancellationToken);
-
-        var reserved = await db.LoginAttempts
-            .Where(a => a.Identifier == key && a.LockedUntil == null && a.Failures < o.MaxFailedAttempts)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Failures, a => a.Failures + 1).SetProperty(a => a.LastAttemptAt, now), cancellationToken);
-        if (reserved == 1)
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            return null;
+            // One statement on the hot path: a lapsed lock or a stale count starts over at 1, otherwise the
+            // count goes up by one if it is still under the limit.
+            var staleBefore = now - o.FailureWindow;
+            var reserved = await db.LoginAttempts
+                .Where(a => a.Identifier == key &&
+                            ((a.LockedUntil != null && a.LockedUntil <= now) ||
+                             (a.LockedUntil == null && (a.LastAttemptAt < staleBefore || a.Failures < o.MaxFailedAttempts))))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(a => a.Failures, a => (a.LockedUntil != null || a.LastAttemptAt < staleBefore) ? 1 : a.Failures + 1)
+                    .SetProperty(a => a.LockedUntil, (DateTimeOffset?)null)
+                    .SetProperty(a => a.LastAttemptAt, now), cancellationToken);
+            if (reserved == 1)
+            {
+                return null;
+            }
+
+            var lockedUntil = await db.LoginAttempts.Where(a => a.Identifier == key)
+                .Select(a => new { a.LockedUntil }).SingleOrDefaultAsync(cancellationToken);
+            if (lockedUntil is not null)
+            {
+                var remaining = (lockedUntil.LockedUntil ?? now + o.LockoutDuration) - now;
+                return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
+            }
+
+            if (await TryInsertFirstAttemptAsync(key, now, cancellationToken))
+            {
+                return null;
+            }
+
+            // A concurrent first attempt created the row; count against it.
         }
 
-        var lockedUntil = await db.LoginAttempts.Where(a => a.Identifier == key).Select(a => a.LockedUntil).SingleAsync(cancellationToken);
-        var remaining = (lockedUntil ?? now + o.LockoutDuration) - now;
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
+        return o.LockoutDuration;
     }
 
     /// <summary>Records that the reserved attempt failed; true when this failure locked the identifier.</summary>
@@ -74,22 +90,18 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
     /// <summary>Clears a lock by hand (administrators).</summary>
     public Task ClearAsync(IEnumerable<string> keys, CancellationToken cancellationToken) => ResetAsync(keys, cancellationToken);
 
-    private async Task EnsureRowAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<bool> TryInsertFirstAttemptAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (await db.LoginAttempts.AnyAsync(a => a.Identifier == key, cancellationToken))
-        {
-            return;
-        }
-
-        var row = new LoginAttempt { Identifier = key, LastAttemptAt = now };
+        var row = new LoginAttempt { Identifier = key, Failures = 1, LastAttemptAt = now };
         db.LoginAttempts.Add(row);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            return true;
         }
         catch (DbUpdateException)
         {
-            // A concurrent attempt created it first; its row is the one that counts.
+            return false;
         }
         finally
         {
