@@ -11,7 +11,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWardenDbContext))]
-    [Migration("20261122004131_Initial")]
+    [Migration("20261122005319_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
