@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,7 +33,7 @@ public static partial class Permissions
             return AccessGuards.Denied(decision);
         }
 
-        return TypedResults.Ok(await Query(db).OrderBy(p => p.Name).ToListAsync(cancellationToken));
+        return TypedResults.Ok(await Query(db, _ => true).ToListAsync(cancellationToken));
     }
 
     public static async Task<Results<Created<PermissionView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -91,7 +92,7 @@ public static partial class Permissions
 
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
-        return TypedResults.Created($"/api/v1/permissions/{permission.Id}", await Query(db).SingleAsync(p => p.Id == permission.Id, cancellationToken));
+        return TypedResults.Created($"/api/v1/permissions/{permission.Id}", await Query(db, p => p.Id == permission.Id).SingleAsync(cancellationToken));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -131,8 +132,8 @@ public static partial class Permissions
         return TypedResults.NoContent();
     }
 
-    private static IQueryable<PermissionView> Query(WardenDbContext db) =>
-        db.Permissions.AsNoTracking().Select(p => new PermissionView(
+    private static IQueryable<PermissionView> Query(WardenDbContext db, Expression<Func<Permission, bool>> where) =>
+        db.Permissions.AsNoTracking().Where(where).OrderBy(x => x.Name).Select(p => new PermissionView(
             p.Id,
             p.Name,
             p.Description,

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,7 +34,7 @@ public static partial class Roles
             return AccessGuards.Denied(decision);
         }
 
-        return TypedResults.Ok(await Query(db).OrderBy(r => r.Name).ToListAsync(cancellationToken));
+        return TypedResults.Ok(await Query(db, _ => true).ToListAsync(cancellationToken));
     }
 
     public static async Task<Results<Ok<RoleView>, ProblemHttpResult>> GetAsync(
@@ -45,7 +46,7 @@ public static partial class Roles
             return AccessGuards.Denied(decision);
         }
 
-        var role = await Query(db).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var role = await Query(db, r => r.Id == id).SingleOrDefaultAsync(cancellationToken);
         return role is null ? ApiProblems.NotFound("No such role.") : TypedResults.Ok(role);
     }
 
@@ -97,7 +98,7 @@ public static partial class Roles
 
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
-        var view = await Query(db).SingleAsync(r => r.Id == role.Id, cancellationToken);
+        var view = await Query(db, r => r.Id == role.Id).SingleAsync(cancellationToken);
         return TypedResults.Created($"/api/v1/roles/{role.Id}", view);
     }
 
@@ -176,7 +177,7 @@ public static partial class Roles
 
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
-        return TypedResults.Ok(await Query(db).SingleAsync(r => r.Id == id, cancellationToken));
+        return TypedResults.Ok(await Query(db, r => r.Id == id).SingleAsync(cancellationToken));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -222,8 +223,8 @@ public static partial class Roles
         return TypedResults.NoContent();
     }
 
-    private static IQueryable<RoleView> Query(WardenDbContext db) =>
-        db.Roles.AsNoTracking().Select(r => new RoleView(
+    private static IQueryable<RoleView> Query(WardenDbContext db, Expression<Func<Role, bool>> where) =>
+        db.Roles.AsNoTracking().Where(where).OrderBy(x => x.Name).Select(r => new RoleView(
             r.Id,
             r.Name!,
             r.Description,
