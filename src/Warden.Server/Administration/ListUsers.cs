@@ -106,7 +106,10 @@ public static class ListUsers
         if (!string.IsNullOrWhiteSpace(search))
         {
             var term = search.Trim();
-            if (term.Length > LongestSearchable)
+            // Nothing longer than any column can match; nor can control characters, which no email, username or
+            // name may hold. A NUL would even end the pattern early in SQLite (widening it to everything) and is
+            // refused outright by PostgreSQL.
+            if (term.Length > LongestSearchable || term.Any(char.IsControl))
             {
                 return TypedResults.Ok(new AdminUserPage([], p, s, 0));
             }
