@@ -233,6 +233,32 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
         Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Fact]
+    public async Task AnAdministratorCanResetAUsersSecondFactorsAndAPlainUserCannot()
+    {
+        var client = factory.CreateClient();
+        var enrolled = await EnrollAsync(client);
+        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+        var (_, other) = await factory.SignedInUserAsync(client);
+
+        using (var attempt = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{userId}/2fa"))
+        {
+            attempt.Headers.Authorization = new("Bearer", other.AccessToken);
+            await (await client.SendAsync(attempt)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        }
+
+        var admin = await client.LoginAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
+        using (var reset = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{userId}/2fa"))
+        {
+            reset.Headers.Authorization = new("Bearer", admin.AccessToken);
+            Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(reset)).StatusCode);
+        }
+
+        var login = await (await client.PostLoginAsync(enrolled.Email)).ReadJsonAsync();
+        Assert.True(login.TryGetProperty("accessToken", out _));
+        Assert.Empty(login.GetProperty("user").GetProperty("twoFactor").EnumerateArray());
+    }
+
     internal static JsonElement JwtPayload(string jwt)
     {
         var part = jwt.Split('.')[1];

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Warden.Server.Administration;
 using Warden.Server.Authentication;
+using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
@@ -63,6 +65,8 @@ public static class WardenApplication
         services.AddWardenNotifications(configuration);
         services.AddWardenAuthentication(configuration);
         services.AddWardenTwoFactor(configuration);
+        services.AddWardenAuthorization(configuration);
+        services.AddWardenAdministration(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -88,6 +92,8 @@ public static class WardenApplication
         app.MapUserEndpoints();
         app.MapPasswordEndpoints();
         app.MapWardenSecurityEndpoints();
+        app.MapAuthorizationEndpoints();
+        app.MapAdministrationEndpoints();
         return app;
     }
 }

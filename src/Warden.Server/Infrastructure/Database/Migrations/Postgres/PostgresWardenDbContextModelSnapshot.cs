@@ -20,6 +20,7 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -780,6 +781,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     b.HasKey("UserId")
                         .HasName("pk_user_profiles");
 
+                    b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), new[] { "gin_trgm_ops" });
+
                     b.ToTable("user_profiles", (string)null);
                 });
 
@@ -1045,6 +1051,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex(new[] { "Email" }, "ix_users_email_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("users", (string)null);
                 });

@@ -12,7 +12,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWardenDbContext))]
-    [Migration("20261122005207_Initial")]
+    [Migration("20261122012649_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -23,6 +23,7 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -783,6 +784,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                     b.HasKey("UserId")
                         .HasName("pk_user_profiles");
 
+                    b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), new[] { "gin_trgm_ops" });
+
                     b.ToTable("user_profiles", (string)null);
                 });
 
@@ -1048,6 +1054,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex(new[] { "Email" }, "ix_users_email_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("users", (string)null);
                 });

@@ -11,7 +11,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWardenDbContext))]
-    [Migration("20261122005143_Initial")]
+    [Migration("20261122012543_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

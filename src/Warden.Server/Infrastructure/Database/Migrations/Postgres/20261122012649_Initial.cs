@@ -12,6 +12,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AlterDatabase()
+                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
+
             migrationBuilder.CreateTable(
                 name: "data_protection_keys",
                 columns: table => new
@@ -667,6 +670,13 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 column: "user_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_user_profiles_full_name_trgm",
+                table: "user_profiles",
+                column: "full_name")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_user_roles_role_id",
                 table: "user_roles",
                 column: "role_id");
@@ -693,6 +703,13 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 column: "created_at");
 
             migrationBuilder.CreateIndex(
+                name: "ix_users_email_trgm",
+                table: "users",
+                column: "email")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_users_last_login_at",
                 table: "users",
                 column: "last_login_at");
@@ -701,6 +718,13 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "ix_users_status",
                 table: "users",
                 column: "status");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_users_user_name_trgm",
+                table: "users",
+                column: "user_name")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
 
             migrationBuilder.CreateIndex(
                 name: "user_name_index",

@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Warden.Server.Authentication;
+using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authorization;
+using Warden.Server.Authorization.Policies;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+
+namespace Warden.Server.Administration;
+
+/// <summary>Unlock, sign out everywhere, erase: actions on a user whose permissions the caller holds.</summary>
+public static class UserAccessActions
+{
+    /// <summary><c>POST /api/v1/admin/users/{id}/unlock</c>: clears the failure counts of the user's email and username.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> UnlockAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersUnlock, id, policy, http) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (target, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await throttle.ClearAsync(UserDetails.IdentifierKeys(target!), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary><c>DELETE /api/v1/admin/users/{id}/sessions</c>: every session ends now.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionsAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersSessions, id, policy, http) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await revocation.RevokeAllAsync(id, null, RevocationReasons.AdminRevoked, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/v1/admin/users/{id}/2fa</c>: turns every second factor off (a user who lost the phone and the
+    /// recovery codes). The user signs in with the password alone until they enrol again.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> ResetTwoFactorAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, TwoFactor.TwoFactorAccount twoFactor, WardenDbContext db, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersTwoFactor, id, policy, http) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await twoFactor.DisableAllAsync(id, principal.UserId(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/v1/admin/users/{id}</c>: the same erasure as self-deletion (<see cref="AccountErasure"/>), in
+    /// this transaction so the last-administrator check sees its result. Administrators erase themselves through
+    /// <c>DELETE /api/v1/users/me</c>, which asks for their password.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> EraseAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions, AccountErasure erasure,
+        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersErase, id, policy, http) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await erasure.EraseAsync(id, principal.UserId(), cancellationToken);
+        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return AccessGuards.LastSystemAdministrator();
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        permissions.Invalidate();
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Linq.Expressions;
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication;
+using Warden.Server.Authorization.Policies;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+
+namespace Warden.Server.Authorization;
+
+public sealed record PermissionView(Guid Id, string Name, string? Description, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt);
+
+public sealed record PermissionRequest(string? Name, string? Description);
+
+/// <summary>
+/// Permission management (<c>/api/v1/permissions</c>). A new permission is granted at once to every role that
+/// grants <c>admin:system</c>: otherwise nobody would hold it, and since nobody may grant what they lack, it could
+/// never be given to anyone. The default permissions cannot be deleted (Warden's own checks name them).
+/// </summary>
+public static partial class Permissions
+{
+    public const string PermissionExists = "permission_exists";
+    public const string DefaultPermission = "default_permission";
+
+    public static async Task<Results<Ok<List<PermissionView>>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesRead, PolicyResource.Of(PolicyResourceTypes.Permission), http);
+        if (!decision.IsAllowed)
+        {
+            return AccessGuards.Denied(decision);
+        }
+
+        return TypedResults.Ok(await Query(db, _ => true).ToListAsync(cancellationToken));
+    }
+
+    public static async Task<Results<Created<PermissionView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        PermissionRequest request, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
+    {
+        var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Permission), http);
+        if (!decision.IsAllowed)
+        {
+            return AccessGuards.Denied(decision);
+        }
+
+        var name = request.Name?.Trim();
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(name) || !PermissionNamePattern().IsMatch(name))
+        {
+            errors["name"] = ["A permission name has 2 to 100 lower-case letters, digits, '.', '_', '-' or ':', starting with a letter (e.g. reports:read)."];
+        }
+
+        if (request.Description is { Length: > 500 } || (request.Description?.Any(char.IsControl) ?? false))
+        {
+            errors["description"] = ["The description has at most 500 characters and no control characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await AccessGuards.LockAsync(db, cancellationToken);
+        if (await db.Permissions.AnyAsync(p => p.Name == name, cancellationToken))
+        {
+            return Exists();
+        }
+
+        var permission = new Permission { Name = name!, Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description.Trim(), CreatedAt = time.GetUtcNow() };
+        db.Permissions.Add(permission);
+        var systemRoles = await db.Roles
+            .Where(r => r.Permissions.Any(rp => rp.Permission!.Name == PermissionNames.AdminSystem))
+            .Select(r => r.Id)
+            .ToListAsync(cancellationToken);
+        foreach (var roleId in systemRoles)
+        {
+            db.RolePermissions.Add(new RolePermission { RoleId = roleId, PermissionId = permission.Id });
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return Exists();
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        permissions.Invalidate();
+        return TypedResults.Created($"/api/v1/permissions/{permission.Id}", await Query(db, p => p.Id == permission.Id).SingleAsync(cancellationToken));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
+        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Permission), http);
+        if (!decision.IsAllowed)
+        {
+            return AccessGuards.Denied(decision);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await AccessGuards.LockAsync(db, cancellationToken);
+        var permission = await db.Permissions.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (permission is null)
+        {
+            return ApiProblems.NotFound("No such permission.");
+        }
+
+        if (DefaultRoles.Permissions.ContainsKey(permission.Name))
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, DefaultPermission, "The default permissions cannot be deleted.");
+        }
+
+        var actor = await PermissionService.LoadFreshAsync(db, principal.UserId(), cancellationToken);
+        if (AccessGuards.Lacking(actor, [permission.Name]) is { Count: > 0 } lacking)
+        {
+            return AccessGuards.Escalation("You may only delete permissions you hold yourself.", lacking);
+        }
+
+        await db.RolePermissions.Where(rp => rp.PermissionId == id).ExecuteDeleteAsync(cancellationToken);
+        db.Permissions.Remove(permission);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        permissions.Invalidate();
+        return TypedResults.NoContent();
+    }
+
+    private static IQueryable<PermissionView> Query(WardenDbContext db, Expression<Func<Permission, bool>> where) =>
+        db.Permissions.AsNoTracking().Where(where).OrderBy(x => x.Name).Select(p => new PermissionView(
+            p.Id,
+            p.Name,
+            p.Description,
+            db.RolePermissions.Where(rp => rp.PermissionId == p.Id).Select(rp => rp.Role!.Name!).OrderBy(n => n).ToList(),
+            p.CreatedAt));
+
+    private static ProblemHttpResult Exists() =>
+        ApiProblems.Problem(StatusCodes.Status409Conflict, PermissionExists, "A permission with this name exists.");
+
+    [GeneratedRegex("^[a-z][a-z0-9._:-]{1,99}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PermissionNamePattern();
+}

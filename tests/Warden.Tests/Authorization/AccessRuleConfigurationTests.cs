@@ -1,0 +1,109 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server;
+using Warden.Server.Authorization.Policies;
+using Warden.Tests.Administration;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Authorization;
+
+/// <summary>The shipped rules, and rules changed through configuration, as the running server applies them.</summary>
+public sealed class AccessRuleConfigurationTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    private static ClaimsPrincipal Principal(Guid userId, params string[] amr) =>
+        new(new ClaimsIdentity([new Claim("sub", userId.ToString()), .. amr.Select(a => new Claim("amr", a))], "Bearer", "sub", "roles"));
+
+    [Fact]
+    public async Task TheDefaultRulesAllowOwnDataAndAnyonesOnlyWithTheAllPermissions()
+    {
+        var admin = await factory.AdminTokenAsync();
+        var alice = await factory.SignedInAsync();
+        var bob = await factory.SignedInAsync();
+        var policy = factory.Services.GetRequiredService<AccessPolicy>();
+        var http = new DefaultHttpContext();
+
+        Assert.True((await policy.EvaluateAsync(Principal(alice.Id), PolicyActions.Read, PolicyResource.Profile(alice.Id), http)).IsAllowed);
+        Assert.True((await policy.EvaluateAsync(Principal(alice.Id), PolicyActions.Write, PolicyResource.Profile(alice.Id), http)).IsAllowed);
+        Assert.False((await policy.EvaluateAsync(Principal(alice.Id), PolicyActions.Read, PolicyResource.Profile(bob.Id), http)).IsAllowed);
+        Assert.False((await policy.EvaluateAsync(new ClaimsPrincipal(new ClaimsIdentity()), PolicyActions.Read, PolicyResource.Profile(bob.Id), http)).IsAllowed);
+
+        // A moderator (read:all) reads anyone's profile but changes only their own; the decision names the rule.
+        await factory.AssignRoleAsync(admin, alice.Id, "moderator");
+        var read = await policy.EvaluateAsync(Principal(alice.Id), PolicyActions.Read, PolicyResource.Profile(bob.Id), http);
+        Assert.Equal("readAll", read.Rule);
+        Assert.False((await policy.EvaluateAsync(Principal(alice.Id), PolicyActions.Write, PolicyResource.Profile(bob.Id), http)).IsAllowed);
+
+        // Suspended users are denied everything, even their own data.
+        await (await factory.CreateClient().SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{bob.Id}/status", admin, new { status = "suspended" })).ReadJsonAsync();
+        var own = await policy.EvaluateAsync(Principal(bob.Id), PolicyActions.Read, PolicyResource.Profile(bob.Id), http);
+        Assert.Equal(new PolicyDecision(false, "activeSubjectsOnly", null), own);
+    }
+}
+
+public sealed class StepUpRuleTests : IDisposable
+{
+    private readonly WardenFactory _factory = new WardenFactory().With("Warden:Authorization:Rules:adminStepUp:Enabled", "true");
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task WithStepUpOnAdministrationNeedsASecondFactor()
+    {
+        var admin = await _factory.AdminTokenAsync(); // signed in with a password only
+        var client = _factory.CreateClient();
+        await (await client.GetWithBearerAsync("/api/v1/admin/users", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "step_up_required");
+        await (await client.GetWithBearerAsync("/api/v1/roles", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "step_up_required");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", admin)).StatusCode);
+    }
+}
+
+public sealed class NetworkRuleTests : IDisposable
+{
+    private readonly WardenFactory _factory = new WardenFactory()
+        .With("Warden:Authorization:Rules:officeOnly:Effect", "deny")
+        .With("Warden:Authorization:Rules:officeOnly:Actions:0", "admin.users.*")
+        .With("Warden:Authorization:Rules:officeOnly:Conditions:0:Attribute", "context.ip")
+        .With("Warden:Authorization:Rules:officeOnly:Conditions:0:Operator", "notInCidr")
+        .With("Warden:Authorization:Rules:officeOnly:Conditions:0:Values:0", "10.0.0.0/8");
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task ARuleAddedInConfigurationDeniesAdministrationFromOutsideTheNetwork()
+    {
+        var admin = await _factory.AdminTokenAsync();
+        var client = _factory.CreateClient();
+        await (await client.GetWithBearerAsync("/api/v1/admin/users", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/roles", admin)).StatusCode); // not an admin.users action
+    }
+}
+
+[Collection(ConsoleCollection.Name)]
+public sealed class AccessRuleValidationTests
+{
+    [Theory]
+    [InlineData("Warden:Authorization:Rules:readOwn:Effect", "perhaps")]
+    [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles")]
+    [InlineData("Warden:Authorization:Rules:custom:Conditions:0:Attribute", "subject.shoeSize")]
+    [InlineData("Warden:Authorization:PermissionCacheDuration", "01:00:00")]
+    public async Task StartRefusesInvalidRulesNamingTheKey(string key, string value)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--Warden:DataDirectory={dataDirectory}",
+            "--Warden:Database:Provider=Postgres",
+            "--Warden:Database:ConnectionString=Host=127.0.0.1;Database=never_used",
+            $"--{key}={value}",
+        ];
+
+        var (exitCode, error) = await ConsoleCollection.CaptureErrorAsync(() => Program.Main(args));
+
+        Assert.Equal(2, exitCode);
+        var prefix = string.Join(':', key.Split(':').Take(key.Contains("Rules", StringComparison.Ordinal) ? 4 : 3));
+        Assert.Contains(prefix, error, StringComparison.Ordinal);
+    }
+}
