@@ -30,6 +30,8 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<LoginAttempt> LoginAttempts => Set<LoginAttempt>();
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
+    public DbSet<Profiles.Settings.UserSettings> UserSettings => Set<Profiles.Settings.UserSettings>();
+    public DbSet<Profiles.Phone.PhoneVerification> PhoneVerifications => Set<Profiles.Phone.PhoneVerification>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();

@@ -10,6 +10,7 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
 using Warden.Server.TwoFactor;
 using Warden.Server.Passwords;
+using Warden.Server.Profiles;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -63,6 +64,7 @@ public static class WardenApplication
         services.AddWardenNotifications(configuration);
         services.AddWardenAuthentication(configuration);
         services.AddWardenTwoFactor(configuration);
+        services.AddWardenProfiles(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
