@@ -12,12 +12,12 @@ using Warden.Tests.Infrastructure;
 namespace Warden.Tests.Profiles;
 
 /// <summary>
-/// A Warden whose test clients appear to come from <see cref="ClientIp"/> (TestServer has no remote address),
-/// so that IP addresses are recorded as they would be behind a real socket.
+/// A Warden whose test clients can choose the address they appear to come from (<see cref="ClientIpHeader"/>;
+/// TestServer has no remote address), so that IP addresses are recorded as behind a real socket.
 /// </summary>
 public sealed class ProfilesFactory : WardenFactory
 {
-    public const string ClientIp = "203.0.113.77";
+    public const string ClientIpHeader = "X-Test-Remote-Address";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -31,7 +31,12 @@ public sealed class ProfilesFactory : WardenFactory
         {
             app.Use((context, nextMiddleware) =>
             {
-                context.Connection.RemoteIpAddress ??= IPAddress.Parse(ClientIp);
+                if (IPAddress.TryParse(context.Request.Headers[ClientIpHeader].ToString(), out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                    context.Request.Headers.Remove(ClientIpHeader);
+                }
+
                 return nextMiddleware(context);
             });
             next(app);
@@ -44,7 +49,8 @@ public sealed record SignedIn(Guid Id, string Email, string AccessToken, HttpCli
 public static class ProfileFlows
 {
     /// <summary>A signed-in, verified user whose default profile (made by the registration handler) exists.</summary>
-    public static async Task<SignedIn> SignedInWithProfileAsync(this WardenFactory factory, string? userAgent = null)
+    public static async Task<SignedIn> SignedInWithProfileAsync(
+        this WardenFactory factory, string? userAgent = null, string? ipAddress = null, string? username = null)
     {
         var client = factory.CreateClient();
         if (userAgent is not null)
@@ -52,7 +58,12 @@ public static class ProfileFlows
             client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
         }
 
-        var (email, tokens) = await factory.SignedInUserAsync(client);
+        if (ipAddress is not null)
+        {
+            client.DefaultRequestHeaders.Add(ProfilesFactory.ClientIpHeader, ipAddress);
+        }
+
+        var (email, tokens) = await factory.SignedInUserAsync(client, username);
         var id = Guid.Parse(tokens.User.GetProperty("id").GetString()!);
         await factory.WaitForAsync(db => db.Profiles.AnyAsync(p => p.UserId == id));
         client.WithBearer(tokens.AccessToken);
