@@ -108,3 +108,29 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
         Assert.Equal(missing.Content.Headers.ContentType?.ToString(), forbidden.Content.Headers.ContentType?.ToString());
     }
 }
+
+public sealed class ProfileOpenApiTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    [Fact]
+    public async Task OpenApiDescribesEveryProfileEndpoint()
+    {
+        var document = await (await factory.CreateClient().GetAsync("/openapi/v1.json")).ReadJsonAsync();
+        var paths = document.GetProperty("paths");
+        foreach (var (path, method) in new[]
+        {
+            ("/api/v1/users/profile", "get"), ("/api/v1/users/profile", "put"), ("/api/v1/users/profile", "patch"),
+            ("/api/v1/users/profile/avatar", "post"), ("/api/v1/users/{id}/profile", "get"), ("/api/v1/users/{id}/profile", "patch"),
+            ("/api/v1/users/settings", "get"), ("/api/v1/users/settings", "put"), ("/api/v1/users/phone", "put"),
+            ("/api/v1/users/phone/verify", "post"), ("/api/v1/users/email", "put"), ("/api/v1/users/email/confirm", "post"),
+            ("/api/v1/users/me/export", "get"), ("/api/v1/users/me", "delete"), ("/avatars/{key}", "get"),
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method.ToUpperInvariant()} {path} is not in the OpenAPI document");
+        }
+
+        var patch = paths.GetProperty("/api/v1/users/profile").GetProperty("patch").GetProperty("requestBody").GetProperty("content");
+        Assert.True(patch.TryGetProperty("application/merge-patch+json", out _), patch.GetRawText());
+        var avatar = paths.GetProperty("/api/v1/users/profile/avatar").GetProperty("post").GetProperty("requestBody").GetProperty("content");
+        Assert.True(avatar.TryGetProperty("image/png", out _), avatar.GetRawText());
+    }
+}
