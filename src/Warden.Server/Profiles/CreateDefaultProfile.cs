@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
 
 namespace Warden.Server.Profiles;
 
@@ -19,7 +20,9 @@ public sealed class CreateDefaultProfile(WardenDbContext db, TimeProvider time) 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         var data = JsonSerializer.Deserialize<Registered>(message.Data, JsonSerializerOptions.Web)!;
-        if (await db.Profiles.AnyAsync(p => p.UserId == data.UserId, cancellationToken) || !await db.Users.AnyAsync(u => u.Id == data.UserId, cancellationToken))
+        // An account erased before this ran gets no profile back (erasure also blanked the names in this event).
+        if (await db.Profiles.AnyAsync(p => p.UserId == data.UserId, cancellationToken)
+            || !await db.Users.AnyAsync(u => u.Id == data.UserId && u.Status != UserStatus.Deleted, cancellationToken))
         {
             return;
         }

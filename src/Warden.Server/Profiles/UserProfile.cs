@@ -25,6 +25,9 @@ public sealed class UserProfile
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Raised by every update; a concurrency token, so two concurrent merge patches cannot lose one another's changes.</summary>
+    public int Version { get; set; }
+
     public User? User { get; set; }
 
     /// <summary>The name to show: the full name, else first and last name joined.</summary>
@@ -48,6 +51,7 @@ internal sealed class UserProfileConfiguration : IEntityTypeConfiguration<UserPr
         builder.Property(p => p.Timezone).HasMaxLength(64);
         builder.Property(p => p.Locale).HasMaxLength(35);
         builder.Property(p => p.PhoneNumberProtected).HasMaxLength(1024);
+        builder.Property(p => p.Version).IsConcurrencyToken();
         builder.Ignore(p => p.DisplayName);
         builder.HasOne(p => p.User).WithOne().HasForeignKey<UserProfile>(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -7,9 +7,9 @@ namespace Warden.Server.TwoFactor;
 /// <summary>
 /// Proof that the person at the keyboard is the account holder before something sensitive (turning off a
 /// factor, replacing the authenticator, erasing the account): the password or a current second-factor code.
-/// Wrong answers count against the same lockout as sign-in, so this is no side door for guessing.
+/// Wrong answers lock re-authentication after a few tries, so this is no oracle for guessing passwords.
 /// </summary>
-public sealed class Reauthentication(IPasswordHasher<User> hasher, SecondFactorVerifier verifier, LoginThrottle throttle, SignInCompletion completion)
+public sealed class Reauthentication(IPasswordHasher<User> hasher, SecondFactorVerifier verifier, LoginThrottle throttle)
 {
     public enum Outcome
     {
@@ -26,7 +26,9 @@ public sealed class Reauthentication(IPasswordHasher<User> hasher, SecondFactorV
             return Outcome.Missing;
         }
 
-        var key = completion.IdentifierKeys(user).First();
+        // Its own counter, apart from sign-in's: someone holding a stolen access token must not be able to
+        // lock the owner out of signing in by failing here.
+        var key = Profiles.Reauthentication.ThrottleKey(user.Id);
         if (await throttle.TryBeginAsync(key, cancellationToken) is not null)
         {
             return Outcome.Locked;

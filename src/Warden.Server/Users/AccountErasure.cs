@@ -2,6 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Authentication.Login;
+using Warden.Server.Profiles;
+using Warden.Server.Profiles.Avatars;
+using Warden.Server.Profiles.Privacy;
 
 namespace Warden.Server.Users;
 
@@ -10,7 +14,8 @@ namespace Warden.Server.Users;
 /// pseudonymous id only, so audit entries keep pointing at something; the email address becomes free.
 /// Everything happens in one transaction: sessions end exactly when the data goes.
 /// </summary>
-public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocation, TimeProvider time)
+public sealed class AccountErasure(
+    WardenDbContext db, SessionRevocation revocation, IAvatarStorage avatars, ProfileCache profiles, TimeProvider time)
 {
     /// <summary>Erases the user; false when there is no such (undeleted) user.</summary>
     public async Task<bool> EraseAsync(Guid userId, Guid? actorId, CancellationToken cancellationToken)
@@ -29,7 +34,10 @@ public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocat
         await revocation.RevokeAllAsync(userId, null, RevocationReasons.Deleted, cancellationToken);
 
         // Everything that names, reaches or authenticates the person goes.
+        var avatarUrl = await db.Profiles.Where(p => p.UserId == userId).Select(p => p.AvatarUrl).FirstOrDefaultAsync(cancellationToken);
         await db.Profiles.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.UserSettings.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.PhoneVerifications.Where(v => v.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.Sessions.Where(s => s.UserId == userId).ExecuteUpdateAsync(s => s
             .SetProperty(x => x.IpAddress, (string?)null)
             .SetProperty(x => x.UserAgent, (string?)null), cancellationToken);
@@ -44,10 +52,21 @@ public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocat
         await db.TwoFactor.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.OneTimeCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        var throttleKeys = new List<string> { Reauthentication.ThrottleKey(userId) };
         if (user.NormalizedEmail is not null)
         {
-            await db.LoginAttempts.Where(a => a.Identifier == "email:" + user.NormalizedEmail).ExecuteDeleteAsync(cancellationToken);
+            throttleKeys.Add(LoginThrottle.EmailKey(user.NormalizedEmail));
         }
+
+        if (user.NormalizedUserName is not null)
+        {
+            throttleKeys.Add(LoginThrottle.UsernameKey(user.NormalizedUserName));
+        }
+
+        await db.LoginAttempts.Where(a => throttleKeys.Contains(a.Identifier)).ExecuteDeleteAsync(cancellationToken);
+
+        // Events keep their type, time and ids; their addresses, names, IP addresses and user agents go.
+        await OutboxRedaction.RedactAsync(db, userId, cancellationToken);
 
         var pseudonym = $"deleted-{user.Id:N}@erased.invalid";
         user.Email = pseudonym;
@@ -72,6 +91,9 @@ public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocat
             await transaction.CommitAsync(cancellationToken);
         }
 
+        profiles.Invalidate(userId);
+        // After the commit: a file deleted for a rolled-back erasure would leave a profile with a broken image.
+        await avatars.DeleteReplacedAsync(avatarUrl, null, cancellationToken);
         return true;
     }
 }

@@ -5,6 +5,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.TwoFactor;
+using Warden.Server.Profiles;
 
 namespace Warden.Server.Users;
 
@@ -17,6 +18,7 @@ public static class UserEndpoints
         users.MapGet("/me", GetMeAsync).WithName("GetMe").WithSummary("The signed-in user's account.");
         users.MapSessionEndpoints();
         users.MapTwoFactorManagement();
+        users.MapProfileEndpoints(app);
         return users;
     }
 

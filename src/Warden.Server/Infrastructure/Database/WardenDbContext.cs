@@ -34,6 +34,8 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<UserTwoFactor> TwoFactor => Set<UserTwoFactor>();
     public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
     public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
+    public DbSet<Profiles.Settings.UserSettings> UserSettings => Set<Profiles.Settings.UserSettings>();
+    public DbSet<Profiles.Phone.PhoneVerification> PhoneVerifications => Set<Profiles.Phone.PhoneVerification>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();

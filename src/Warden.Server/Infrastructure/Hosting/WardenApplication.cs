@@ -12,6 +12,7 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
 using Warden.Server.TwoFactor;
 using Warden.Server.Passwords;
+using Warden.Server.Profiles;
 using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -67,6 +68,7 @@ public static class WardenApplication
         services.AddWardenTwoFactor(configuration);
         services.AddWardenAuthorization(configuration);
         services.AddWardenAdministration(configuration);
+        services.AddWardenProfiles(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";

@@ -277,6 +277,30 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "phone_verifications",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    phone_number_protected = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    code_hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    consumed_at = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_phone_verifications", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_phone_verifications_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "recovery_codes",
                 columns: table => new
                 {
@@ -373,7 +397,8 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     phone_verified = table.Column<bool>(type: "INTEGER", nullable: false),
                     preferences = table.Column<string>(type: "TEXT", nullable: false),
                     created_at = table.Column<long>(type: "INTEGER", nullable: false),
-                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    version = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -436,6 +461,29 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     table.PrimaryKey("pk_user_sessions", x => x.id);
                     table.ForeignKey(
                         name: "fk_user_sessions_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "user_settings",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    notify_account = table.Column<bool>(type: "INTEGER", nullable: false),
+                    notify_marketing = table.Column<bool>(type: "INTEGER", nullable: false),
+                    notify_product_updates = table.Column<bool>(type: "INTEGER", nullable: false),
+                    theme = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    preferred_second_factor = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_user_settings", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_user_settings_users_user_id",
                         column: x => x.user_id,
                         principalTable: "users",
                         principalColumn: "id",
@@ -608,6 +656,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_phone_verifications_user_id_created_at",
+                table: "phone_verifications",
+                columns: new[] { "user_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_recovery_codes_user_id_code_hash",
                 table: "recovery_codes",
                 columns: new[] { "user_id", "code_hash" },
@@ -733,6 +786,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 name: "password_history");
 
             migrationBuilder.DropTable(
+                name: "phone_verifications");
+
+            migrationBuilder.DropTable(
                 name: "recovery_codes");
 
             migrationBuilder.DropTable(
@@ -761,6 +817,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "user_roles");
+
+            migrationBuilder.DropTable(
+                name: "user_settings");
 
             migrationBuilder.DropTable(
                 name: "user_tokens");

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Warden.Server.Authentication;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+
+namespace Warden.Server.Profiles.Avatars;
+
+/// <summary>
+/// Avatar upload (the raw image as the request body, <c>Content-Type: image/png|jpeg|webp</c>) and the anonymous,
+/// cache-friendly download. The body's leading bytes decide the type; the declared type only has to be an image.
+/// </summary>
+public static class AvatarEndpoints
+{
+    /// <summary>Body limit of the upload route: the image limit plus nothing, as the body is the image.</summary>
+    public static long UploadLimit(IConfiguration configuration) =>
+        configuration.GetValue<int?>($"{ProfileOptions.Section}:{nameof(ProfileOptions.AvatarMaxBytes)}") ?? new ProfileOptions().AvatarMaxBytes;
+
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UploadAsync(
+        HttpContext http,
+        WardenDbContext db,
+        IAvatarStorage storage,
+        ProfileReader reader,
+        ProfileCache cache,
+        IOptions<ProfileOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var declared)
+            || !declared.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
+                "Send the image itself as the body.", "Use Content-Type image/png, image/jpeg or image/webp.");
+        }
+
+        var maxBytes = options.Value.AvatarMaxBytes;
+        var content = await ReadAtMostAsync(http.Request.Body, maxBytes + 1, cancellationToken);
+        if (content.Length > maxBytes)
+        {
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
+                "The image is too large.", $"An avatar has at most {maxBytes} bytes.");
+        }
+
+        var format = ImageFormat.Detect(content);
+        if (format is null)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProfileProblems.InvalidImage,
+                "The body is not a PNG, JPEG or WebP image.", "The type is recognised from the image's content, not from the declared content type.");
+        }
+
+        var userId = http.User.UserId();
+        var now = time.GetUtcNow();
+        var profile = await ProfileRows.LoadForUpdateAsync(db, userId, now, cancellationToken);
+        if (profile is null)
+        {
+            return ApiProblems.NotFound();
+        }
+
+        var key = AvatarKeys.For(userId, content, format);
+        await storage.SaveAsync(key, content, cancellationToken);
+
+        var previous = profile.AvatarUrl;
+        var url = storage.PublicUrl(key).AbsoluteUri;
+        if (previous != url)
+        {
+            profile.AvatarUrl = url;
+            profile.UpdatedAt = now;
+            profile.Version++;
+            db.AddEvent(EventTypes.ProfileUpdated, userId, new
+            {
+                userId,
+                fields = new[] { ProfileFields.AvatarUrl },
+                ipAddress = RequestInfo.IpAddress(http),
+                userAgent = RequestInfo.UserAgent(http),
+            }, now);
+            // A concurrent profile change surfaces as a concurrency error (500 is wrong, 409 is right): the
+            // client uploads again. The new file stays and is harmless; it is reused by the same upload.
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException)
+            {
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile changed meanwhile; upload again.");
+            }
+
+            cache.Invalidate(userId);
+            await storage.DeleteReplacedAsync(previous, url, cancellationToken);
+        }
+
+        return TypedResults.Ok(reader.From(profile));
+    }
+
+    /// <summary>
+    /// Anonymous: avatars appear in other people's pages. The file name is a hash of the content, so the
+    /// response never changes and may be cached for a year; nosniff and a sandboxing CSP keep a browser from
+    /// treating a crafted image as anything but an image.
+    /// </summary>
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
+        string key, HttpContext http, IAvatarStorage storage, CancellationToken cancellationToken)
+    {
+        if (!AvatarKeys.IsValid(key) || await storage.OpenReadAsync(key, cancellationToken) is not { } stream)
+        {
+            return ApiProblems.NotFound();
+        }
+
+        var headers = http.Response.Headers;
+        headers.CacheControl = "public, max-age=31536000, immutable";
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        return TypedResults.Stream(stream, AvatarKeys.FormatOf(key).ContentType);
+    }
+
+    private static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while (buffer.Length < limit && (read = await body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

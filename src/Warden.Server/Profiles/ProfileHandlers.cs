@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Profiles.Avatars;
+
+namespace Warden.Server.Profiles;
+
+/// <summary>Reading and changing profiles: one's own, and (by the access rules) other users'.</summary>
+public static class ProfileHandlers
+{
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> GetOwnAsync(ClaimsPrincipal principal, ProfileReader reader, CancellationToken cancellationToken) =>
+        await reader.GetAsync(principal.UserId(), cancellationToken) is { } view ? TypedResults.Ok(view) : ApiProblems.NotFound();
+
+    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> PutOwnAsync(HttpContext http, ProfileUpdater updater, CancellationToken cancellationToken) =>
+        updater.UpdateAsync(http, http.User.UserId(), patch: false, cancellationToken);
+
+    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> PatchOwnAsync(HttpContext http, ProfileUpdater updater, CancellationToken cancellationToken) =>
+        updater.UpdateAsync(http, http.User.UserId(), patch: true, cancellationToken);
+
+    /// <summary>Another user's profile. Not allowed and not there answer alike (404), so ids cannot be probed.</summary>
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> GetByIdAsync(
+        Guid id, ClaimsPrincipal principal, WardenDbContext db, ProfileReader reader, CancellationToken cancellationToken)
+    {
+        if (!await ProfileAccess.AllowsAsync(db, principal.UserId(), id, ProfileOperation.Read, cancellationToken))
+        {
+            return ApiProblems.NotFound();
+        }
+
+        return await reader.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : ApiProblems.NotFound();
+    }
+
+    /// <summary>
+    /// Changes another user's profile (merge patch). A caller who may read the profile but not change it gets
+    /// 403: it already knows the profile exists. Anyone else gets the 404 of a missing id.
+    /// </summary>
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> PatchByIdAsync(
+        Guid id, HttpContext http, WardenDbContext db, ProfileUpdater updater, CancellationToken cancellationToken)
+    {
+        var callerId = http.User.UserId();
+        if (!await ProfileAccess.AllowsAsync(db, callerId, id, ProfileOperation.Write, cancellationToken))
+        {
+            return await ProfileAccess.AllowsAsync(db, callerId, id, ProfileOperation.Read, cancellationToken)
+                   && await db.Users.AnyAsync(u => u.Id == id && u.Status != Users.UserStatus.Deleted, cancellationToken)
+                ? ApiProblems.Problem(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "You may read this profile but not change it.")
+                : ApiProblems.NotFound();
+        }
+
+        return await updater.UpdateAsync(http, id, patch: true, cancellationToken);
+    }
+}
+
+/// <summary>Applies a PUT or merge-patch body to a profile, with every field's validation, one event and cache invalidation.</summary>
+public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, ProfileCache cache, IAvatarStorage avatars, TimeProvider time)
+{
+    private const int MaxAttempts = 3;
+
+    public async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UpdateAsync(HttpContext http, Guid ownerId, bool patch, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadObjectAsync(http, patch ? [JsonBody.MergePatch, JsonBody.Json] : [JsonBody.Json], cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        using (document)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await TryUpdateAsync(http, ownerId, document.RootElement, patch, cancellationToken);
+                }
+                catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+                {
+                    // Someone else changed the profile between our read and write: apply the body again to the new state.
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+    }
+
+    private async Task<Results<Ok<ProfileView>, ProblemHttpResult>> TryUpdateAsync(
+        HttpContext http, Guid ownerId, System.Text.Json.JsonElement body, bool patch, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var profile = await ProfileRows.LoadForUpdateAsync(db, ownerId, now, cancellationToken);
+        if (profile is null)
+        {
+            return ApiProblems.NotFound();
+        }
+
+        var previousAvatar = profile.AvatarUrl;
+        var fields = new JsonFields(body);
+        var changed = ProfileFields.Apply(profile, fields, patch, avatars.IsOwnUrl);
+        if (fields.HasErrors)
+        {
+            return ProfileProblems.Validation(fields.ToDictionary());
+        }
+
+        if (changed.Count > 0)
+        {
+            var callerId = http.User.UserId();
+            profile.UpdatedAt = now;
+            profile.Version++;
+            db.AddEvent(EventTypes.ProfileUpdated, ownerId, new
+            {
+                userId = ownerId,
+                fields = changed,
+                actorId = callerId == ownerId ? (Guid?)null : callerId,
+                ipAddress = RequestInfo.IpAddress(http),
+                userAgent = RequestInfo.UserAgent(http),
+            }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            cache.Invalidate(ownerId);
+            await avatars.DeleteReplacedAsync(previousAvatar, profile.AvatarUrl, cancellationToken);
+        }
+
+        return TypedResults.Ok(reader.From(profile));
+    }
+}

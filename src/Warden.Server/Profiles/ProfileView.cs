@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
+using Warden.Server.Users;
+
+namespace Warden.Server.Profiles;
+
+/// <summary>A profile as the API shows it (API.md, GET /api/v1/users/profile).</summary>
+public sealed record ProfileView(
+    Guid UserId,
+    string? FullName,
+    string? FirstName,
+    string? LastName,
+    string? Bio,
+    string? AvatarUrl,
+    string? Timezone,
+    string? Locale,
+    string? PhoneNumber,
+    bool PhoneVerified,
+    JsonElement Preferences,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// Reads profiles through <see cref="ProfileCache"/>. A user whose profile row does not exist yet (the
+/// <c>user.registered</c> handler has not run) is answered from defaults without writing anything: a read
+/// never races that handler's insert. The first update creates the row (<see cref="ProfileRows"/>).
+/// </summary>
+public sealed class ProfileReader(WardenDbContext db, ProfileCache cache, SecretProtector protector)
+{
+    /// <summary>The profile of an existing, not erased user; null otherwise.</summary>
+    public async Task<ProfileView?> GetAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(userId, out var cached))
+        {
+            return cached;
+        }
+
+        var generation = cache.Generation;
+        var row = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId && u.Status != UserStatus.Deleted)
+            .Select(u => new { u.CreatedAt, Profile = db.Profiles.FirstOrDefault(p => p.UserId == u.Id) })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var view = row.Profile is { } profile ? From(profile) : Default(userId, row.CreatedAt);
+        cache.Set(userId, view, generation);
+        return view;
+    }
+
+    public ProfileView From(UserProfile profile)
+    {
+        using var preferences = JsonDocument.Parse(profile.Preferences);
+        return new ProfileView(
+            profile.UserId,
+            profile.FullName,
+            profile.FirstName,
+            profile.LastName,
+            profile.Bio,
+            profile.AvatarUrl,
+            profile.Timezone,
+            profile.Locale,
+            profile.PhoneNumberProtected is { } number ? protector.Unprotect(number) : null,
+            profile.PhoneVerified,
+            preferences.RootElement.Clone(),
+            profile.UpdatedAt);
+    }
+
+    private static ProfileView Default(Guid userId, DateTimeOffset createdAt)
+    {
+        using var empty = JsonDocument.Parse("{}");
+        return new ProfileView(userId, null, null, null, null, null, null, null, null, false, empty.RootElement.Clone(), createdAt);
+    }
+}
+
+/// <summary>Loads a profile row for changing it, creating it first when it is missing.</summary>
+public static class ProfileRows
+{
+    /// <summary>The tracked profile of an existing, not erased user (created empty if missing); null when there is no such user.</summary>
+    public static async Task<UserProfile?> LoadForUpdateAsync(WardenDbContext db, Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken))
+        {
+            return null;
+        }
+
+        var profile = await db.Profiles.SingleOrDefaultAsync(p => p.UserId == userId, cancellationToken);
+        if (profile is not null)
+        {
+            return profile;
+        }
+
+        // Inserted on its own: if the registration handler inserts at the same moment, its row wins and is
+        // loaded below (the handler in turn sees a row and does nothing).
+        var created = new UserProfile { UserId = userId, CreatedAt = now, UpdatedAt = now };
+        db.Profiles.Add(created);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return created;
+        }
+        catch (DbUpdateException)
+        {
+            db.Entry(created).State = EntityState.Detached;
+            return await db.Profiles.SingleAsync(p => p.UserId == userId, cancellationToken);
+        }
+    }
+}
