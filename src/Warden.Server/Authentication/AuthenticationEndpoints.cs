@@ -1,5 +1,6 @@
 using Warden.Server.Authentication.EmailVerification;
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
@@ -20,6 +21,7 @@ public static class AuthenticationEndpoints
         auth.MapPost("/refresh", Refresh.HandleAsync).WithName("Refresh").WithSummary("Trade a refresh token for a new token pair.");
         auth.MapPost("/logout", Logout.HandleAsync).WithName("Logout").WithSummary("End the session of the refresh or bearer token.")
             .Accepts<LogoutRequest>("application/json");
+        auth.MapPasswordResetEndpoints();
         return auth;
     }
 }

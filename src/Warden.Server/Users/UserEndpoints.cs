@@ -4,6 +4,7 @@ using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Passwords;
 
 namespace Warden.Server.Users;
 
@@ -15,6 +16,7 @@ public static class UserEndpoints
         var users = app.MapGroup("/api/v1/users").WithTags("Account").RequireAuthorization();
         users.MapGet("/me", GetMeAsync).WithName("GetMe").WithSummary("The signed-in user's account.");
         users.MapSessionEndpoints();
+        users.MapPasswordChange();
         return users;
     }
 

@@ -30,6 +30,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
+    public DbSet<PasswordExpiryReminder> PasswordExpiryReminders => Set<PasswordExpiryReminder>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
 
     protected override void OnModelCreating(ModelBuilder builder)

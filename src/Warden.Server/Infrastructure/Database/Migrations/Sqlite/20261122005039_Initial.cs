@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
+namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,10 +15,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "login_attempts",
                 columns: table => new
                 {
-                    identifier = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
-                    failures = table.Column<int>(type: "integer", nullable: false),
-                    last_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    identifier = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    failures = table.Column<int>(type: "INTEGER", nullable: false),
+                    last_attempt_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    locked_until = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -30,18 +29,18 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "outbox_messages",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    subject = table.Column<Guid>(type: "uuid", nullable: true),
-                    data = table.Column<string>(type: "text", nullable: false),
-                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    processed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    poisoned = table.Column<bool>(type: "boolean", nullable: false),
-                    claim_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    subject = table.Column<Guid>(type: "TEXT", nullable: true),
+                    data = table.Column<string>(type: "TEXT", nullable: false),
+                    occurred_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    processed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    poisoned = table.Column<bool>(type: "INTEGER", nullable: false),
+                    claim_id = table.Column<Guid>(type: "TEXT", nullable: true),
+                    locked_until = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -52,10 +51,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "permissions",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    description = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -66,12 +65,12 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "roles",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    normalized_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    concurrency_stamp = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    description = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    normalized_name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    concurrency_stamp = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -82,29 +81,29 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "users",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    email_verified_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    last_login_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    login_count = table.Column<int>(type: "integer", nullable: false),
-                    password_changed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    deleted_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    user_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    normalized_user_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    normalized_email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    email_confirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    password_hash = table.Column<string>(type: "text", nullable: true),
-                    security_stamp = table.Column<string>(type: "text", nullable: true),
-                    concurrency_stamp = table.Column<string>(type: "text", nullable: true),
-                    phone_number = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    phone_number_confirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    two_factor_enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    lockout_end = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    lockout_enabled = table.Column<bool>(type: "boolean", nullable: false),
-                    access_failed_count = table.Column<int>(type: "integer", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    email_verified_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    last_login_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    login_count = table.Column<int>(type: "INTEGER", nullable: false),
+                    password_changed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    deleted_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    user_name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    normalized_user_name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    normalized_email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    email_confirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    password_hash = table.Column<string>(type: "TEXT", nullable: true),
+                    security_stamp = table.Column<string>(type: "TEXT", nullable: true),
+                    concurrency_stamp = table.Column<string>(type: "TEXT", nullable: true),
+                    phone_number = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    phone_number_confirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    two_factor_enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    lockout_end = table.Column<long>(type: "INTEGER", nullable: true),
+                    lockout_enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    access_failed_count = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -115,9 +114,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "outbox_handler_completions",
                 columns: table => new
                 {
-                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    handler = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    completed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    handler = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    completed_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -134,11 +133,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "role_claims",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    role_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    claim_type = table.Column<string>(type: "text", nullable: true),
-                    claim_value = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    role_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    claim_type = table.Column<string>(type: "TEXT", nullable: true),
+                    claim_value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -155,8 +154,8 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "role_permissions",
                 columns: table => new
                 {
-                    role_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    permission_id = table.Column<Guid>(type: "uuid", nullable: false)
+                    role_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    permission_id = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -179,14 +178,14 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "account_tokens",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
-                    data = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    token_hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    data = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    consumed_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -200,14 +199,33 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "password_expiry_reminders",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    password_changed_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    reminded_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_password_expiry_reminders", x => new { x.user_id, x.password_changed_at });
+                    table.ForeignKey(
+                        name: "fk_password_expiry_reminders_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "password_history",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    password_hash = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    password_hash = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -224,11 +242,11 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_claims",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    claim_type = table.Column<string>(type: "text", nullable: true),
-                    claim_value = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    claim_type = table.Column<string>(type: "TEXT", nullable: true),
+                    claim_value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -245,10 +263,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_logins",
                 columns: table => new
                 {
-                    login_provider = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    provider_key = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    provider_display_name = table.Column<string>(type: "text", nullable: true),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false)
+                    login_provider = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    provider_key = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    provider_display_name = table.Column<string>(type: "TEXT", nullable: true),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -265,9 +283,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_passkeys",
                 columns: table => new
                 {
-                    credential_id = table.Column<byte[]>(type: "bytea", maxLength: 1024, nullable: false),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Data = table.Column<string>(type: "jsonb", nullable: false)
+                    credential_id = table.Column<byte[]>(type: "BLOB", maxLength: 1024, nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -284,19 +302,19 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_profiles",
                 columns: table => new
                 {
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    full_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    first_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    last_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    bio = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
-                    avatar_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
-                    timezone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    locale = table.Column<string>(type: "character varying(35)", maxLength: 35, nullable: true),
-                    phone_number_protected = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
-                    phone_verified = table.Column<bool>(type: "boolean", nullable: false),
-                    preferences = table.Column<string>(type: "text", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    full_name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    first_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    last_name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    bio = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    avatar_url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    timezone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    locale = table.Column<string>(type: "TEXT", maxLength: 35, nullable: true),
+                    phone_number_protected = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    phone_verified = table.Column<bool>(type: "INTEGER", nullable: false),
+                    preferences = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -313,10 +331,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_roles",
                 columns: table => new
                 {
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    role_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    assigned_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    assigned_by = table.Column<Guid>(type: "uuid", nullable: true)
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    role_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    assigned_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    assigned_by = table.Column<Guid>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -339,20 +357,20 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_sessions",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    state = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    client = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    ip_address = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    amr = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    remember_me = table.Column<bool>(type: "boolean", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    authenticated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    last_used_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    revoked_reason = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    state = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    client = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ip_address = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    user_agent = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    amr = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    remember_me = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    authenticated_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    last_used_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    revoked_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    revoked_reason = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -369,10 +387,10 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_tokens",
                 columns: table => new
                 {
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    login_provider = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    value = table.Column<string>(type: "text", nullable: true)
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    login_provider = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -389,15 +407,15 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "login_challenges",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    failed_attempts = table.Column<int>(type: "integer", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    session_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    token_hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    consumed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    failed_attempts = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -414,12 +432,12 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "refresh_tokens",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    token_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    spent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    session_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    token_hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    expires_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    spent_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -594,6 +612,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "outbox_handler_completions");
+
+            migrationBuilder.DropTable(
+                name: "password_expiry_reminders");
 
             migrationBuilder.DropTable(
                 name: "password_history");
