@@ -76,10 +76,11 @@ public static class ChangePassword
         // user's sign-in identifiers: a stolen access token must not become an unthrottled password oracle.
         // The attempt is reserved before any hash is computed, exactly as at sign-in.
         var keys = signIn.IdentifierKeys(user).ToList();
-        foreach (var key in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
-            if (await throttle.TryBeginAsync(key, cancellationToken) is { } retryAfter)
+            if (await throttle.TryBeginAsync(keys[i], cancellationToken) is { } retryAfter)
             {
+                await ReleaseAsync(db, keys[..i], cancellationToken); // nothing was evaluated
                 http.Response.Headers.RetryAfter = RateLimitProblems.Seconds(retryAfter);
                 return ApiProblems.Problem(StatusCodes.Status423Locked, AuthProblemCodes.AccountLocked,
                     "Too many wrong passwords. Try again later.");
@@ -103,7 +104,7 @@ public static class ChangePassword
             }
 
             // The current password was right: the reserved attempt was no guess.
-            await throttle.ResetAsync(keys, cancellationToken);
+            await ReleaseAsync(db, keys, cancellationToken);
             return PasswordPolicy.IsPolicyFailure(result)
                 ? PasswordPolicy.Problem(result, "newPassword")
                 : throw new InvalidOperationException($"Changing the password failed: {string.Join(", ", result.Errors.Select(e => e.Code))}.");
@@ -126,9 +127,23 @@ public static class ChangePassword
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        // A fully signed-in session plus the right current password is as complete as a sign-in gets.
-        await throttle.ResetAsync(keys, cancellationToken);
+        await ReleaseAsync(db, keys, cancellationToken);
         return TypedResults.Ok(new PasswordChangeResult(revoked.Count));
+    }
+
+    /// <summary>
+    /// Gives back the attempts reserved for a current password that was right (or never evaluated). Not a
+    /// reset: changing one's password is no sign-in, and must not wipe the count of someone guessing at the
+    /// sign-in form meanwhile.
+    /// </summary>
+    private static async Task ReleaseAsync(WardenDbContext db, List<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var key in keys)
+        {
+            await db.LoginAttempts
+                .Where(a => a.Identifier == key && a.LockedUntil == null && a.Failures > 0)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Failures, a => a.Failures - 1), cancellationToken);
+        }
     }
 
     private static async Task FailAsync(
