@@ -148,12 +148,14 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
         // A new password earns a reminder of its own, once, when its time comes.
         var fresh = await client.LoginAsync(email);
         Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(fresh.AccessToken, AuthFlows.Password, NewPassword)).StatusCode);
+        var changedAt = factory.Time.GetUtcNow();
         await reminders.RunOnceAsync(CancellationToken.None);
         Assert.Single(await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue));
         factory.Time.Advance(TimeSpan.FromDays(85));
         await reminders.RunOnceAsync(CancellationToken.None);
         await reminders.RunOnceAsync(CancellationToken.None);
-        Assert.Equal(2, (await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue)).Count);
+        // Delivered events older than the outbox retention (7 days) may be pruned by now; count the new ones.
+        Assert.Single((await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue)).Where(m => m.OccurredAt >= changedAt));
         await factory.WaitForEmailAsync(email, "Your password expires in", number: 2);
         Assert.Equal(2, factory.CountEmails(email, "Your password expires in"));
     }
