@@ -155,7 +155,7 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
         await reminders.RunOnceAsync(CancellationToken.None);
         await reminders.RunOnceAsync(CancellationToken.None);
         // Delivered events older than the outbox retention (7 days) may be pruned by now; count the new ones.
-        Assert.Single((await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue)).Where(m => m.OccurredAt >= changedAt));
+        Assert.Single(await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue), m => m.OccurredAt >= changedAt);
         await factory.WaitForEmailAsync(email, "Your password expires in", number: 2);
         Assert.Equal(2, factory.CountEmails(email, "Your password expires in"));
     }
