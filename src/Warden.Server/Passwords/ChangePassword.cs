@@ -105,8 +105,13 @@ public static class ChangePassword
 
             // The current password was right: the reserved attempt was no guess.
             await ReleaseAsync(db, keys, cancellationToken);
-            return PasswordPolicy.IsPolicyFailure(result)
-                ? PasswordPolicy.Problem(result, "newPassword")
+            if (PasswordPolicy.IsPolicyFailure(result))
+            {
+                return PasswordPolicy.Problem(result, "newPassword");
+            }
+
+            return PasswordConflicts.IsConcurrencyFailure(result)
+                ? PasswordConflicts.Problem()
                 : throw new InvalidOperationException($"Changing the password failed: {string.Join(", ", result.Errors.Select(e => e.Code))}.");
         }
 

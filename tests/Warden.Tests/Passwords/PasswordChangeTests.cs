@@ -79,6 +79,23 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
     }
 
     [Fact]
+    public async Task ConcurrentChangesLetExactlyOneWin()
+    {
+        var client = factory.CreateClient();
+        var (email, tokens) = await factory.SignedInUserAsync(client);
+        string[] candidates = ["Racing-Choice-1001!", "Racing-Choice-2002!", "Racing-Choice-3003!"];
+
+        var answers = await Task.WhenAll(candidates.Select(c => client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, c)));
+
+        // The losers saw either the winner's commit (the current password no longer matches) or Identity's
+        // concurrency stamp (409); never a server error, never two winners.
+        var winner = Assert.Single(candidates.Zip(answers), pair => pair.Second.StatusCode == HttpStatusCode.OK).First;
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK),
+            a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.BadRequest, HttpStatusCode.Conflict }));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email, winner)).StatusCode);
+    }
+
+    [Fact]
     public async Task NoneOfTheLastFivePasswordsMayBeChosenAgain()
     {
         var client = factory.CreateClient();

@@ -71,8 +71,13 @@ public static class ResetPassword
         if (!result.Succeeded)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return PasswordPolicy.IsPolicyFailure(result)
-                ? PasswordPolicy.Problem(result, "newPassword")
+            if (PasswordPolicy.IsPolicyFailure(result))
+            {
+                return PasswordPolicy.Problem(result, "newPassword");
+            }
+
+            return PasswordConflicts.IsConcurrencyFailure(result)
+                ? PasswordConflicts.Problem()
                 : throw new InvalidOperationException($"Setting the password failed: {string.Join(", ", result.Errors.Select(e => e.Code))}.");
         }
 
