@@ -1,5 +1,6 @@
 using Warden.Server.Authentication.EmailVerification;
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
@@ -22,6 +23,7 @@ public static class AuthenticationEndpoints
         auth.MapPost("/logout", Logout.HandleAsync).WithName("Logout").WithSummary("End the session of the refresh or bearer token.")
             .Accepts<LogoutRequest>("application/json");
         auth.MapLoginSecondFactor();
+        auth.MapPasswordResetEndpoints();
         return auth;
     }
 }

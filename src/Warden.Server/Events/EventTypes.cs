@@ -19,6 +19,10 @@ public static class EventTypes
     public const string TwoFactorCodeRequested = "two_factor.code_requested";
     public const string PasswordResetRequested = "password.reset_requested";
     public const string PasswordChanged = "password.changed";
+
+    /// <summary>A password expires soon (<c>Warden:Passwords:ExpiryReminderDays</c>); its handler mails the reminder.</summary>
+    public const string PasswordExpiryReminderDue = "password.expiry_reminder_due";
+
     public const string ProfileUpdated = "profile.updated";
     public const string SessionRevoked = "session.revoked";
     public const string UserLoggedOut = "user.logged_out";

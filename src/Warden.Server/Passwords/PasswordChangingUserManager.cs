@@ -44,6 +44,20 @@ public sealed class PasswordChangingUserManager(
     public override Task<IdentityResult> AddPasswordAsync(User user, string password) =>
         ReplacePasswordAsync(user, passwordSet: true, () => base.AddPasswordAsync(user, password));
 
+    /// <summary>
+    /// Replaces the password of a user who proved control of the account some other way than the current
+    /// password: a spent single-use <c>AccountToken</c> (reset, invitation) or an expired-password challenge.
+    /// Identity's <c>ResetPasswordAsync</c> would need one of its token providers; Warden's tokens are
+    /// spent by the caller (in the caller's transaction) before this runs. Policy, history, security stamp
+    /// and <c>PasswordChangedAt</c> exactly as for every other path; the user is saved.
+    /// </summary>
+    public Task<IdentityResult> SetPasswordAsync(User user, string newPassword) =>
+        ReplacePasswordAsync(user, passwordSet: true, async () =>
+        {
+            var result = await UpdatePasswordHash(user, newPassword, validatePassword: true);
+            return result.Succeeded ? await UpdateUserAsync(user) : result;
+        });
+
     public override Task<IdentityResult> RemovePasswordAsync(User user) =>
         ReplacePasswordAsync(user, passwordSet: false, () => base.RemovePasswordAsync(user));
 

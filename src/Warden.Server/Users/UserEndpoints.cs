@@ -6,6 +6,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.TwoFactor;
 using Warden.Server.Profiles;
+using Warden.Server.Passwords;
 
 namespace Warden.Server.Users;
 
@@ -19,6 +20,7 @@ public static class UserEndpoints
         users.MapSessionEndpoints();
         users.MapTwoFactorManagement();
         users.MapProfileEndpoints(app);
+        users.MapPasswordChange();
         return users;
     }
 

@@ -35,6 +35,7 @@ public static class Login
         LoginRateLimiter rateLimiter,
         SignInCompletion completion,
         LoginChallenges challenges,
+        ExpiredPassword expiredPassword,
         TimeProvider time,
         IOptions<AuthenticationOptions> options,
         CancellationToken cancellationToken)
@@ -121,6 +122,14 @@ public static class Login
         }
 
         var rememberMe = request.RememberMe ?? false;
+
+        // An expired password (Warden:Passwords:MaxAge) still proves who this is but earns no token until it
+        // is replaced. Asked before the second factor, which follows the change (ExpiredPassword.HandleAsync).
+        if (expiredPassword.IsExpired(user, now))
+        {
+            return TypedResults.Ok(await expiredPassword.StartChallengeAsync(user, rememberMe, http, cancellationToken));
+        }
+
         if (user.TwoFactorEnabled)
         {
             return TypedResults.Ok(await challenges.StartSecondFactorAsync(user, rememberMe, http, cancellationToken));

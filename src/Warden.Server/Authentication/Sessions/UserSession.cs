@@ -42,6 +42,9 @@ public enum SessionState
 
     /// <summary>The password was right; the session is useless until the second factor is verified.</summary>
     PendingSecondFactor,
+
+    /// <summary>The password was right but has expired; the session is useless until a new one is set.</summary>
+    PendingPasswordChange,
 }
 
 public static class SessionClients

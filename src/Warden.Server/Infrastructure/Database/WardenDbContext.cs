@@ -37,6 +37,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Profiles.Settings.UserSettings> UserSettings => Set<Profiles.Settings.UserSettings>();
     public DbSet<Profiles.Phone.PhoneVerification> PhoneVerifications => Set<Profiles.Phone.PhoneVerification>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
+    public DbSet<PasswordExpiryReminder> PasswordExpiryReminders => Set<PasswordExpiryReminder>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();

@@ -61,6 +61,7 @@ public static class WardenApplication
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenIdentity();
         services.AddWardenPasswords(configuration);
+        services.AddWardenPasswordLifecycle(configuration);
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);

@@ -256,6 +256,25 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "password_expiry_reminders",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    password_changed_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    reminded_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_password_expiry_reminders", x => new { x.user_id, x.password_changed_at });
+                    table.ForeignKey(
+                        name: "fk_password_expiry_reminders_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "password_history",
                 columns: table => new
                 {
@@ -781,6 +800,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "outbox_handler_completions");
+
+            migrationBuilder.DropTable(
+                name: "password_expiry_reminders");
 
             migrationBuilder.DropTable(
                 name: "password_history");

@@ -11,7 +11,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWardenDbContext))]
-    [Migration("20261122013606_Initial")]
+    [Migration("20261122014527_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -676,6 +676,26 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                     b.ToTable("signing_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Passwords.PasswordExpiryReminder", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("PasswordChangedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("password_changed_at");
+
+                    b.Property<long>("RemindedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reminded_at");
+
+                    b.HasKey("UserId", "PasswordChangedAt")
+                        .HasName("pk_password_expiry_reminders");
+
+                    b.ToTable("password_expiry_reminders", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Passwords.PasswordHistoryEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -1328,6 +1348,16 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_outbox_handler_completions_outbox_messages_message_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Passwords.PasswordExpiryReminder", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_password_expiry_reminders_users_user_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Passwords.PasswordHistoryEntry", b =>
