@@ -8,6 +8,7 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
+using Warden.Server.Outside;
 using Warden.Server.TwoFactor;
 using Warden.Server.Passwords;
 using Warden.Server.Users;
@@ -63,6 +64,7 @@ public static class WardenApplication
         services.AddWardenNotifications(configuration);
         services.AddWardenAuthentication(configuration);
         services.AddWardenTwoFactor(configuration);
+        services.AddWardenOutside(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -88,6 +90,7 @@ public static class WardenApplication
         app.MapUserEndpoints();
         app.MapPasswordEndpoints();
         app.MapWardenSecurityEndpoints();
+        app.MapOutsideEndpoints();
         return app;
     }
 }
