@@ -11,6 +11,7 @@ fail() { printf '\n!! %s\n' "$*" >&2; exit 1; }
 need_packages=()
 command -v pg_ctlcluster >/dev/null || need_packages+=(postgresql)
 command -v oathtool >/dev/null || need_packages+=(oathtool)  # independent TOTP generator for the two-factor tests
+command -v rabbitmq-server >/dev/null || need_packages+=(rabbitmq-server)  # the broker events are published to
 # Argon2id password hashing binds the system's libargon2 (its unit tests need it; the server falls back without it).
 ldconfig -p | grep 'libargon2\.so\.1 ' >/dev/null || need_packages+=(libargon2-1)
 if ((${#need_packages[@]})); then
@@ -41,6 +42,26 @@ if [[ -z ${WARDEN_TEST_POSTGRES:-} ]]; then
       END IF;
     END \$\$;" >/dev/null || fail "could not create the PostgreSQL test role"
   export WARDEN_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=warden_test;Password=warden_test;Database=postgres;Include Error Detail=true"
+fi
+
+# --- RabbitMQ: the local broker on 5672 (guest may connect from localhost only, which is where the tests run) -----
+if [[ -z ${WARDEN_TEST_RABBITMQ:-} ]]; then
+  log "starting RabbitMQ"
+  if timeout 20 rabbitmqctl -q ping >/dev/null 2>&1; then
+    # The node is up; its application may have been left stopped by an interrupted outage test.
+    timeout 60 rabbitmqctl -q start_app >/dev/null 2>&1 || true
+  else
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do  # the Erlang node takes a few seconds to answer at all
+      timeout 10 rabbitmqctl -q ping >/dev/null 2>&1 && break
+      sleep 1
+    done
+  fi
+  if ! timeout 120 rabbitmqctl -q await_startup >/dev/null 2>&1; then
+    # Not fatal here on purpose: the RabbitMQ tests then fail with this cause, and the suite's status says so.
+    printf '\n!! RabbitMQ could not be started (rabbitmq-server -detached; rabbitmqctl await_startup); the RabbitMQ tests WILL FAIL\n' >&2
+  fi
+  export WARDEN_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:5672/"
 fi
 
 log "building"

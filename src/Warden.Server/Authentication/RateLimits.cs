@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Observability;
 
 namespace Warden.Server.Authentication;
 
@@ -46,6 +47,7 @@ public static class RateLimitSetup
                 }
 
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.RequestServices.GetRequiredService<WardenMetrics>().RateLimitRejected("ip");
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
                 await problems.WriteAsync(new ProblemDetailsContext
                 {
@@ -105,6 +107,7 @@ public static class RateLimitProblems
 
     public static ProblemHttpResult TooManyRequests(HttpContext http, RateLimitLease lease)
     {
+        http.RequestServices.GetRequiredService<WardenMetrics>().RateLimitRejected("identifier");
         http.Response.Headers.RetryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Seconds(retryAfter) : "60";
         return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, "Too many requests. Slow down.");
     }

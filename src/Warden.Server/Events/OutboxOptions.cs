@@ -18,8 +18,12 @@ public sealed class OutboxOptions
 
     public int BatchSize { get; set; } = 20;
 
-    /// <summary>Deliveries before a message is poisoned (kept, not retried, until an operator retries it).</summary>
-    public int MaxAttempts { get; set; } = 8;
+    /// <summary>
+    /// Deliveries before a message is poisoned (kept, not retried, until an operator retries it). With the default
+    /// backoff (10 s doubling to 1 h) 30 attempts span about a day, so an outage of RabbitMQ or the mail server
+    /// shorter than that delays events and loses none.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 30;
 
     /// <summary>Delay after the first failure; it doubles per attempt up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);

@@ -128,10 +128,15 @@ public sealed partial class OutboxProcessor(
 
             try
             {
-                await handler.HandleAsync(message, cancellationToken);
                 var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+                await using var transaction = handler is IAtomicEventHandler ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+                await handler.HandleAsync(message, cancellationToken);
                 db.HandlerCompletions.Add(new HandlerCompletion { MessageId = message.Id, Handler = handler.Name, CompletedAt = time.GetUtcNow() });
                 await db.SaveChangesAsync(cancellationToken);
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -147,7 +147,7 @@ public sealed class OutboxProcessorTests
         Assert.All(states, m => Assert.NotNull(m!.ProcessedAt));
         // Each event once, except the one it died in (its handler was cut off before completing).
         Assert.Equal([1, 1, 1, 1, 2], ids.Select(id => factory.Log.Count("test.crashing", id)).Order());
-        Assert.Equal(ids.Length, await factory.WithDbAsync(db => db.HandlerCompletions.CountAsync(c => ids.Contains(c.MessageId))));
+        Assert.Equal(ids.Length, await factory.WithDbAsync(db => db.HandlerCompletions.CountAsync(c => ids.Contains(c.MessageId) && c.Handler == "test.crashing")));
     }
 
     [Fact]

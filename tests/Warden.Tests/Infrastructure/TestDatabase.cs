@@ -51,7 +51,20 @@ public static class TestDatabase
         using var connection = new NpgsqlConnection(PostgresServer);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"DROP DATABASE IF EXISTS {name} WITH (FORCE)";
-        command.ExecuteNonQuery();
+        for (var attempt = 1; ; attempt++)
+        {
+            // FORCE may not terminate an autovacuum worker that happens to be on the database (42501: it is not
+            // the test role's process); plain DROP signals autovacuum itself, so the retries use it.
+            command.CommandText = attempt == 1 ? $"DROP DATABASE IF EXISTS {name} WITH (FORCE)" : $"DROP DATABASE IF EXISTS {name}";
+            try
+            {
+                command.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState is "42501" or "55006" && attempt < 20)
+            {
+                Thread.Sleep(250);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Observability;
 
 namespace Warden.Server.Authentication.Login;
 
@@ -11,7 +12,7 @@ namespace Warden.Server.Authentication.Login;
 /// complete sign-in clears the count — never the password step alone, or the second factor could be
 /// guessed by re-entering the password between guesses.
 /// </summary>
-public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOptions<AuthenticationOptions> options)
+public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOptions<AuthenticationOptions> options, WardenMetrics metrics)
 {
     public static string EmailKey(string normalizedEmail) => "email:" + normalizedEmail;
 
@@ -68,6 +69,11 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
         var locked = await db.LoginAttempts
             .Where(a => a.Identifier == key && a.LockedUntil == null && a.Failures >= o.MaxFailedAttempts)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.LockedUntil, (DateTimeOffset?)lockedUntil), cancellationToken);
+        if (locked == 1)
+        {
+            metrics.Lockout();
+        }
+
         return locked == 1;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Login;
@@ -14,6 +15,7 @@ public sealed class SignInCompletion(
     WardenDbContext db,
     SessionIssuer sessions,
     LoginThrottle throttle,
+    WardenMetrics metrics,
     TimeProvider time)
 {
     /// <summary>Starts a new active session for a user whose every factor has been verified.</summary>
@@ -51,6 +53,7 @@ public sealed class SignInCompletion(
         var tokens = await sessions.IssueAsync(user, session, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await throttle.ResetAsync(IdentifierKeys(user), cancellationToken);
+        metrics.TokensIssued("sign_in");
         return tokens;
     }
 

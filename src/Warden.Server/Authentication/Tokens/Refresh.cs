@@ -5,6 +5,7 @@ using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Tokens;
@@ -25,6 +26,7 @@ public static class Refresh
         SessionRevocation revocation,
         TimeProvider time,
         IOptions<AuthenticationOptions> options,
+        WardenMetrics metrics,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(request.RefreshToken))
@@ -77,6 +79,7 @@ public static class Refresh
         session.LastUsedAt = now;
         var tokens = await issuer.IssueAsync(user, session, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        metrics.TokensIssued("refresh");
         return TypedResults.Ok(tokens);
     }
 

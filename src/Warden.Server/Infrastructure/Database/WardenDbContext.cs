@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Warden.Server.Analytics;
+using Warden.Server.Audit;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
@@ -11,6 +13,7 @@ using Warden.Server.Events;
 using Warden.Server.Passwords;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
+using Warden.Server.Webhooks;
 
 namespace Warden.Server.Infrastructure.Database;
 
@@ -41,6 +44,10 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<DailyStats> DailyStats => Set<DailyStats>();
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -10,6 +10,7 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Operations;
+using Warden.Server.Outside;
 using Warden.Server.TwoFactor;
 using Warden.Server.Passwords;
 using Warden.Server.Profiles;
@@ -70,6 +71,7 @@ public static class WardenApplication
         services.AddWardenAuthorization(configuration);
         services.AddWardenAdministration(configuration);
         services.AddWardenProfiles(configuration);
+        services.AddWardenOutside(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -97,6 +99,7 @@ public static class WardenApplication
         app.MapWardenSecurityEndpoints();
         app.MapAuthorizationEndpoints();
         app.MapAdministrationEndpoints();
+        app.MapOutsideEndpoints();
         return app;
     }
 }

@@ -16,6 +16,40 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
 
             migrationBuilder.CreateTable(
+                name: "audit_log",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    event_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    actor_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    subject_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    action = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    outcome = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ip_address = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    details = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_log", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "daily_stats",
+                columns: table => new
+                {
+                    date = table.Column<DateOnly>(type: "date", nullable: false),
+                    logins = table.Column<long>(type: "bigint", nullable: false),
+                    failed_logins = table.Column<long>(type: "bigint", nullable: false),
+                    registrations = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_daily_stats", x => x.date);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "data_protection_keys",
                 columns: table => new
                 {
@@ -144,6 +178,23 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_subscriptions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    event_types = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    protected_secret = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    created_by = table.Column<Guid>(type: "uuid", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhook_subscriptions", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -559,6 +610,37 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    subscription_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    event_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    event_type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    payload = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    last_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    response_status = table.Column<int>(type: "integer", nullable: true),
+                    last_error = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    claim_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_webhook_deliveries", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_webhook_deliveries_webhook_subscriptions_subscription_id",
+                        column: x => x.subscription_id,
+                        principalTable: "webhook_subscriptions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "login_challenges",
                 columns: table => new
                 {
@@ -620,6 +702,32 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "ix_account_tokens_user_id_purpose",
                 table: "account_tokens",
                 columns: new[] { "user_id", "purpose" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_action_occurred_at",
+                table: "audit_log",
+                columns: new[] { "action", "occurred_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_actor_id_occurred_at",
+                table: "audit_log",
+                columns: new[] { "actor_id", "occurred_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_event_id",
+                table: "audit_log",
+                column: "event_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_occurred_at",
+                table: "audit_log",
+                column: "occurred_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_subject_id_occurred_at",
+                table: "audit_log",
+                columns: new[] { "subject_id", "occurred_at" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_login_attempts_last_attempt_at",
@@ -803,6 +911,22 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 table: "users",
                 column: "normalized_user_name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_claim_id",
+                table: "webhook_deliveries",
+                column: "claim_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_status_next_attempt_at",
+                table: "webhook_deliveries",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_webhook_deliveries_subscription_id_event_id",
+                table: "webhook_deliveries",
+                columns: new[] { "subscription_id", "event_id" },
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -810,6 +934,12 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "account_tokens");
+
+            migrationBuilder.DropTable(
+                name: "audit_log");
+
+            migrationBuilder.DropTable(
+                name: "daily_stats");
 
             migrationBuilder.DropTable(
                 name: "data_protection_keys");
@@ -875,6 +1005,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
                 name: "user_two_factor");
 
             migrationBuilder.DropTable(
+                name: "webhook_deliveries");
+
+            migrationBuilder.DropTable(
                 name: "outbox_messages");
 
             migrationBuilder.DropTable(
@@ -885,6 +1018,9 @@ namespace Warden.Server.Infrastructure.Database.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "roles");
+
+            migrationBuilder.DropTable(
+                name: "webhook_subscriptions");
 
             migrationBuilder.DropTable(
                 name: "users");

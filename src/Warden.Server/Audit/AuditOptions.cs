@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace Warden.Server.Audit;
+
+/// <summary>Settings under <c>Warden:Audit</c>.</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Warden:Audit";
+
+    /// <summary>Entries older than this are deleted by the daily cleanup.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How often the cleanup runs.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromDays(1);
+}
+
+internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuditOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Retention < TimeSpan.FromDays(1))
+        {
+            failures.Add($"Warden:Audit:Retention must be at least one day, such as 365.00:00:00 (got {options.Retention}).");
+        }
+
+        if (options.CleanupInterval < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Warden:Audit:CleanupInterval must be at least one minute (got {options.CleanupInterval}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

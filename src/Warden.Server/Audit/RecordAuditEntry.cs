@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+
+namespace Warden.Server.Audit;
+
+/// <summary>
+/// Every event → one audit entry. Events are by design the state changes others care about (sign-ins and
+/// their failures, second factors, password and email changes, sessions, roles, status, erasure, admin actions),
+/// so auditing all of them means an event added by any module is audited without touching this one. The entry
+/// is left in the DbContext: the dispatcher saves it with this handler's completion, exactly once.
+/// </summary>
+public sealed class RecordAuditEntry(WardenDbContext db) : IEventHandler
+{
+    public string Name => "audit.record";
+
+    public bool CanHandle(string eventType) => true;
+
+    public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var entry = FromEvent(message);
+
+        // Order-independent erasure: an event that arrives after its user was erased is stored scrubbed.
+        var people = new[] { entry.SubjectId, entry.ActorId }.OfType<Guid>().ToList();
+        if (people.Count > 0 && await db.Users.AnyAsync(u => people.Contains(u.Id) && u.Status == UserStatus.Deleted, cancellationToken))
+        {
+            AuditScrubber.Scrub(entry);
+        }
+
+        db.AuditLog.Add(entry);
+    }
+
+    public static AuditEntry FromEvent(OutboxMessage message)
+    {
+        var details = JsonNode.Parse(message.Data) as JsonObject ?? [];
+        var entry = new AuditEntry
+        {
+            EventId = message.Id,
+            OccurredAt = message.OccurredAt,
+            SubjectId = message.Subject,
+            Action = message.Type,
+            Outcome = IsFailure(message.Type) ? AuditOutcomes.Failure : AuditOutcomes.Success,
+            ActorId = TakeGuid(details, "actorId"),
+            IpAddress = Truncate(TakeString(details, "ipAddress"), 64),
+            UserAgent = Truncate(TakeString(details, "userAgent"), 512),
+        };
+
+        if (entry.ActorId == entry.SubjectId)
+        {
+            entry.ActorId = null;
+        }
+
+        // The subject column already says who; the same id again in the details is noise.
+        if (entry.SubjectId is { } subject && TakeGuid(details, "userId") is { } userId && userId != subject)
+        {
+            details["userId"] = userId;
+        }
+
+        entry.Details = details.ToJsonString(JsonSerializerOptions.Web);
+        return entry;
+    }
+
+    private static bool IsFailure(string type) =>
+        type.EndsWith(".failed", StringComparison.Ordinal) || type.EndsWith("_failed", StringComparison.Ordinal);
+
+    private static string? TakeString(JsonObject details, string name)
+    {
+        if (!details.Remove(name, out var node) || node is not JsonValue value)
+        {
+            return null;
+        }
+
+        return value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+    }
+
+    private static Guid? TakeGuid(JsonObject details, string name) =>
+        Guid.TryParse(TakeString(details, name), out var id) ? id : null;
+
+    private static string? Truncate(string? value, int length) => value is { Length: var n } && n > length ? value[..length] : value;
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Warden.Server.Events;
+
+/// <summary>
+/// Fills in the audit convention of DESIGN.md for every event written during a request: <c>ipAddress</c>,
+/// <c>userAgent</c> and, when a signed-in user acts on someone else, <c>actorId</c>. Done once here rather than
+/// at each <c>AddEvent</c>, so no module can forget it; a field the emitting code set itself is left alone.
+/// Events written by handlers and background jobs have no request and stay as they are.
+/// </summary>
+internal sealed class RequestOriginEnricher(IHttpContextAccessor accessor) : ISaveChangesInterceptor
+{
+    public const int MaxUserAgentLength = 512;
+
+    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Enrich(eventData.Context);
+        return result;
+    }
+
+    public ValueTask<InterceptionResult<int>> SavingChangesAsync(
+        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Enrich(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    private void Enrich(DbContext? context)
+    {
+        var http = accessor.HttpContext;
+        if (http is null || context is null)
+        {
+            return;
+        }
+
+        foreach (var entry in context.ChangeTracker.Entries<OutboxMessage>())
+        {
+            if (entry.State == EntityState.Added)
+            {
+                entry.Entity.Data = Enrich(entry.Entity.Data, entry.Entity.Subject, http);
+            }
+        }
+    }
+
+    internal static string Enrich(string data, Guid? subject, HttpContext http)
+    {
+        if (JsonNode.Parse(data) is not JsonObject json)
+        {
+            return data;
+        }
+
+        var changed = false;
+        if (!json.ContainsKey("ipAddress") && http.Connection.RemoteIpAddress is { } ip)
+        {
+            json["ipAddress"] = (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+            changed = true;
+        }
+
+        var userAgent = http.Request.Headers.UserAgent.ToString();
+        if (!json.ContainsKey("userAgent") && userAgent.Length > 0)
+        {
+            json["userAgent"] = userAgent.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent;
+            changed = true;
+        }
+
+        // Only an authenticated caller is an actor; on the anonymous endpoints the subject acts for themselves.
+        if (!json.ContainsKey("actorId")
+            && http.User.Identity?.IsAuthenticated == true
+            && Guid.TryParse(http.User.FindFirst("sub")?.Value, out var actor)
+            && actor != subject)
+        {
+            json["actorId"] = actor;
+            changed = true;
+        }
+
+        return changed ? json.ToJsonString(JsonSerializerOptions.Web) : data;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Warden.Server.Infrastructure.Observability;
+
+/// <summary>Settings under <c>Warden:Metrics</c>.</summary>
+public sealed class MetricsOptions
+{
+    public const string Section = "Warden:Metrics";
+
+    /// <summary>Serve <c>GET /metrics</c>. Off: the path answers 404 and no measurements are collected.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Client addresses or CIDR ranges allowed to scrape (after trusted-proxy resolution). Empty: anyone, as the
+    /// numbers hold no personal data; restrict it when the endpoint is reachable from the internet.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>The gauges that count rows (active sessions, outbox backlog) query the database at most this often.</summary>
+    public TimeSpan GaugeRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal bool Allows(IPAddress? address)
+    {
+        if (AllowedNetworks.Count == 0)
+        {
+            return true;
+        }
+
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var entry in AllowedNetworks)
+        {
+            if (IPAddress.TryParse(entry, out var single) ? single.Equals(address)
+                : System.Net.IPNetwork.TryParse(entry, out var network) && network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < options.AllowedNetworks.Count; i++)
+        {
+            var entry = options.AllowedNetworks[i];
+            if (!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
+            {
+                failures.Add($"Warden:Metrics:AllowedNetworks:{i} is not an IP address or CIDR range: '{entry}'.");
+            }
+        }
+
+        if (options.GaugeRefreshInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Warden:Metrics:GaugeRefreshInterval must not be negative (got {options.GaugeRefreshInterval}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

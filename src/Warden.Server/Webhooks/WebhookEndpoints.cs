@@ -1,0 +1,261 @@
+using System.Net;
+using System.Reflection;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Audit;
+using Warden.Server.Authentication;
+using Warden.Server.Authorization;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Security;
+
+namespace Warden.Server.Webhooks;
+
+public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? EventTypes, string? Secret, string? Description);
+
+public sealed record WebhookView(Guid Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, Guid? CreatedBy);
+
+/// <summary>The creation answer: the only time the secret is shown.</summary>
+public sealed record CreatedWebhook(Guid Id, string Url, IReadOnlyList<string> EventTypes, string? Description, DateTimeOffset CreatedAt, Guid? CreatedBy, string Secret);
+
+public sealed record WebhookDeliveryView(
+    Guid Id, Guid EventId, string EventType, string Status, int Attempts, int? ResponseStatus, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? DeliveredAt);
+
+public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDeliveryView> Items, int Page, int Size, int Total);
+
+/// <summary>Webhook subscriptions and their deliveries (<c>/api/v1/admin/webhooks</c>, permission <c>admin:system</c>).</summary>
+public static class WebhookEndpoints
+{
+    public const string Created = "webhook.created";
+    public const string Deleted = "webhook.deleted";
+
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        var hooks = app.MapGroup("/api/v1/admin/webhooks").WithTags("Webhooks").RequireAuthorization(PermissionPolicies.AdminSystem);
+        hooks.MapGet("", ListAsync).WithName("ListWebhooks").WithSummary("Webhook subscriptions (secrets are never shown again).");
+        hooks.MapPost("", CreateAsync).WithName("CreateWebhook")
+            .WithSummary("Subscribe a URL to event types; the answer holds the signing secret, shown this once.");
+        hooks.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Remove a subscription and its deliveries.");
+        hooks.MapGet("/{id:guid}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries")
+            .WithSummary("A subscription's deliveries, newest first, with status, response code and attempts.");
+        hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhook")
+            .WithSummary("Send a delivery again now, with a fresh series of attempts.");
+        return app;
+    }
+
+    private static async Task<Ok<List<WebhookView>>> ListAsync(WardenDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await db.WebhookSubscriptions.AsNoTracking().OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Select(s => new WebhookView(s.Id, s.Url, s.EventTypeList, s.Description, s.CreatedAt, s.CreatedBy)).ToList());
+    }
+
+    private static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
+        CreateWebhookRequest request,
+        ClaimsPrincipal principal,
+        WardenDbContext db,
+        SecretProtector protector,
+        IOptions<WebhookOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var url = await ValidateUrlAsync(request.Url, options.Value, errors, cancellationToken);
+        var types = ValidateEventTypes(request.EventTypes, errors);
+        if (request.Secret is { } given && (given.Length is < 16 or > 200 || given.Any(char.IsControl)))
+        {
+            errors["secret"] = ["A secret must be 16 to 200 printable characters; leave it out to have one generated."];
+        }
+
+        if (request.Description is { Length: > 500 })
+        {
+            errors["description"] = ["The description is at most 500 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
+        }
+
+        var secret = request.Secret ?? WebhookSignature.NewSecret();
+        var now = time.GetUtcNow();
+        var subscription = new WebhookSubscription
+        {
+            Url = url!.AbsoluteUri,
+            EventTypes = string.Join(' ', types),
+            ProtectedSecret = protector.Protect(secret),
+            Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description.Trim(),
+            CreatedAt = now,
+            CreatedBy = principal.UserId(),
+        };
+        db.WebhookSubscriptions.Add(subscription);
+        // The URL stays out of the event: receivers often carry a secret of their own in it.
+        db.AddEvent(Created, null, new { webhookId = subscription.Id, host = url.Host, eventTypes = types }, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/v1/admin/webhooks/{subscription.Id}", new CreatedWebhook(
+            subscription.Id, subscription.Url, types, subscription.Description, subscription.CreatedAt, subscription.CreatedBy, secret));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var subscription = await db.WebhookSubscriptions.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (subscription is null)
+        {
+            return ApiProblems.NotFound("No such webhook.");
+        }
+
+        db.WebhookSubscriptions.Remove(subscription);
+        db.AddEvent(Deleted, null, new { webhookId = id }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<WebhookDeliveryPage>, ProblemHttpResult, ValidationProblem>> ListDeliveriesAsync(
+        Guid id, WardenDbContext db, CancellationToken cancellationToken, string? page = null, string? size = null)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var pageNumber = AuditEndpoints.ParseInt(page, 1, "page", 1, int.MaxValue / AuditEndpoints.MaxPageSize, errors);
+        var pageSize = AuditEndpoints.ParseInt(size, 20, "size", 1, AuditEndpoints.MaxPageSize, errors);
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
+        }
+
+        if (!await db.WebhookSubscriptions.AnyAsync(s => s.Id == id, cancellationToken))
+        {
+            return ApiProblems.NotFound("No such webhook.");
+        }
+
+        var query = db.WebhookDeliveries.AsNoTracking().Where(d => d.SubscriptionId == id);
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id)
+            .Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new WebhookDeliveryPage(rows.Select(View).ToList(), pageNumber, pageSize, total));
+    }
+
+    private static async Task<Results<Accepted<WebhookDeliveryView>, ProblemHttpResult>> RedeliverAsync(
+        Guid id, Guid deliveryId, WardenDbContext db, WebhookSignal signal, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // Not while an attempt is in flight: the lease says a sender holds it.
+        var updated = await db.WebhookDeliveries
+            .Where(d => d.Id == deliveryId && d.SubscriptionId == id && (d.LockedUntil == null || d.LockedUntil <= now))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, WebhookDeliveryStatus.Pending)
+                .SetProperty(d => d.Attempts, 0)
+                .SetProperty(d => d.NextAttemptAt, now), cancellationToken);
+        var delivery = await db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId && d.SubscriptionId == id, cancellationToken);
+        if (delivery is null)
+        {
+            return ApiProblems.NotFound("No such delivery.");
+        }
+
+        if (updated == 0)
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The delivery is being sent right now.");
+        }
+
+        signal.Wake();
+        return TypedResults.Accepted($"/api/v1/admin/webhooks/{id}/deliveries", View(delivery));
+    }
+
+    private static WebhookDeliveryView View(WebhookDelivery d) => new(
+        d.Id, d.EventId, d.EventType, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.ResponseStatus, d.LastError,
+        d.CreatedAt, d.LastAttemptAt, d.NextAttemptAt, d.DeliveredAt);
+
+    private static async Task<Uri?> ValidateUrlAsync(string? value, WebhookOptions options, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 2000
+            || !Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url)
+            || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            errors["url"] = ["An absolute http(s) URL of at most 2000 characters is required."];
+            return null;
+        }
+
+        if (options.RequireHttps && url.Scheme != Uri.UriSchemeHttps)
+        {
+            errors["url"] = ["The URL must use https (Warden:Webhooks:RequireHttps)."];
+            return null;
+        }
+
+        if (url.UserInfo.Length > 0 || url.Fragment.Length > 0)
+        {
+            errors["url"] = ["The URL may not contain credentials or a fragment."];
+            return null;
+        }
+
+        if (!options.AllowPrivateTargets && await IsInternalAsync(url, cancellationToken))
+        {
+            errors["url"] = ["The URL points at a loopback, private or link-local address, which webhooks may not reach."];
+            return null;
+        }
+
+        return url;
+    }
+
+    /// <summary>
+    /// The creation-time check. A name that does not resolve now is accepted: the check at every connection
+    /// (after resolution) is the one that counts.
+    /// </summary>
+    private static async Task<bool> IsInternalAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var host = url.IdnHost.Trim('[', ']');
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return WebhookTargets.IsInternal(literal);
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var addresses = await Dns.GetHostAddressesAsync(host, timeout.Token);
+            return addresses.Any(WebhookTargets.IsInternal);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static List<string> ValidateEventTypes(IReadOnlyList<string>? requested, Dictionary<string, string[]> errors)
+    {
+        if (requested is null || requested.Count == 0)
+        {
+            errors["eventTypes"] = ["List the event types to receive, or [\"*\"] for all."];
+            return [];
+        }
+
+        var known = KnownEventTypes.Value;
+        var unknown = requested.Where(t => t is null || !(t == "*"
+                || known.Contains(t)
+                || (t.EndsWith(".*", StringComparison.Ordinal) && known.Any(k => k.StartsWith(t[..^1], StringComparison.Ordinal)))))
+            .ToList();
+        if (unknown.Count > 0 || requested.Count > 100)
+        {
+            errors["eventTypes"] = [$"Unknown event types: {string.Join(", ", unknown.Take(10).Select(t => t ?? "null"))}. " +
+                                    "Use the types of the README, prefix.* or *."];
+            return [];
+        }
+
+        return [.. requested.Distinct(StringComparer.Ordinal)];
+    }
+
+    private static readonly Lazy<HashSet<string>> KnownEventTypes = new(() =>
+    [
+        .. typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!),
+        Created,
+        Deleted,
+    ]);
+}
