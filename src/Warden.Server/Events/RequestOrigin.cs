@@ -38,7 +38,8 @@ internal sealed class RequestOriginEnricher(IHttpContextAccessor accessor) : ISa
 
         foreach (var entry in context.ChangeTracker.Entries<OutboxMessage>())
         {
-            if (entry.State == EntityState.Added)
+            // user.deleted outlives the data it reports on: it must not bring back the IP and user agent.
+            if (entry.State == EntityState.Added && entry.Entity.Type != EventTypes.UserDeleted)
             {
                 entry.Entity.Data = Enrich(entry.Entity.Data, entry.Entity.Subject, http);
             }

@@ -134,6 +134,8 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
 
         Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync(user, AuthFlows.Password)).StatusCode);
 
+        // Some data is erased by handlers of user.deleted (the audit log); wait until every event is handled.
+        await Warden.Tests.Outside.OutsideFlows.WaitForEventsHandledAsync(factory);
         var after = await ScanAsync(traces);
         Assert.True(after.Count == 0, "Personal data left after erasure:\n" + string.Join("\n", after.Select(f => $"{f.Key}: {string.Join(", ", f.Value)}")));
 
