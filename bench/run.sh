@@ -14,6 +14,7 @@ Usage: bench/run.sh [options]
   --quick              small settings (a few seconds per figure, 2k/5k SQLite and 20k PostgreSQL users);
                        writes bench/out/RESULTS-quick.md instead of bench/RESULTS.md
   --duration S         seconds per load figure (default 20; --quick 4)
+  --warmup S           unmeasured seconds before each load figure (default 5; --quick 2)
   --hash-seconds S     seconds for each hash-ceiling figure (default 10; --quick 3)
   --connections N      concurrent HTTP connections for wrk (default 32; --quick 16)
   --refresh-clients N  clients of the refresh driver, each rotating its own token (default 16; --quick 8)
@@ -36,12 +37,13 @@ EOF
 }
 
 # --- options ---------------------------------------------------------------------------------------------
-quick=0 duration="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
+quick=0 duration="" warmup="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
 do_sqlite=1 do_pg=1 do_kc=1 build=1 results="" max_minutes="" keep=0
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
     --duration) duration=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
     --hash-seconds) hash_seconds=$2; shift ;;
     --connections) connections=$2; shift ;;
     --refresh-clients) refresh_clients=$2; shift ;;
@@ -60,14 +62,15 @@ while (($#)); do
   shift
 done
 if ((quick)); then
-  : "${duration:=4}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}"
+  : "${duration:=4}" "${warmup:=2}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}"
   : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=5}"
   : "${results:=$here/out/RESULTS-quick.md}"
 else
-  : "${duration:=20}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}"
+  : "${duration:=20}" "${warmup:=5}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}"
   : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=14}"
   : "${results:=$here/RESULTS.md}"
 fi
+[[ $warmup =~ ^[0-9]+$ ]] || { echo "bench/run.sh: --warmup takes a number of seconds" >&2; exit 2; }
 for n in "$duration" "$hash_seconds" "$connections" "$refresh_clients" "$max_minutes"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: expected a positive number, got '$n'" >&2; exit 2; }
 done
@@ -170,13 +173,16 @@ tool() { timeout 900 "$tool_dir/Warden.Bench" "$@"; }
 password='Bench-Password-42!'         # every seeded and registered user's (meets the default policy)
 admin_email='root@bench.test'
 admin_password='Zq8!wLm3#Tx9vB'
-wrk_threads=$((cores < connections ? cores : connections))
+wrk_threads=$((cores < connections ? cores : connections))  # for the settings line
 nonce=$(date +%s)
 
-# record FIGURE DB USERS JSON: labels a measurement and keeps it for the report.
+# record FIGURE DB USERS JSON [CPU_SECONDS]: labels a measurement and keeps it for the report. CPU_SECONDS is
+# what the server process spent during the figure (user + system, from /proc): requests per CPU-second
+# hold up on a shared machine far better than requests per second do.
 record() {
-  local figure=$1 db=$2 users=$3 json=$4
+  local figure=$1 db=$2 users=$3 json=$4 cpu=${5:-}
   [[ $json == '{'* ]] || fail "no measurement for $figure on $db (got: ${json:0:300})"
+  [[ -z $cpu || $json == *'"cpuSeconds":'* ]] || json="${json%\}},\"cpuSeconds\":$cpu}"
   json=${json#\{}
   [[ $json == *'"users":'* ]] || json="\"users\":${users:-null},$json"
   [[ $json == *'"db":'* ]] || json="\"db\":\"$db\",$json"
@@ -196,8 +202,8 @@ record() {
   fi
 }
 
-record_value() { # FIGURE DB VALUE UNIT [NOTE]
-  record "$1" "$2" "" "{\"figure\":\"$1\",\"value\":$3,\"unit\":\"$4\"${5:+,\"note\":\"$5\"}}"
+record_value() { # FIGURE DB VALUE UNIT [NOTE] [CPU_SECONDS]
+  record "$1" "$2" "" "{\"figure\":\"$1\",\"value\":$3,\"unit\":\"$4\"${5:+,\"note\":\"$5\"}}" "${6:-}"
 }
 
 # --- the server ------------------------------------------------------------------------------------------
@@ -240,8 +246,13 @@ start_server() {
   done
   curl -fs -o /dev/null --max-time 2 "$url/health/ready" || fail "Warden ($name) was not ready within 30 s"
   startup_ms=$((($(date +%s%N) - t0) / 1000000))
-  say "Warden ($name) ready at $url after $startup_ms ms (pid $server_pid)"
+  startup_cpu=$(server_cpu)
+  say "Warden ($name) ready at $url after $startup_ms ms, $startup_cpu s of CPU (pid $server_pid)"
 }
+
+clk_tck=$(getconf CLK_TCK)
+server_cpu() { awk -v hz="$clk_tck" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
+cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 stop_server() {
   [[ -n $server_pid ]] && stop_pid "$server_pid"
@@ -252,16 +263,41 @@ rss_mb() { # FIELD (VmRSS, or VmHWM for the peak so far)
   awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"
 }
 
-# run_wrk FIGURE DB USERS [ENV=VALUE ...]
+# wrk_once SECONDS CONNECTIONS SCENARIO NONCE [ENV=VALUE ...]: one wrk run; prints its JSON line.
+wrk_once() {
+  local seconds=$1 conns=$2 scenario=$3 run_nonce=$4
+  shift 4
+  local threads=$((cores < conns ? cores : conns)) out
+  out=$(env BENCH_SCENARIO="$scenario" BENCH_THREADS="$threads" BENCH_CONNECTIONS="$conns" \
+    BENCH_PASSWORD="$password" BENCH_NONCE="$run_nonce" "$@" \
+    timeout $((seconds + 60)) wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 10s \
+    -s "$here/wrk/scenario.lua" "$url") || fail "wrk failed for $scenario"
+  grep '^{"figure"' <<<"$out" | tail -1
+}
+
+# run_wrk FIGURE DB USERS [ENV=VALUE ...]: an unmeasured warm-up (JIT, connection pools, caches), then the figure.
 run_wrk() {
   local figure=$1 db=$2 users=$3
   shift 3
-  local out
-  out=$(env BENCH_SCENARIO="$figure" BENCH_THREADS="$wrk_threads" BENCH_CONNECTIONS="$connections" \
-    BENCH_PASSWORD="$password" BENCH_NONCE="$nonce-$db" "$@" \
-    timeout $((duration + 60)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 10s \
-    -s "$here/wrk/scenario.lua" "$url") || fail "wrk failed for $figure on $db"
-  record "$figure" "$db" "$users" "$(grep '^{"figure"' <<<"$out" | tail -1)"
+  if ((warmup > 0)); then
+    wrk_once "$warmup" "$connections" "$figure" "warm-$nonce-$db" "$@" >/dev/null
+  fi
+  local before json
+  before=$(server_cpu)
+  json=$(wrk_once "$duration" "$connections" "$figure" "$nonce-$db" "$@")
+  record "$figure" "$db" "$users" "$json" "$(cpu_delta "$before" "$(server_cpu)")"
+}
+
+# run_wrk_with_probe: run_wrk, while one more connection asks /health/live throughout, to show whether
+# the figure's load starves the rest of the node.
+run_wrk_with_probe() {
+  local figure=$1 db=$2 users=$3 probe_seconds=$((duration > 3 ? duration - 2 : 1))
+  ( sleep 1; wrk_once "$probe_seconds" 1 live "probe" >"$tmp/probe.json" ) &
+  local probe=$!
+  started_pids+=("$probe")
+  run_wrk "$@"
+  wait "$probe" || fail "the /health/live probe failed"
+  record "live-during-$figure" "$db" "$users" "$(cat "$tmp/probe.json")"
 }
 
 token_for() { tool token --url "$url" --email "$1" --password "$2"; }
@@ -276,25 +312,29 @@ bench_database() {
 
   log "$db: start-up time and idle memory (figure 7)"
   start_server "$db-cold" "$data" "$provider" "$connection"
-  record_value startup-cold "$db" "$startup_ms" ms
+  record_value startup-cold "$db" "$startup_ms" ms "" "$startup_cpu"
   stop_server
   start_server "$db-warm" "$data" "$provider" "$connection"
-  record_value startup-warm "$db" "$startup_ms" ms
+  record_value startup-warm "$db" "$startup_ms" ms "" "$startup_cpu"
   sleep 3
   record_value rss-idle "$db" "$(rss_mb VmRSS)" MB "3 s after ready"
 
   log "$db: seeding $flow_users users"
   record seed "$db" "" "$(tool seed --provider "$db" --connection "$seed_connection" --from 0 --to "$flow_users" --password "$password")"
 
-  log "$db: hash ceiling, then logins (figures 1 and 2)"
+  log "$db: warming up (a counted number of sign-ins, registrations, refreshes and reads)"
+  tool warm --url "$url" --prefix bench --users "$flow_users" --password "$password" >/dev/null
+
+  log "$db: hash ceiling before and after the logins (figures 1 and 2)"
   record hash "$db" "" "$(tool hash --threads "$cores" --seconds "$hash_seconds")"
-  run_wrk login "$db" "$flow_users" BENCH_USERS="$flow_users" BENCH_FIRST=0 BENCH_PREFIX=bench
+  run_wrk_with_probe login "$db" "$flow_users" BENCH_USERS="$flow_users" BENCH_FIRST=0 BENCH_PREFIX=bench
+  record hash "$db" "" "$(tool hash --threads "$cores" --seconds "$hash_seconds")"
 
   log "$db: registrations (figure 3)"
   run_wrk register "$db" "$flow_users"
 
   log "$db: token refreshes (figure 4)"
-  record refresh "$db" "$flow_users" "$(tool refresh --url "$url" --clients "$refresh_clients" --seconds "$duration" \
+  record refresh "$db" "$flow_users" "$(tool refresh --url "$url" --clients "$refresh_clients" --seconds "$duration" --warmup "$warmup" --server-pid "$server_pid" --clk-tck "$clk_tck" \
     --prefix bench --first 0 --password "$password")"
 
   log "$db: authenticated read against the bare endpoint (figure 5)"
@@ -334,8 +374,10 @@ bench_database() {
       Warden__PasswordHashing__Argon2MemoryKiB=7168 Warden__PasswordHashing__Argon2Iterations=5
     record seed "$db" "" "$(tool seed --provider "$db" --connection "$seed_connection" --from 0 --to "$kc_users" --prefix kc \
       --password "$password" --memory-kib 7168 --iterations 5)"
+    tool warm --url "$url" --prefix kc --users "$kc_users" --password "$password" >/dev/null
     record hash-kc "$db" "" "$(tool hash --threads "$cores" --seconds "$hash_seconds" --memory-kib 7168 --iterations 5)"
     run_wrk login-kc "$db" "$kc_users" BENCH_USERS="$kc_users" BENCH_FIRST=0 BENCH_PREFIX=kc
+    record hash-kc "$db" "" "$(tool hash --threads "$cores" --seconds "$hash_seconds" --memory-kib 7168 --iterations 5)"
     stop_server
   fi
 }
@@ -389,14 +431,16 @@ elapsed=$(($(date +%s) - run_started))
 log "writing the results table ($((elapsed / 60)) min $((elapsed % 60)) s)"
 mkdir -p "$here/out" "$(dirname "$results")"
 cp "$results_jsonl" "$here/out/last-run.jsonl"
-settings="$duration s per load figure, $hash_seconds s per hash ceiling, wrk $wrk_threads threads x $connections connections, \
+mode=$( ((quick)) && echo "quick settings" || echo "default settings")
+[[ $invocation == "bench/run.sh" || $invocation == "bench/run.sh --quick" ]] || mode="$mode, changed by options"
+settings="$duration s per load figure after $warmup s of warm-up, $hash_seconds s per hash ceiling, wrk $wrk_threads threads x $connections connections, \
 $refresh_clients refresh clients; rate limits raised for the run (Warden:RateLimits:AuthPerIpPerMinute=1000000000, \
 LoginPerIdentifierPerMinute=1000000); client and server share the machine; run took $((elapsed / 60)) min $((elapsed % 60)) s."
 [[ -f $results ]] || printf '# Warden benchmark results (quick run)\n\n' >"$results"
 tool report --results "$results_jsonl" --into "$results" \
   --meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
   --meta "command=$invocation" \
-  --meta "mode=$( ((quick)) && echo quick || echo full)" \
+  --meta "mode=$mode" \
   --meta "commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with local changes)')" \
   --meta "cores=$cores" \
   --meta "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \

@@ -16,6 +16,9 @@ public sealed record Measurement
     public double? P50Ms { get; init; }
     public double? P99Ms { get; init; }
     public long? Errors { get; init; }
+
+    /// <summary>CPU time (user + system) of the process doing the work (the server, or the hash tool) during the figure.</summary>
+    public double? CpuSeconds { get; init; }
     public double? Value { get; init; }
     public string? Unit { get; init; }
     public string? Note { get; init; }
@@ -28,7 +31,7 @@ public sealed record Measurement
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Throughput and latency percentiles of a set of operations that ran for <paramref name="seconds"/>.</summary>
-    public static Measurement FromLatencies(string figure, List<double> latenciesMs, double seconds, int concurrency, long errors, string? note = null)
+    public static Measurement FromLatencies(string figure, List<double> latenciesMs, double seconds, int concurrency, long errors, double? cpuSeconds, string? note = null)
     {
         latenciesMs.Sort();
         return new Measurement
@@ -41,10 +44,23 @@ public sealed record Measurement
             P50Ms = Math.Round(Percentile(latenciesMs, 0.50), 2),
             P99Ms = Math.Round(Percentile(latenciesMs, 0.99), 2),
             Errors = errors,
+            CpuSeconds = cpuSeconds is { } cpu ? Math.Round(cpu, 2) : null,
             Note = note,
         };
     }
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+/// <summary>CPU time of a process, from /proc (Linux): user + system.</summary>
+public static class ProcessCpu
+{
+    public static double Seconds(int pid, int ticksPerSecond)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ", field 3 is first
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / (double)ticksPerSecond;
+    }
 }

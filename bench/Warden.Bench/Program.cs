@@ -14,6 +14,7 @@ public static class Program
           hash     --threads N --seconds S [--memory-kib M --iterations T]   raw Argon2id verifications on N threads
           seed     --provider sqlite|postgres --connection CS --from A --to B [--prefix P --password PW --memory-kib M --iterations T]
           token    --url U --email E --password PW                          prints an access token
+          warm     --url U [--prefix P --password PW --users N --rounds R]   count-based warm-up of every flow
           refresh  --url U --clients N --seconds S --prefix P --first K --password PW   each client rotates its own refresh token
           report   --results FILE.jsonl --into RESULTS.md [--meta key=value ...]     writes the results table
         """;
@@ -37,6 +38,7 @@ public static class Program
                 "seed" => await Seeder.RunAsync(options),
                 "token" => await TokenCommand.RunAsync(options),
                 "refresh" => await RefreshDriver.RunAsync(options),
+                "warm" => await Warmup.RunAsync(options),
                 "report" => Report.Run(options),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
             };

@@ -17,6 +17,10 @@ public static class RefreshDriver
         var url = options.Text("url").TrimEnd('/');
         var clients = options.Number("clients", 16);
         var seconds = options.Number("seconds", 10);
+        var warmup = TimeSpan.FromSeconds(options.Number("warmup", 0));
+        var serverPid = options.Number("server-pid", 0);
+        var ticks = options.Number("clk-tck", 100);
+        double? cpuAtStart = null;
         var prefix = options.Text("prefix", "bench");
         var first = options.BigNumber("first", 0);
         var password = options.Text("password", "Bench-Password-42!");
@@ -29,20 +33,28 @@ public static class RefreshDriver
         var latencies = new List<double>[clients];
         var errors = 0L;
         var stopwatch = Stopwatch.StartNew();
-        var deadline = TimeSpan.FromSeconds(seconds);
+        var deadline = warmup + TimeSpan.FromSeconds(seconds);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
             var mine = latencies[c] = [];
             var token = tokens[c];
             while (stopwatch.Elapsed < deadline)
             {
+                if (c == 0 && cpuAtStart is null && serverPid > 0 && stopwatch.Elapsed >= warmup)
+                {
+                    cpuAtStart = ProcessCpu.Seconds(serverPid, ticks);
+                }
+
                 var started = Stopwatch.GetTimestamp();
                 using var response = await http.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = token });
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     using var body = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
                     token = body.RootElement.GetProperty("refreshToken").GetString()!;
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (stopwatch.Elapsed - Stopwatch.GetElapsedTime(started) >= warmup)
+                    {
+                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds); // measured only after the warm-up
+                    }
                 }
                 else
                 {
@@ -52,9 +64,10 @@ public static class RefreshDriver
                 }
             }
         })));
-        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        var elapsed = (stopwatch.Elapsed - warmup).TotalSeconds;
+        double? cpu = serverPid > 0 && cpuAtStart is { } start ? ProcessCpu.Seconds(serverPid, ticks) - start : null;
 
-        Console.WriteLine(Measurement.FromLatencies("refresh", [.. latencies.SelectMany(l => l)], elapsed, clients, errors,
+        Console.WriteLine(Measurement.FromLatencies("refresh", [.. latencies.SelectMany(l => l)], elapsed, clients, errors, cpu,
             "C# driver (bench/Warden.Bench), one rotating token per client").ToJson());
         return 0;
     }

@@ -77,7 +77,8 @@ function done(summary, latency, requests)
   for code, n in pairs(byStatus) do table.insert(parts, string.format("HTTP %d x%d", code, n)) end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    '{"figure":"%s","concurrency":%d,"seconds":%.2f,"requests":%d,"rps":%.1f,"p50Ms":%.2f,"p99Ms":%.2f,"errors":%d,"note":"wrk %s"}\n',
+    '{"figure":"%s","concurrency":%d,"seconds":%.2f,"requests":%d,"rps":%.1f,"p50Ms":%.2f,"p99Ms":%.2f,"errors":%d,"note":"%s"}\n',
     scenario, connections, seconds, summary.requests, summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors, table.concat(parts, ", ")))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors,
+    #parts > 0 and ("wrk: " .. table.concat(parts, ", ")) or "wrk"))
 end
