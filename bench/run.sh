@@ -25,6 +25,8 @@ Usage: bench/run.sh [options]
   --no-postgres        skip the PostgreSQL phase
   --no-keycloak        skip figure 8 (logins with Keycloak's hash parameters)
   --no-build           use the existing Release build
+  --warden DIR         benchmark the Warden source tree in DIR (another branch's checkout) instead of this one;
+                       the bench tool is built against DIR's model too
   --results FILE       write the results table into FILE (default bench/RESULTS.md, or the quick file)
   --max-minutes M      hard time limit for the whole run (default 14; --quick 5)
   --keep               keep the temporary directory (server logs, data) for inspection
@@ -38,7 +40,7 @@ EOF
 
 # --- options ---------------------------------------------------------------------------------------------
 quick=0 duration="" warmup="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
-do_sqlite=1 do_pg=1 do_kc=1 build=1 results="" max_minutes="" keep=0
+do_sqlite=1 do_pg=1 do_kc=1 build=1 results="" max_minutes="" keep=0 warden_src=""
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
@@ -53,6 +55,7 @@ while (($#)); do
     --no-postgres) do_pg=0 ;;
     --no-keycloak) do_kc=0 ;;
     --no-build) build=0 ;;
+    --warden) warden_src=$(cd "$2" && pwd) || exit 2; shift ;;
     --results) results=$2; shift ;;
     --max-minutes) max_minutes=$2; shift ;;
     --keep) keep=1 ;;
@@ -158,12 +161,23 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-server_dir=$root/src/Warden.Server/bin/Release/net10.0
-tool_dir=$here/Warden.Bench/bin/Release/net10.0
+warden_root=${warden_src:-$root}
+server_dir=$warden_root/src/Warden.Server/bin/Release/net10.0
+tool_project=$here/Warden.Bench/Warden.Bench.csproj
+if [[ -n $warden_src ]]; then
+  # A copy of the tool beside DIR's build settings, so neither tree's obj/ is disturbed.
+  mkdir -p "$tmp/tool/bench"
+  cp "$warden_src/Directory.Build.props" "$warden_src/Directory.Packages.props" "$tmp/tool/"
+  cp -r "$here/Warden.Bench" "$tmp/tool/bench/" && rm -rf "$tmp/tool/bench/Warden.Bench/bin" "$tmp/tool/bench/Warden.Bench/obj"
+  tool_project=$tmp/tool/bench/Warden.Bench/Warden.Bench.csproj
+  build=1
+fi
+tool_dir=$(dirname "$tool_project")/bin/Release/net10.0
 if ((build)); then
-  log "building Warden and the bench tool in Release"
-  timeout 600 dotnet build "$root/src/Warden.Server/Warden.Server.csproj" -c Release -nologo -v quiet -clp:NoSummary
-  timeout 600 dotnet build "$here/Warden.Bench/Warden.Bench.csproj" -c Release -nologo -v quiet -clp:NoSummary
+  log "building Warden${warden_src:+ from $warden_src} and the bench tool in Release"
+  timeout 600 dotnet build "$warden_root/src/Warden.Server/Warden.Server.csproj" -c Release -nologo -v quiet -clp:NoSummary
+  timeout 600 dotnet build "$tool_project" -c Release -nologo -v quiet -clp:NoSummary \
+    -p:WardenServerProject="$warden_root/src/Warden.Server/Warden.Server.csproj"
 fi
 [[ -x $server_dir/Warden.Server ]] || fail "no Release build at $server_dir (run without --no-build)"
 [[ -x $tool_dir/Warden.Bench ]] || fail "no Release build of the bench tool at $tool_dir"
@@ -441,7 +455,7 @@ tool report --results "$results_jsonl" --into "$results" \
   --meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
   --meta "command=$invocation" \
   --meta "mode=$mode" \
-  --meta "commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with local changes)')" \
+  --meta "commit=$(git -C "$warden_root" rev-parse --short HEAD 2>/dev/null || echo "unknown, from $warden_root")$(git -C "$warden_root" diff --quiet 2>/dev/null || echo ' (with local changes)')" \
   --meta "cores=$cores" \
   --meta "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
   --meta "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \

@@ -8,8 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
-using Warden.Server.Infrastructure.Hosting;
-using Warden.Server.Infrastructure.Security;
 using Warden.Server.Profiles;
 using Warden.Server.Users;
 
@@ -46,15 +44,7 @@ public static class Seeder
             throw new ArgumentException("--provider must be sqlite or postgres");
         }
 
-        // Warden's own composition (not started): its DbContext with Identity's store settings, and its hasher
-        // with the parameters the server under test uses.
-        await using var warden = WardenApplication.CreateBuilder([
-            $"--Warden:Database:Provider={(provider == "sqlite" ? "Sqlite" : "Postgres")}",
-            $"--Warden:Database:ConnectionString={connection}",
-            $"--Warden:PasswordHashing:Argon2MemoryKiB={options.Number("memory-kib", PasswordHashingOptions.RecommendedArgon2MemoryKiB)}",
-            $"--Warden:PasswordHashing:Argon2Iterations={options.Number("iterations", PasswordHashingOptions.RecommendedArgon2Iterations)}",
-            "--Logging:LogLevel:Default=Warning",
-        ]).Build();
+        await using var warden = WardenHost.Build(provider, connection, options.Number("memory-kib", 19456), options.Number("iterations", 2));
         await using var scope = warden.Services.CreateAsyncScope();
         var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();
         var passwordHash = hasher.HashPassword(new User(), password);
