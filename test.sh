@@ -43,6 +43,9 @@ if [[ -z ${WARDEN_TEST_POSTGRES:-} ]]; then
   export WARDEN_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=warden_test;Password=warden_test;Database=postgres;Include Error Detail=true"
 fi
 
+# The benchmark is not part of the suite (no test asserts speed); only its command line is checked here.
+bench/run.sh --help >/dev/null || fail "bench/run.sh --help failed"
+
 log "building"
 dotnet build Warden.slnx -c Release -nologo -v quiet -clp:NoSummary
 

@@ -450,7 +450,7 @@ mode=$( ((quick)) && echo "quick settings" || echo "default settings")
 settings="$duration s per load figure after $warmup s of warm-up, $hash_seconds s per hash ceiling, wrk $wrk_threads threads x $connections connections, \
 $refresh_clients refresh clients; rate limits raised for the run (Warden:RateLimits:AuthPerIpPerMinute=1000000000, \
 LoginPerIdentifierPerMinute=1000000); client and server share the machine; run took $((elapsed / 60)) min $((elapsed % 60)) s."
-[[ -f $results ]] || printf '# Warden benchmark results (quick run)\n\n' >"$results"
+[[ -f $results ]] || printf '# Warden benchmark results\n\n' >"$results"
 tool report --results "$results_jsonl" --into "$results" \
   --meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
   --meta "command=$invocation" \
