@@ -63,6 +63,8 @@ if [[ -z ${WARDEN_TEST_RABBITMQ:-} ]]; then
   fi
   export WARDEN_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:5672/"
 fi
+# The benchmark is not part of the suite (no test asserts speed); only its command line is checked here.
+bench/run.sh --help >/dev/null || fail "bench/run.sh --help failed"
 
 log "building"
 dotnet build Warden.slnx -c Release -nologo -v quiet -clp:NoSummary

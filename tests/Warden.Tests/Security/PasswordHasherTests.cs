@@ -216,4 +216,39 @@ public sealed class PasswordHasherTests : IDisposable
         Assert.Equal(1, hasher.PeakConcurrency);
         Assert.Equal(Environment.ProcessorCount, _hasher.MaxConcurrency);
     }
+
+    [Fact]
+    public async Task HashingInsideAnAwaitedSlotNeitherWaitsForItselfNorExceedsTheLimit()
+    {
+        // With one slot, a hash that waited for a second slot inside RunInSlotAsync would never finish.
+        using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });
+        var hashes = Enumerable.Range(0, 4).Select(_ => hasher.RunInSlotAsync(() => hasher.HashPassword(null!, Password), CancellationToken.None)).ToList();
+        var blocking = Task.Run(() => hasher.HashPassword(null!, Password));
+        var all = Task.WhenAll([.. hashes, blocking]);
+
+        Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(1))));
+        Assert.Equal(1, hasher.PeakConcurrency);
+        foreach (var hash in await Task.WhenAll(hashes))
+        {
+            Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(null!, hash, Password));
+        }
+    }
+
+    [Fact]
+    public async Task AWaitForASlotCanBeCancelledWithoutTakingIt()
+    {
+        using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var holder = Task.Run(() => hasher.RunInSlotAsync(() => { holding.Set(); return release.Wait(TimeSpan.FromMinutes(1)); }, CancellationToken.None));
+        Assert.True(holding.Wait(TimeSpan.FromMinutes(1)));
+        using var cancel = new CancellationTokenSource();
+        var waiting = hasher.RunInSlotAsync(() => true, cancel.Token);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        release.Set();
+        Assert.True(await holder);
+        Assert.NotNull(hasher.HashPassword(null!, Password)); // the slot came back
+    }
 }

@@ -7,6 +7,7 @@ using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Login;
@@ -87,9 +88,10 @@ public static class Login
             : await db.Users.SingleOrDefaultAsync(u => u.NormalizedUserName == normalized, cancellationToken);
 
         var now = time.GetUtcNow();
-        var verification = user is { PasswordHash: not null } && user.Status != UserStatus.Deleted
+        // The slot is awaited, not blocked on: a flood of sign-ins must not starve the node's thread pool.
+        var verification = await hasher.RunInSlotAsync(() => user is { PasswordHash: not null } && user.Status != UserStatus.Deleted
             ? hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password)
-            : VerifyDummy(hasher, dummyHash, request.Password);
+            : VerifyDummy(hasher, dummyHash, request.Password), cancellationToken);
 
         if (verification == PasswordVerificationResult.Failed || user is null)
         {

@@ -6,6 +6,7 @@ using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Registration;
@@ -71,7 +72,7 @@ public static class Register
         else
         {
             // The fresh path hashes the password; so does this one, so both take the same time.
-            _ = users.PasswordHasher.HashPassword(candidate, request.Password!);
+            _ = await users.PasswordHasher.RunInSlotAsync(() => users.PasswordHasher.HashPassword(candidate, request.Password!), cancellationToken);
         }
 
         if (existing is { } ownerId)
@@ -99,10 +100,16 @@ public static class Register
         user.UpdatedAt = now;
         user.PasswordChangedAt = now;
 
+        // Hashed before the transaction, never inside it: on SQLite a transaction holds the database's single
+        // write lock from its BEGIN, so a hash inside it (tens of milliseconds, far longer when hashes queue)
+        // made every other writer of the node wait behind it. The password rules already ran in ValidateAsync.
+        // The hash slot is awaited, not blocked on, as at sign-in.
+        user.PasswordHash = await users.PasswordHasher.RunInSlotAsync(() => users.PasswordHasher.HashPassword(user, request.Password!), cancellationToken);
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {
-            var result = await users.CreateAsync(user, request.Password!);
+            var result = await users.CreateAsync(user);
             if (!result.Succeeded)
             {
                 await transaction.RollbackAsync(cancellationToken);

@@ -22,6 +22,11 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
     private readonly ILogger<WardenPasswordHasher> _logger;
     private readonly SemaphoreSlim _gate;
     private readonly Lazy<string> _dummyHash;
+
+    // Set while a hash slot taken by RunInSlotAsync is held on this thread, so the hash inside does not wait again.
+    [ThreadStatic]
+    private static WardenPasswordHasher? t_slotHolder;
+
     private int _running;
     private int _peakRunning;
 
@@ -171,10 +176,40 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
             : PasswordVerificationResult.Failed;
     }
 
+    /// <summary>
+    /// Runs <paramref name="hashing"/> (synchronous calls into this hasher) once a hash slot is free, waiting for
+    /// the slot without holding a thread. Callers that can be flooded (sign-in) use it: the blocking wait of the
+    /// synchronous <see cref="IPasswordHasher{TUser}"/> path parks one thread-pool thread per queued request,
+    /// and a few dozen concurrent sign-ins then starve the pool so that every other request of the node (health
+    /// checks, refreshes, reads) waits seconds behind them.
+    /// </summary>
+    public async Task<T> RunInSlotAsync<T>(Func<T> hashing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashing);
+        await _gate.WaitAsync(cancellationToken);
+        var outer = t_slotHolder;
+        t_slotHolder = this;
+        try
+        {
+            return hashing();
+        }
+        finally
+        {
+            t_slotHolder = outer;
+            _gate.Release();
+        }
+    }
+
     private void Gated(Action hash)
     {
-        // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait.
-        _gate.Wait();
+        // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait — unless the caller
+        // already holds a slot taken asynchronously by RunInSlotAsync on this thread.
+        var holdsSlot = ReferenceEquals(t_slotHolder, this);
+        if (!holdsSlot)
+        {
+            _gate.Wait();
+        }
+
         try
         {
             var running = Interlocked.Increment(ref _running);
@@ -184,7 +219,10 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
         finally
         {
             Interlocked.Decrement(ref _running);
-            _gate.Release();
+            if (!holdsSlot)
+            {
+                _gate.Release();
+            }
         }
     }
 
@@ -210,4 +248,14 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash cannot be verified: {Library} is not available on this node (install libargon2-1)")]
     private static partial void LogArgon2Missing(ILogger logger, string library);
+}
+
+public static class PasswordHasherSlots
+{
+    /// <summary>
+    /// Runs synchronous hashing once Warden's hasher has a free slot, waiting asynchronously
+    /// (<see cref="WardenPasswordHasher.RunInSlotAsync{T}"/>); any other hasher runs it at once.
+    /// </summary>
+    public static Task<T> RunInSlotAsync<T>(this IPasswordHasher<User> hasher, Func<T> hashing, CancellationToken cancellationToken) =>
+        hasher is WardenPasswordHasher warden ? warden.RunInSlotAsync(hashing, cancellationToken) : Task.FromResult(hashing());
 }
