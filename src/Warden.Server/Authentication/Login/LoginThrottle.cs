@@ -23,7 +23,7 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        for (var attempt = 0; attempt < 2; attempt++)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             // One statement on the hot path: a lapsed lock or a stale count starts over at 1, otherwise the
             // count goes up by one if it is still under the limit.
@@ -41,11 +41,16 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
                 return null;
             }
 
-            var lockedUntil = await db.LoginAttempts.Where(a => a.Identifier == key)
-                .Select(a => new { a.LockedUntil }).SingleOrDefaultAsync(cancellationToken);
-            if (lockedUntil is not null)
+            var row = await db.LoginAttempts.Where(a => a.Identifier == key)
+                .Select(a => new { a.LockedUntil, a.Failures }).SingleOrDefaultAsync(cancellationToken);
+            if (row is { LockedUntil: null } && row.Failures < o.MaxFailedAttempts)
             {
-                var remaining = (lockedUntil.LockedUntil ?? now + o.LockoutDuration) - now;
+                continue; // a concurrent first attempt created the row after the update looked; count against it
+            }
+
+            if (row is not null)
+            {
+                var remaining = (row.LockedUntil ?? now + o.LockoutDuration) - now;
                 return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
             }
 
