@@ -88,19 +88,5 @@ public static class UserDetails
     }
 
     /// <summary>The login-throttle keys of a user's identifiers (the same ones a sign-in clears).</summary>
-    public static List<string> IdentifierKeys(User user)
-    {
-        var keys = new List<string>();
-        if (user.NormalizedEmail is not null)
-        {
-            keys.Add(LoginThrottle.EmailKey(user.NormalizedEmail));
-        }
-
-        if (user.NormalizedUserName is not null)
-        {
-            keys.Add(LoginThrottle.UsernameKey(user.NormalizedUserName));
-        }
-
-        return keys;
-    }
+    public static List<string> IdentifierKeys(User user) => LoginThrottle.KeysOf(user);
 }

@@ -18,6 +18,23 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
 
     public static string UsernameKey(string normalizedUserName) => "username:" + normalizedUserName;
 
+    /// <summary>The keys of every identifier a user signs in with (email and, when set, username).</summary>
+    public static List<string> KeysOf(Users.User user)
+    {
+        var keys = new List<string>(2);
+        if (user.NormalizedEmail is not null)
+        {
+            keys.Add(EmailKey(user.NormalizedEmail));
+        }
+
+        if (user.NormalizedUserName is not null)
+        {
+            keys.Add(UsernameKey(user.NormalizedUserName));
+        }
+
+        return keys;
+    }
+
     /// <summary>Reserves one attempt; null when allowed, otherwise how long the identifier stays locked.</summary>
     public async Task<TimeSpan?> TryBeginAsync(string key, CancellationToken cancellationToken)
     {

@@ -57,16 +57,5 @@ public sealed class SignInCompletion(
         return tokens;
     }
 
-    public IEnumerable<string> IdentifierKeys(User user)
-    {
-        if (user.NormalizedEmail is not null)
-        {
-            yield return LoginThrottle.EmailKey(user.NormalizedEmail);
-        }
-
-        if (user.NormalizedUserName is not null)
-        {
-            yield return LoginThrottle.UsernameKey(user.NormalizedUserName);
-        }
-    }
+    public IEnumerable<string> IdentifierKeys(User user) => LoginThrottle.KeysOf(user);
 }
