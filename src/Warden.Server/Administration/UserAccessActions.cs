@@ -7,6 +7,7 @@ using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
+using Warden.Server.Privacy;
 
 namespace Warden.Server.Administration;
 
@@ -60,7 +61,7 @@ public static class UserAccessActions
     /// recovery codes). The user signs in with the password alone until they enrol again.
     /// </summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> ResetTwoFactorAsync(
-        Guid id, ClaimsPrincipal principal, AccessPolicy policy, TwoFactor.TwoFactorAccount twoFactor, WardenDbContext db, HttpContext http,
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, Authentication.TwoFactor.TwoFactorAccount twoFactor, WardenDbContext db, HttpContext http,
         CancellationToken cancellationToken)
     {
         if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersTwoFactor, id, policy, http) is { } denied)

@@ -8,6 +8,7 @@ using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
+using Warden.Server.Authentication;
 
 namespace Warden.Server.Administration;
 

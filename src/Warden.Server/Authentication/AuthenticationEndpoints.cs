@@ -4,7 +4,7 @@ using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 
 namespace Warden.Server.Authentication;
 

@@ -7,6 +7,7 @@ using Warden.Server.Events;
 using Warden.Server.Notifications;
 using Warden.Server.Profiles;
 using Warden.Server.Users;
+using Warden.Server.Privacy;
 
 namespace Warden.Server.Authentication;
 

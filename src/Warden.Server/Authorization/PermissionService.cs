@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
+using Warden.Server.Authentication;
 
 namespace Warden.Server.Authorization;
 

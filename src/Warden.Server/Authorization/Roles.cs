@@ -7,6 +7,7 @@ using Warden.Server.Authentication;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Events;
+using Warden.Server.Authentication.PasswordChange;
 
 namespace Warden.Server.Passwords;
 

@@ -4,7 +4,7 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Profiles.Avatars;
 using Warden.Server.Profiles.Email;
 using Warden.Server.Profiles.Phone;
-using Warden.Server.Profiles.Privacy;
+using Warden.Server.Privacy;
 using Warden.Server.Profiles.Settings;
 
 namespace Warden.Server.Profiles;

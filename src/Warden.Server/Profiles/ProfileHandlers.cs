@@ -6,6 +6,7 @@ using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Profiles.Avatars;
+using Warden.Server.Users;
 
 namespace Warden.Server.Profiles;
 

@@ -3,7 +3,7 @@ using Warden.Server.Events;
 using Warden.Server.Profiles.Avatars;
 using Warden.Server.Profiles.Email;
 using Warden.Server.Profiles.Phone;
-using Warden.Server.Profiles.Privacy;
+using Warden.Server.Privacy;
 
 namespace Warden.Server.Profiles;
 

@@ -12,7 +12,7 @@ namespace Warden.Server.Profiles;
 /// <c>reauth:</c> identifier of <see cref="LoginThrottle"/>), so a stolen access token is no unlimited
 /// password oracle; the lock is separate from sign-in's, so it cannot lock the owner out of signing in.
 /// </summary>
-public sealed class Reauthentication(IPasswordHasher<User> hasher, LoginThrottle throttle, TwoFactor.SecondFactorVerifier verifier, Infrastructure.Database.WardenDbContext db)
+public sealed class Reauthentication(IPasswordHasher<User> hasher, LoginThrottle throttle, Authentication.TwoFactor.SecondFactorVerifier verifier, Infrastructure.Database.WardenDbContext db)
 {
     public const string InvalidPassword = "invalid_password";
 

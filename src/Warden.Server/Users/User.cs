@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Warden.Server.Authorization;
 
 namespace Warden.Server.Users;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Warden.Server.Authorization;
 
 namespace Warden.Server.Users;
 

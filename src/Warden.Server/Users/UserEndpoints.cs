@@ -4,9 +4,10 @@ using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Profiles;
 using Warden.Server.Passwords;
+using Warden.Server.Authentication.PasswordChange;
 
 namespace Warden.Server.Users;
 

@@ -11,6 +11,7 @@ using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Security;
+using Warden.Server.Users;
 
 namespace Warden.Server.Webhooks;
 

@@ -7,6 +7,7 @@ using Warden.Server.Audit;
 using Warden.Server.Events;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Privacy;
 
 namespace Warden.Tests.Outside;
 

@@ -73,7 +73,7 @@ public sealed class StatsTests
             var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             var id = db.Users.Single(u => u.NormalizedEmail == normalized).Id;
-            await scope.ServiceProvider.GetRequiredService<Warden.Server.Users.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<Warden.Server.Privacy.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
         }
 
         var stats = await client.GetJsonAsync("/api/v1/admin/stats", await factory.AdminTokenAsync());

@@ -75,7 +75,7 @@ public sealed class SettingsTests(WardenFactory factory) : IClassFixture<WardenF
         await factory.InDbAsync(async db =>
         {
             await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.TwoFactorEnabled, true));
-            db.TwoFactor.Add(new Warden.Server.TwoFactor.UserTwoFactor { UserId = user.Id, TotpSecretProtected = "not-read-here" });
+            db.TwoFactor.Add(new Warden.Server.Authentication.TwoFactor.UserTwoFactor { UserId = user.Id, TotpSecretProtected = "not-read-here" });
             return await db.SaveChangesAsync();
         });
         var put = await (await PutAsync(user, """{"preferredSecondFactor":"totp"}""")).ReadJsonAsync();

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 
 using Warden.Tests.Infrastructure;
 

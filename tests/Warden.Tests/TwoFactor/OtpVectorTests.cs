@@ -1,5 +1,5 @@
 using System.Text;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 
 namespace Warden.Tests.TwoFactor;
 

@@ -1,4 +1,4 @@
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 
 namespace Warden.Tests.TwoFactor;
 

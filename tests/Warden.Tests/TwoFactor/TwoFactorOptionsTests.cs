@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Warden.Server;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.TwoFactor;

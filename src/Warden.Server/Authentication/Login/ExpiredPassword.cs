@@ -7,6 +7,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Passwords;
 using Warden.Server.Users;
+using Warden.Server.Authentication.PasswordChange;
 
 namespace Warden.Server.Authentication.Login;
 

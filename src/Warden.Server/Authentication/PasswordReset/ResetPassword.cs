@@ -8,6 +8,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Passwords;
 using Warden.Server.Users;
+using Warden.Server.Authentication.PasswordChange;
 
 namespace Warden.Server.Authentication.PasswordReset;
 

@@ -8,6 +8,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
+using Warden.Server.Passwords;
 
 namespace Warden.Server.Authentication.Registration;
 

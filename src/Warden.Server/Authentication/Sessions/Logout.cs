@@ -7,6 +7,7 @@ using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Sessions;
 

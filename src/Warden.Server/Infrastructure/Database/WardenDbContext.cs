@@ -8,7 +8,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Authorization;
 using Warden.Server.Profiles;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Events;
 using Warden.Server.Passwords;
 using Warden.Server.Infrastructure.Security;

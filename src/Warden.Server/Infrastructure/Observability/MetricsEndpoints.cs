@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Analytics;
 
 namespace Warden.Server.Infrastructure.Observability;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Analytics;
 
 namespace Warden.Server.Infrastructure.Observability;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Warden.Server.Users;
+using Warden.Server.Passwords;
 
 namespace Warden.Server.Infrastructure.Security;
 

@@ -7,7 +7,8 @@ using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Security;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
+using Warden.Server.Users;
 
 namespace Warden.Server.Profiles.Phone;
 

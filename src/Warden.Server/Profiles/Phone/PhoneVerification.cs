@@ -6,7 +6,7 @@ namespace Warden.Server.Profiles.Phone;
 
 /// <summary>
 /// A pending check that a user receives SMS at a number. The request that sets the number creates it; the
-/// event handler makes the code, stores only its HMAC here (<see cref="TwoFactor.OneTimeCodeHasher"/>, keyed
+/// event handler makes the code, stores only its HMAC here (<see cref="Authentication.TwoFactor.OneTimeCodeHasher"/>, keyed
 /// outside the database) and texts it. The code never exists in an event, a log or a table.
 /// </summary>
 public sealed class PhoneVerification

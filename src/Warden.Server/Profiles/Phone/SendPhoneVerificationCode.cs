@@ -6,7 +6,7 @@ using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
-using Warden.Server.TwoFactor;
+using Warden.Server.Authentication.TwoFactor;
 
 namespace Warden.Server.Profiles.Phone;
 

@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+
+namespace Warden.Server.Authentication.TwoFactor;
+
+public sealed record SendCodeRequest(string? ChallengeToken, string? Method);
+
+public sealed record VerifySecondFactorRequest(string? ChallengeToken, string? Code);
+
+/// <summary>
+/// The second step of a sign-in: "TwoFactorAuth validates code, updates session status, notifies 2FA
+/// Verified". Only here does a pending session become active and receive tokens.
+/// </summary>
+public static class LoginSecondFactor
+{
+    /// <summary>A new SMS or email code at most this often per sign-in.</summary>
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(30);
+
+    public static async Task<Results<Accepted, ProblemHttpResult, ValidationProblem>> SendAsync(
+        SendCodeRequest request, HttpContext http, WardenDbContext db, LoginChallenges challenges, IOptions<TwoFactorOptions> options,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (request.Method is not (SecondFactorMethods.Sms or SecondFactorMethods.Email))
+        {
+            return ApiProblems.Validation("method", "The method is sms or email.");
+        }
+
+        var challenge = await challenges.FindAsync(request.ChallengeToken, LoginChallengeKind.SecondFactor, cancellationToken);
+        if (challenge is null)
+        {
+            return InvalidChallenge();
+        }
+
+        var row = await db.TwoFactor.AsNoTracking().SingleOrDefaultAsync(t => t.UserId == challenge.UserId, cancellationToken);
+        var available = request.Method == SecondFactorMethods.Sms
+            ? row?.SmsEnabled == true
+            : row?.EmailEnabled == true && options.Value.AllowEmailCodes;
+        if (!available)
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "That method is not turned on for this account.");
+        }
+
+        var now = time.GetUtcNow();
+        var lastSent = await db.OneTimeCodes.Where(c => c.SessionId == challenge.SessionId)
+            .OrderByDescending(c => c.CreatedAt).Select(c => (DateTimeOffset?)c.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var pending = await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.TwoFactorCodeRequested && m.Subject == challenge.UserId
+                                                           && m.OccurredAt > now - ResendInterval, cancellationToken);
+        if (pending || (lastSent is { } sent && now - sent < ResendInterval))
+        {
+            http.Response.Headers.RetryAfter = ((int)ResendInterval.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, "A code was sent moments ago. Wait before asking again.");
+        }
+
+        // The code is made and sent by the handler after commit; the event carries no code.
+        db.AddEvent(EventTypes.TwoFactorCodeRequested, challenge.UserId,
+            new { userId = challenge.UserId, sessionId = challenge.SessionId, method = request.Method }, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Accepted((string?)null);
+    }
+
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult, ValidationProblem>> VerifyAsync(
+        VerifySecondFactorRequest request, HttpContext http, WardenDbContext db, LoginChallenges challenges, LoginThrottle throttle,
+        SecondFactorVerifier verifier, SignInCompletion completion, SessionCache sessionCache, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Code))
+        {
+            return ApiProblems.Validation("code", "The code is required.");
+        }
+
+        var challenge = await challenges.FindAsync(request.ChallengeToken, LoginChallengeKind.SecondFactor, cancellationToken);
+        var user = challenge is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Id == challenge.UserId, cancellationToken);
+        if (challenge?.Session is null || user is null || challenge.Session.State != SessionState.PendingSecondFactor || challenge.Session.RevokedAt is not null)
+        {
+            return InvalidChallenge();
+        }
+
+        // Wrong codes count against the same lockout as wrong passwords.
+        var key = completion.IdentifierKeys(user).First();
+        if (await throttle.TryBeginAsync(key, cancellationToken) is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblems.Problem(StatusCodes.Status423Locked, AuthProblemCodes.AccountLocked, "Too many failed attempts. Try again later.");
+        }
+
+        var method = await verifier.VerifyAsync(user.Id, challenge.SessionId, request.Code, cancellationToken);
+        var now = time.GetUtcNow();
+        if (method is null)
+        {
+            await throttle.FailAsync(key, cancellationToken);
+            var failures = await db.LoginChallenges.Where(c => c.Id == challenge.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, c => c.FailedAttempts + 1), cancellationToken);
+            db.ChangeTracker.Clear();
+            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor", ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            return ApiProblems.Problem(StatusCodes.Status401Unauthorized, TwoFactorProblemCodes.InvalidCode, "The code is wrong or expired.");
+        }
+
+        // Spent now: a challenge finishes one sign-in, however many requests race with it.
+        if (await challenges.ConsumeAsync(request.ChallengeToken, LoginChallengeKind.SecondFactor, cancellationToken) is null)
+        {
+            return InvalidChallenge();
+        }
+
+        var session = await db.Sessions.SingleAsync(s => s.Id == challenge.SessionId, cancellationToken);
+        var amr = method == SecondFactorMethods.Sms ? "pwd sms mfa" : "pwd otp mfa";
+        db.AddEvent(EventTypes.TwoFactorVerified, user.Id, new { userId = user.Id, sessionId = session.Id, method }, now);
+        var tokens = await completion.ActivateAsync(user, session, amr, http, cancellationToken);
+        sessionCache.Forget(session.Id);
+        return TypedResults.Ok(tokens);
+    }
+
+    private static ProblemHttpResult InvalidChallenge() =>
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.TokenInvalid, "The sign-in challenge is invalid, expired or already used. Sign in again.");
+}

@@ -1,0 +1,141 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authentication;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication.TwoFactor;
+
+public sealed record TwoFactorMethodsRequest(bool? Sms, bool? Email, string? Preferred, string? Password, string? Code);
+
+public sealed record TwoFactorStatus(IReadOnlyList<string> Methods, string? Preferred, int RecoveryCodesRemaining, IReadOnlyList<string>? RecoveryCodes = null);
+
+/// <summary>Which factors are on, which is preferred, new recovery codes, and turning it all off.</summary>
+public static class TwoFactorManagement
+{
+    public static async Task<Ok<TwoFactorStatus>> GetAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await StatusAsync(db, principal.UserId(), null, cancellationToken));
+
+    public static async Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsAsync(
+        TwoFactorMethodsRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account,
+        Reauthentication reauthentication, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken)
+    {
+        if (request.Preferred is not null && request.Preferred is not (SecondFactorMethods.Totp or SecondFactorMethods.Sms or SecondFactorMethods.Email))
+        {
+            return ApiProblems.Validation("preferred", "The preferred method is totp, sms or email.");
+        }
+
+        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var row = await account.GetOrAddAsync(user.Id, cancellationToken);
+        var turningOff = (request.Sms == false && row.SmsEnabled) || (request.Email == false && row.EmailEnabled);
+        if (turningOff)
+        {
+            var outcome = await reauthentication.ConfirmAsync(user, request.Password, request.Code, cancellationToken);
+            if (outcome != Reauthentication.Outcome.Confirmed)
+            {
+                return Reauthentication.Problem(outcome);
+            }
+        }
+
+        if (request.Sms == true && !row.SmsEnabled)
+        {
+            var phoneVerified = await db.Profiles.AnyAsync(p => p.UserId == user.Id && p.PhoneVerified && p.PhoneNumberProtected != null, cancellationToken);
+            if (!phoneVerified)
+            {
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "Verify a phone number before turning on SMS codes.");
+            }
+        }
+
+        if (request.Email == true && !row.EmailEnabled && !options.Value.AllowEmailCodes)
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "Email codes are not offered by this server.");
+        }
+
+        row.SmsEnabled = request.Sms ?? row.SmsEnabled;
+        row.EmailEnabled = request.Email ?? row.EmailEnabled;
+        if (request.Preferred is not null)
+        {
+            if (!row.EnabledMethods().Contains(request.Preferred))
+            {
+                return ApiProblems.Validation("preferred", "The preferred method must be one that is turned on.");
+            }
+
+            row.PreferredMethod = request.Preferred;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var wasEnabled = user.TwoFactorEnabled;
+        await account.SyncAsync(user, row, null, cancellationToken);
+
+        // Switching 2FA on through SMS or email also needs a way back in when the phone is lost.
+        IReadOnlyList<string>? codes = !wasEnabled && user.TwoFactorEnabled ? await account.ReplaceRecoveryCodesAsync(user.Id, cancellationToken) : null;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(await StatusAsync(db, user.Id, codes, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(
+        CodeRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        if (!user.TwoFactorEnabled)
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.TwoFactorNotEnabled, "Two-factor authentication is off.");
+        }
+
+        var outcome = await reauthentication.ConfirmAsync(user, request.Password, request.Code, cancellationToken);
+        if (outcome != Reauthentication.Outcome.Confirmed)
+        {
+            return Reauthentication.Problem(outcome);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var codes = await account.ReplaceRecoveryCodesAsync(user.Id, cancellationToken);
+        db.AddEvent(EventTypes.TwoFactorRecoveryCodesRegenerated, user.Id, new { userId = user.Id }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new RecoveryCodesResponse(codes));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DisableAsync(
+        HttpContext http, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
+        CancellationToken cancellationToken)
+    {
+        // DELETE with a body: read by hand so a missing body is "re-authentication required", not a binding error.
+        CodeRequest? request = null;
+        if (http.Request.HasJsonContentType())
+        {
+            try
+            {
+                request = await http.Request.ReadFromJsonAsync<CodeRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.MalformedRequest, "The request body is not valid JSON.");
+            }
+        }
+
+        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var outcome = await reauthentication.ConfirmAsync(user, request?.Password, request?.Code, cancellationToken);
+        if (outcome != Reauthentication.Outcome.Confirmed)
+        {
+            return Reauthentication.Problem(outcome);
+        }
+
+        db.ChangeTracker.Clear();
+        await account.DisableAllAsync(user.Id, null, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<TwoFactorStatus> StatusAsync(WardenDbContext db, Guid userId, IReadOnlyList<string>? codes, CancellationToken cancellationToken)
+    {
+        var row = await db.TwoFactor.AsNoTracking().SingleOrDefaultAsync(t => t.UserId == userId, cancellationToken);
+        var remaining = await db.RecoveryCodes.CountAsync(c => c.UserId == userId && c.UsedAt == null, cancellationToken);
+        return new TwoFactorStatus(row?.EnabledMethods() ?? [], row?.PreferredMethod, remaining, codes);
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Warden.Server.Users;
+using Warden.Server.Infrastructure.Database;
+
+namespace Warden.Server.Migrations;
+
+// Used only by ../shared/tools/ef to generate migrations. The Identity schema version is read by the
+// model from IdentityOptions, so it is supplied here exactly as the running server supplies it.
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteWardenDbContext>
+{
+    public SqliteWardenDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteWardenDbContext>()
+            .UseSqlite("Data Source=design-time.db")
+            .UseApplicationServiceProvider(DesignTimeServices.Create())
+            .Options);
+}
+
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresWardenDbContext>
+{
+    public PostgresWardenDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresWardenDbContext>()
+            .UseNpgsql("Host=localhost;Database=warden_design_time")
+            .UseApplicationServiceProvider(DesignTimeServices.Create())
+            .Options);
+}
+
+internal static class DesignTimeServices
+{
+    public static IServiceProvider Create() =>
+        new ServiceCollection()
+            .Configure<IdentityOptions>(IdentityConfiguration.ConfigureStores)
+            .BuildServiceProvider();
+}

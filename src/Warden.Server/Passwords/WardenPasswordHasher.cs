@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Warden.Server.Users;
+using Warden.Server.Infrastructure.Security;
+
+namespace Warden.Server.Passwords;
+
+/// <summary>
+/// Warden's password hasher. New hashes are Argon2id (PHC string) through libargon2, or PBKDF2-HMAC-SHA512
+/// where the library is missing. Verification dispatches on the stored format, so hashes imported from
+/// ASP.NET Core Identity applications (V2 and V3) keep working and are upgraded at the next sign-in.
+/// Identity's own PasswordHasher is replaced because PBKDF2 is the weaker choice against GPU attacks and
+/// because it has no bound on concurrent work.
+/// </summary>
+public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDisposable
+{
+    private const int SaltBytes = 16;
+    private const int TagBytes = 32;
+
+    private readonly PasswordHashingOptions _options;
+    private readonly ILogger<WardenPasswordHasher> _logger;
+    private readonly SemaphoreSlim _gate;
+    private readonly Lazy<string> _dummyHash;
+
+    // Set while a hash slot taken by RunInSlotAsync is held on this thread, so the hash inside does not wait again.
+    [ThreadStatic]
+    private static WardenPasswordHasher? t_slotHolder;
+
+    private int _running;
+    private int _peakRunning;
+
+    public WardenPasswordHasher(IOptions<PasswordHashingOptions> options, ILogger<WardenPasswordHasher> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2Native.IsAvailable;
+        MaxConcurrency = _options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount;
+        _gate = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
+        _dummyHash = new Lazy<string>(() => HashPassword(null!, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
+    }
+
+    /// <summary>True when new hashes are Argon2id; false when they are PBKDF2-HMAC-SHA512.</summary>
+    public bool UsesArgon2 { get; }
+
+    /// <summary>
+    /// Hashes that run at once. Each Argon2id hash holds its memory cost (19 MiB by default) while it runs,
+    /// so a flood of logins waits here instead of exhausting memory.
+    /// </summary>
+    public int MaxConcurrency { get; }
+
+    /// <summary>What new hashes are, for the start-up log.</summary>
+    public string Description => UsesArgon2
+        ? $"Argon2id (m={_options.Argon2MemoryKiB} KiB, t={_options.Argon2Iterations}, p={_options.Argon2Parallelism}) through {Argon2Native.LibraryName}"
+        : $"PBKDF2-HMAC-SHA512 ({_options.Pbkdf2Iterations} iterations)";
+
+    /// <summary>
+    /// A hash of a random password with the current parameters. Login verifies a password against it when no
+    /// account matches, so an unknown identifier costs the same time as a known one.
+    /// </summary>
+    public string DummyHash => _dummyHash.Value;
+
+    public string HashPassword(User user, string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        var passwordBytes = Encoding.UTF8.GetBytes(password);
+        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        var tag = new byte[TagBytes];
+        try
+        {
+            if (UsesArgon2)
+            {
+                var parameters = new Argon2Parameters(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism);
+                Gated(() => Argon2Native.Argon2id(passwordBytes, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag));
+                return PasswordHashFormats.FormatArgon2id(parameters, salt, tag);
+            }
+
+            Gated(() => Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, tag, _options.Pbkdf2Iterations, HashAlgorithmName.SHA512));
+            return PasswordHashFormats.FormatPbkdf2(_options.Pbkdf2Iterations, salt, tag);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+        }
+    }
+
+    public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
+    {
+        ArgumentNullException.ThrowIfNull(providedPassword);
+        if (string.IsNullOrEmpty(hashedPassword))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        var passwordBytes = Encoding.UTF8.GetBytes(providedPassword);
+        try
+        {
+            if (hashedPassword.StartsWith(PasswordHashFormats.Argon2idPrefix, StringComparison.Ordinal))
+            {
+                return VerifyArgon2id(hashedPassword, passwordBytes);
+            }
+
+            if (hashedPassword.StartsWith(PasswordHashFormats.Pbkdf2Prefix, StringComparison.Ordinal))
+            {
+                return VerifyPbkdf2(hashedPassword, passwordBytes);
+            }
+
+            return VerifyIdentity(hashedPassword, passwordBytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+        }
+    }
+
+    private PasswordVerificationResult VerifyArgon2id(string hashedPassword, byte[] password)
+    {
+        if (!PasswordHashFormats.TryParseArgon2id(hashedPassword, out var parameters, out var salt, out var stored))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        if (!Argon2Native.IsAvailable)
+        {
+            // The hash is intact, but this node cannot compute it: say so loudly rather than locking everyone out silently.
+            LogArgon2Missing(_logger, Argon2Native.LibraryName);
+            return PasswordVerificationResult.Failed;
+        }
+
+        var computed = new byte[stored.Length];
+        Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, computed));
+        if (!PasswordHashFormats.TagsEqual(computed, stored))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        var weaker = !UsesArgon2
+            ? false // PBKDF2 is the current setting only because Argon2 is unavailable; keep the stronger hash.
+            : parameters.MemoryKiB < _options.Argon2MemoryKiB || parameters.Iterations < _options.Argon2Iterations
+              || salt.Length < SaltBytes || stored.Length < TagBytes;
+        return weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
+    }
+
+    private PasswordVerificationResult VerifyPbkdf2(string hashedPassword, byte[] password)
+    {
+        if (!PasswordHashFormats.TryParsePbkdf2(hashedPassword, out var iterations, out var salt, out var stored))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        var computed = new byte[stored.Length];
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, HashAlgorithmName.SHA512));
+        if (!PasswordHashFormats.TagsEqual(computed, stored))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        var weaker = UsesArgon2 || iterations < _options.Pbkdf2Iterations || salt.Length < SaltBytes || stored.Length < TagBytes;
+        return weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
+    }
+
+    private PasswordVerificationResult VerifyIdentity(string hashedPassword, byte[] password)
+    {
+        if (!PasswordHashFormats.TryParseIdentity(hashedPassword, out var prf, out var iterations, out var salt, out var stored))
+        {
+            return PasswordVerificationResult.Failed;
+        }
+
+        var computed = new byte[stored.Length];
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, prf));
+
+        // Every Identity hash is weaker than Warden's current setting (SHA-1 or at most 100,000 iterations of SHA-512
+        // by Identity's defaults), so a correct password is always rehashed.
+        return PasswordHashFormats.TagsEqual(computed, stored)
+            ? PasswordVerificationResult.SuccessRehashNeeded
+            : PasswordVerificationResult.Failed;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="hashing"/> (synchronous calls into this hasher) once a hash slot is free, waiting for
+    /// the slot without holding a thread. Callers that can be flooded (sign-in) use it: the blocking wait of the
+    /// synchronous <see cref="IPasswordHasher{TUser}"/> path parks one thread-pool thread per queued request,
+    /// and a few dozen concurrent sign-ins then starve the pool so that every other request of the node (health
+    /// checks, refreshes, reads) waits seconds behind them.
+    /// </summary>
+    public async Task<T> RunInSlotAsync<T>(Func<T> hashing, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hashing);
+        await _gate.WaitAsync(cancellationToken);
+        var outer = t_slotHolder;
+        t_slotHolder = this;
+        try
+        {
+            return hashing();
+        }
+        finally
+        {
+            t_slotHolder = outer;
+            _gate.Release();
+        }
+    }
+
+    private void Gated(Action hash)
+    {
+        // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait — unless the caller
+        // already holds a slot taken asynchronously by RunInSlotAsync on this thread.
+        var holdsSlot = ReferenceEquals(t_slotHolder, this);
+        if (!holdsSlot)
+        {
+            _gate.Wait();
+        }
+
+        try
+        {
+            var running = Interlocked.Increment(ref _running);
+            InterlockedMax(ref _peakRunning, running);
+            hash();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            if (!holdsSlot)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>The most hashes that ever ran at once (for tests and diagnostics).</summary>
+    internal int PeakConcurrency => Volatile.Read(ref _peakRunning);
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash cannot be verified: {Library} is not available on this node (install libargon2-1)")]
+    private static partial void LogArgon2Missing(ILogger logger, string library);
+}
+
+public static class PasswordHasherSlots
+{
+    /// <summary>
+    /// Runs synchronous hashing once Warden's hasher has a free slot, waiting asynchronously
+    /// (<see cref="WardenPasswordHasher.RunInSlotAsync{T}"/>); any other hasher runs it at once.
+    /// </summary>
+    public static Task<T> RunInSlotAsync<T>(this IPasswordHasher<User> hasher, Func<T> hashing, CancellationToken cancellationToken) =>
+        hasher is WardenPasswordHasher warden ? warden.RunInSlotAsync(hashing, cancellationToken) : Task.FromResult(hashing());
+}

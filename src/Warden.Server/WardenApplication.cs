@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Warden.Server.Administration;
+using Warden.Server.Authentication;
+using Warden.Server.Authorization;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
+using Warden.Server.Notifications;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Outside;
+using Warden.Server.Authentication.TwoFactor;
+using Warden.Server.Passwords;
+using Warden.Server.Profiles;
+using Warden.Server.Users;
+
+namespace Warden.Server;
+
+/// <summary>Composition of the Warden server: options, modules, middleware and endpoints. Nothing else.</summary>
+public static class WardenApplication
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        var configuration = builder.Configuration;
+
+        if (string.IsNullOrWhiteSpace(configuration["urls"]) && string.IsNullOrWhiteSpace(configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(WardenDefaults.Url);
+        }
+
+        builder.Logging.ClearProviders();
+        if (string.Equals(configuration["Warden:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<WardenOptions>().Bind(configuration.GetSection(WardenOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<WardenOptions>, WardenOptionsSetup>();
+        services.AddSingleton<IValidateOptions<WardenOptions>, WardenOptionsValidator>();
+        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
+
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+            // Unknown properties are rejected by the endpoints that must reject them (profile updates),
+            // not globally: clients add fields over time.
+        });
+
+        services.AddWardenHttp(configuration);
+        services.AddWardenDatabase(configuration);
+        services.AddHostedService<DatabaseStartup>();
+        services.AddWardenIdentity();
+        services.AddWardenPasswords(configuration);
+        services.AddWardenPasswordLifecycle(configuration);
+        services.AddWardenSecurity(configuration);
+        services.AddWardenEvents(configuration);
+        services.AddWardenNotifications(configuration);
+        services.AddWardenAuthentication(configuration);
+        services.AddWardenTwoFactor(configuration);
+        services.AddWardenAuthorization(configuration);
+        services.AddWardenAdministration(configuration);
+        services.AddWardenProfiles(configuration);
+        services.AddWardenOutside(configuration);
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Warden";
+            document.Info.Description = "Self-hosted user management: accounts, sign-in, tokens, profiles, roles and administration.";
+            return Task.CompletedTask;
+        }));
+
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseWardenHttp();
+
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapAuthenticationEndpoints();
+        app.MapUserEndpoints();
+        app.MapPasswordEndpoints();
+        app.MapWardenSecurityEndpoints();
+        app.MapAuthorizationEndpoints();
+        app.MapAdministrationEndpoints();
+        app.MapOutsideEndpoints();
+        return app;
+    }
+}
