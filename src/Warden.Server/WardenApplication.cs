@@ -10,11 +10,17 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Hosting;
-using Warden.Server.Outside;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Passwords;
 using Warden.Server.Profiles;
 using Warden.Server.Users;
+using Warden.Server.Analytics;
+using Warden.Server.Audit;
+using Warden.Server.Infrastructure.Observability;
+using Warden.Server.Messaging;
+using Warden.Server.Notifications.NewSignIn;
+using Warden.Server.Privacy;
+using Warden.Server.Webhooks;
 
 namespace Warden.Server;
 
@@ -62,16 +68,20 @@ public static class WardenApplication
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenIdentity();
         services.AddWardenPasswords(configuration);
-        services.AddWardenPasswordLifecycle(configuration);
         services.AddWardenSecurity(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
         services.AddWardenAuthentication(configuration);
-        services.AddWardenTwoFactor(configuration);
         services.AddWardenAuthorization(configuration);
         services.AddWardenAdministration(configuration);
         services.AddWardenProfiles(configuration);
-        services.AddWardenOutside(configuration);
+        services.AddWardenPrivacy();
+        services.AddWardenObservability(configuration);
+        services.AddWardenAudit(configuration);
+        services.AddWardenAnalytics();
+        services.AddWardenWebhooks(configuration);
+        services.AddWardenMessaging(configuration);
+        services.AddWardenNewSignInNotice(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -91,15 +101,7 @@ public static class WardenApplication
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
-        app.MapHealthEndpoints();
-        app.MapAuthenticationEndpoints();
-        app.MapUserEndpoints();
-        app.MapPasswordEndpoints();
-        app.MapWardenSecurityEndpoints();
-        app.MapAuthorizationEndpoints();
-        app.MapAdministrationEndpoints();
-        app.MapOutsideEndpoints();
+        app.MapWardenRoutes();
         return app;
     }
 }

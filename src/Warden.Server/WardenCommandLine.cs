@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Administration;
 
 namespace Warden.Server;
 
@@ -40,8 +41,9 @@ internal static class WardenCommandLine
             await initializer.MigrateAsync(cancellationToken);
             await initializer.SeedAsync(cancellationToken);
             await using var scope = services.CreateAsyncScope();
-            var created = await initializer.CreateAdminAsync(
-                scope.ServiceProvider, result.GetRequiredValue(email), result.GetRequiredValue(password), cancellationToken);
+            var created = await BootstrapAdministrator.CreateAsync(
+                scope.ServiceProvider, result.GetRequiredValue(email), result.GetRequiredValue(password),
+                services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
             if (!created.Succeeded)
             {
                 foreach (var error in created.Errors)

@@ -41,8 +41,8 @@ internal static class AdminTarget
         }
 
         // Read fresh in this transaction: the cache may be a few seconds old, and the guard must not be.
-        var actor = await PermissionService.LoadFreshAsync(db, actorId, cancellationToken);
-        var targetAccess = await PermissionService.LoadFreshAsync(db, targetId, cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, actorId, cancellationToken);
+        var targetAccess = await AccessSnapshot.LoadAsync(db, targetId, cancellationToken);
         if (AccessGuards.Lacking(actor, targetAccess.Permissions) is { Count: > 0 } lacking)
         {
             return (null, null, AccessGuards.Escalation("You may only act on users whose permissions you hold yourself.", lacking));

@@ -5,9 +5,9 @@ namespace Warden.Server.Administration;
 /// <summary>User administration (<c>/api/v1/admin/users</c>), for holders of <c>admin:users</c>.</summary>
 public static class AdministrationEndpoints
 {
-    public static RouteGroupBuilder MapAdministrationEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapAdministrationEndpoints(this RouteGroupBuilder users)
     {
-        var users = app.MapGroup("/api/v1/admin/users").WithTags("Administration").RequireAuthorization(PermissionPolicies.AdminUsers);
+        users.WithTags("Administration").RequireAuthorization(PermissionPolicies.AdminUsers);
         users.MapGet("", ListUsers.HandleAsync).WithName("AdminListUsers").WithSummary("Search and page through users.");
         users.MapPost("", CreateUser.HandleAsync).WithName("AdminCreateUser").WithSummary("Create a user, optionally sending an invitation.");
         users.MapGet("/{id:guid}", UserDetails.HandleAsync).WithName("AdminGetUser").WithSummary("A user's account, profile, roles, sessions and lockout.");

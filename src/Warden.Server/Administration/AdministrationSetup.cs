@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Administration;
 
@@ -10,6 +11,7 @@ public static class AdministrationSetup
         services.AddOptions<AdministrationOptions>().Bind(configuration.GetSection(AdministrationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdministrationOptions>, AdministrationOptionsValidator>();
         services.AddEventHandler<SendInvitation>();
+        services.AddDatabaseSeeder<BootstrapAdministrator>();
         return services;
     }
 }

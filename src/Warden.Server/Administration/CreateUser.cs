@@ -32,7 +32,6 @@ public sealed record CreateUserRequest(
 /// </summary>
 public static class CreateUser
 {
-    public const string EmailTaken = "email_taken";
     public const int MaxNameLength = 100;
 
     public static async Task<Results<Created<AdminUserSummary>, ValidationProblem, ProblemHttpResult>> HandleAsync(
@@ -67,7 +66,7 @@ public static class CreateUser
         }
 
         var actorId = principal.UserId();
-        var actor = await PermissionService.LoadFreshAsync(db, actorId, cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, actorId, cancellationToken);
         if (AccessGuards.Lacking(actor, roles.SelectMany(r => r.Permissions)) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("You may only grant roles whose permissions you hold yourself.", lacking);
@@ -117,7 +116,7 @@ public static class CreateUser
         catch (DbUpdateException)
         {
             // A concurrent registration took the address or username between validation and insert.
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, EmailTaken, "The email address or username is taken.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken, "The email address or username is taken.");
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -172,12 +171,12 @@ public static class CreateUser
         if (codes.Contains("DuplicateEmail"))
         {
             // Only administrators reach this; telling them the address has an account reveals nothing new.
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, EmailTaken, "An account with this email address exists.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken, "An account with this email address exists.");
         }
 
         if (codes.Contains("DuplicateUserName"))
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, AuthProblemCodes.UsernameTaken, "This username is taken.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.UsernameTaken, "This username is taken.");
         }
 
         return ApiProblems.Validation(new Dictionary<string, string[]> { ["email"] = [.. result.Errors.Select(e => e.Description)] });

@@ -100,7 +100,7 @@ public static class ListUsers
 
         if (!string.IsNullOrEmpty(role))
         {
-            query = query.Where(u => u.Roles.Any(ur => ur.Role!.Name == role));
+            query = query.Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id && ur.Role!.Name == role));
         }
 
         if (!string.IsNullOrWhiteSpace(search))

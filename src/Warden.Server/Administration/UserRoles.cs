@@ -114,7 +114,7 @@ public static class UserRoles
 
     private static async Task<UserRolesView> ViewAsync(WardenDbContext db, Guid id, CancellationToken cancellationToken)
     {
-        var access = await UserAccess.LoadAsync(db, id, cancellationToken);
-        return new UserRolesView(id, access.Roles, access.Permissions);
+        var access = await AccessSnapshot.LoadAsync(db, id, cancellationToken);
+        return new UserRolesView(id, [.. access.Roles], [.. access.Permissions]);
     }
 }

@@ -1,4 +1,5 @@
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Observability;
 
 namespace Warden.Server.Analytics;
 
@@ -7,6 +8,8 @@ public static class AnalyticsSetup
     public static IServiceCollection AddWardenAnalytics(this IServiceCollection services)
     {
         services.AddEventHandler<CountDailyStats>();
+        services.AddSingleton<DatabaseGauges>();
+        services.AddSingleton<IGaugeSource>(sp => sp.GetRequiredService<DatabaseGauges>());
         return services;
     }
 }

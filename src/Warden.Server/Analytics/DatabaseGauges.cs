@@ -12,7 +12,7 @@ namespace Warden.Server.Analytics;
 /// during a scrape, so they report cached numbers that <see cref="RefreshAsync"/> updates, at most once per
 /// <see cref="MetricsOptions.GaugeRefreshInterval"/> however often Prometheus scrapes.
 /// </summary>
-public sealed class DatabaseGauges : IDisposable
+public sealed class DatabaseGauges : IGaugeSource, IDisposable
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _time;

@@ -17,14 +17,14 @@ public sealed record LoginStats(string From, string To, IReadOnlyList<DayStats> 
 /// <summary><c>GET /api/v1/admin/stats</c> and <c>/stats/logins</c> (permission <c>admin:users</c>).</summary>
 public static class StatsEndpoints
 {
-    public static IEndpointRouteBuilder MapStatsEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapStatsEndpoints(this RouteGroupBuilder stats)
     {
-        var stats = app.MapGroup("/api/v1/admin/stats").WithTags("Administration").RequireAuthorization(PermissionPolicies.AdminUsers);
+        stats.WithTags("Administration").RequireAuthorization(PermissionPolicies.AdminUsers);
         stats.MapGet("", GetUsersAsync).WithName("GetUserStats")
             .WithSummary("Account totals. Erased accounts are not counted.");
         stats.MapGet("/logins", GetLoginsAsync).WithName("GetLoginStats")
             .WithSummary("Sign-ins, failed sign-ins and registrations per UTC day, oldest first, every day present.");
-        return app;
+        return stats;
     }
 
     private static async Task<Ok<UserStats>> GetUsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)

@@ -26,16 +26,16 @@ public static class AuditEndpoints
 {
     public const int MaxPageSize = 100;
 
-    public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder audit)
     {
-        app.MapGet("/api/v1/admin/audit", ListAsync)
+        audit.MapGet("", ListAsync)
             .WithTags("Administration")
             .WithName("ListAuditEntries")
             .WithSummary("Audit entries, newest first.")
             .WithDescription("Filters: userId (subject or actor), type (an action such as login.failed, or a prefix such as login.*), " +
                              "from (inclusive) and to (exclusive) as ISO 8601 instants; page from 1, size 1..100.")
             .RequireAuthorization(PermissionPolicies.AdminUsers);
-        return app;
+        return audit;
     }
 
     private static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAsync(

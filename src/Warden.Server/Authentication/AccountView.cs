@@ -1,6 +1,10 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
+using Warden.Server.Authorization;
 
 namespace Warden.Server.Authentication;
 
@@ -17,6 +21,13 @@ public sealed record AccountView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastLoginAt)
 {
+    /// <summary><c>GET /api/v1/users/me</c>.</summary>
+    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetMeAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken)
+    {
+        var account = await LoadAsync(db, principal.UserId(), cancellationToken);
+        return account is null ? ApiProblems.NotFound() : TypedResults.Ok(account);
+    }
+
     public static async Task<AccountView?> LoadAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
     {
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
@@ -25,36 +36,21 @@ public sealed record AccountView(
             return null;
         }
 
-        var access = await UserAccess.LoadAsync(db, userId, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
         return From(user, access, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
     }
 
-    public static AccountView From(User user, UserAccess access, IReadOnlyList<string> twoFactor) => new(
+    public static AccountView From(User user, AccessSnapshot access, IReadOnlyList<string> twoFactor) => new(
         user.Id,
         user.Email!,
         user.UserName,
         user.Status.ToWire(),
         user.EmailVerifiedAt is not null,
-        access.Roles,
-        access.Permissions,
+        [.. access.Roles],
+        [.. access.Permissions],
         twoFactor,
         user.CreatedAt,
         user.LastLoginAt);
-}
-
-/// <summary>A user's roles and the union of their permissions, read fresh from the database.</summary>
-public sealed record UserAccess(IReadOnlyList<string> Roles, IReadOnlyList<string> Permissions)
-{
-    public static async Task<UserAccess> LoadAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
-    {
-        var rows = await db.UserRoles.AsNoTracking()
-            .Where(ur => ur.UserId == userId)
-            .Select(ur => new { Role = ur.Role!.Name!, Permissions = ur.Role.Permissions.Select(p => p.Permission!.Name).ToList() })
-            .ToListAsync(cancellationToken);
-        return new UserAccess(
-            [.. rows.Select(r => r.Role).Order(StringComparer.Ordinal)],
-            [.. rows.SelectMany(r => r.Permissions).Distinct().Order(StringComparer.Ordinal)]);
-    }
 }
 
 /// <summary>Which second factors a user has turned on (totp, sms, email).</summary>

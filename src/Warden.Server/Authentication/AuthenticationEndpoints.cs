@@ -1,5 +1,6 @@
 using Warden.Server.Authentication.EmailVerification;
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.PasswordChange;
 using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Sessions;
@@ -8,22 +9,58 @@ using Warden.Server.Authentication.TwoFactor;
 
 namespace Warden.Server.Authentication;
 
-/// <summary>The anonymous authentication endpoints of API.md (<c>/api/v1/auth</c>), rate-limited per client IP.</summary>
+/// <summary>Every endpoint of the Authentication module, on the groups the route table gives it.</summary>
 public static class AuthenticationEndpoints
 {
-    public static RouteGroupBuilder MapAuthenticationEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>The anonymous steps under <c>/api/v1/auth</c>, in the order a person meets them.</summary>
+    public static RouteGroupBuilder MapAuthenticationEndpoints(this RouteGroupBuilder auth)
     {
-        var auth = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous().RequireRateLimiting(RateLimitSetup.AuthPolicy);
-
+        auth.WithTags("Authentication");
         auth.MapPost("/register", Register.HandleAsync).WithName("Register").WithSummary("Create an account (pending email verification).");
         auth.MapPost("/verify-email", VerifyEmail.HandleAsync).WithName("VerifyEmail").WithSummary("Activate an account with the emailed token.");
         auth.MapPost("/resend-verification", ResendVerification.HandleAsync).WithName("ResendVerification").WithSummary("Send a new verification link (202 for any address).");
+
         auth.MapPost("/login", Login.Login.HandleAsync).WithName("Login").WithSummary("Sign in with email or username and password.");
+        auth.MapPost("/2fa/send", LoginSecondFactor.SendAsync).WithName("SendTwoFactorCode").WithSummary("Send (or resend) an SMS or email code for a sign-in.");
+        auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor").WithSummary("Finish a sign-in with a second-factor or recovery code.");
+        auth.MapPost("/change-expired-password", ExpiredPassword.HandleAsync).WithName("ChangeExpiredPassword")
+            .WithSummary("Replace an expired password with the sign-in challenge; answers tokens or the second-factor challenge.");
+
         auth.MapPost("/refresh", Refresh.HandleAsync).WithName("Refresh").WithSummary("Trade a refresh token for a new token pair.");
         auth.MapPost("/logout", Logout.HandleAsync).WithName("Logout").WithSummary("End the session of the refresh or bearer token.")
             .Accepts<LogoutRequest>("application/json");
-        auth.MapLoginSecondFactor();
-        auth.MapPasswordResetEndpoints();
+
+        auth.MapPost("/forgot-password", ForgotPassword.HandleAsync).WithName("ForgotPassword").WithSummary("Email a password reset link (202 for any address).");
+        auth.MapPost("/reset-password", ResetPassword.HandleAsync).WithName("ResetPassword")
+            .WithSummary("Set a new password with a reset or invitation token; every session of the user ends.");
         return auth;
+    }
+
+    /// <summary>The signed-in user's own account under <c>/api/v1/users</c>: who am I, sessions, second factors, password.</summary>
+    public static RouteGroupBuilder MapAccountEndpoints(this RouteGroupBuilder users)
+    {
+        users.MapGet("/me", AccountView.GetMeAsync).WithTags("Account").WithName("GetMe").WithSummary("The signed-in user's account.");
+
+        users.MapGet("/sessions", SessionEndpoints.ListAsync).WithTags("Account").WithName("ListSessions").WithSummary("The caller's active sessions.");
+        users.MapDelete("/sessions/{id:guid}", SessionEndpoints.RevokeAsync).WithTags("Account").WithName("RevokeSession").WithSummary("End one of the caller's sessions.");
+        users.MapDelete("/sessions", SessionEndpoints.RevokeOthersAsync).WithTags("Account").WithName("RevokeOtherSessions").WithSummary("End every session but the current one.");
+
+        users.MapPut("/password", ChangePassword.HandleAsync).WithTags("Account").WithName("ChangePassword")
+            .WithSummary("Change the password (needs the current one); every other session is signed out.");
+
+        var twoFactor = users.MapGroup("/2fa").WithTags("Two-factor authentication");
+        twoFactor.MapGet("", TwoFactorManagement.GetAsync).WithName("GetTwoFactor").WithSummary("Which second factors are on.");
+        twoFactor.MapPost("/totp/setup", TotpEnrollment.SetupAsync).WithName("SetupTotp")
+            .WithSummary("A new authenticator secret and QR code (replacing one needs re-authentication).");
+        twoFactor.MapPost("/totp/confirm", TotpEnrollment.ConfirmAsync).WithName("ConfirmTotp")
+            .WithSummary("Turn the authenticator on with a code from it; answers 10 recovery codes.");
+        twoFactor.MapPost("/recovery-codes", TwoFactorManagement.RegenerateRecoveryCodesAsync).WithName("RegenerateRecoveryCodes")
+            .WithSummary("10 new recovery codes; the old ones stop working.");
+        twoFactor.MapPut("/methods", TwoFactorManagement.SetMethodsAsync).WithName("SetTwoFactorMethods")
+            .WithSummary("Turn SMS or email codes on or off and pick the preferred method.");
+        twoFactor.MapDelete("", TwoFactorManagement.DisableAsync).WithName("DisableTwoFactor")
+            .WithSummary("Turn every second factor off (needs re-authentication).")
+            .Accepts<CodeRequest>("application/json");
+        return users;
     }
 }

@@ -31,6 +31,12 @@ public sealed class AuthenticationOptions
     /// </summary>
     public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a re-authentication on a session (pages and console) holds for further sensitive changes on
+    /// that session (step-up). The API always asks for the proof with the request. 0 = every change asks.
+    /// </summary>
+    public TimeSpan ReauthenticationWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often expired sessions, tokens and stale counters are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
@@ -63,6 +69,11 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
         if (o.RefreshReuseGracePeriod < TimeSpan.Zero || o.RefreshReuseGracePeriod > TimeSpan.FromMinutes(1))
         {
             failures.Add($"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
+        }
+
+        if (o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{AuthenticationOptions.Section}:ReauthenticationWindow must be between 0 and 1 hour.");
         }
 
         if (o.MaxFailedAttempts is < 1 or > 100)

@@ -5,9 +5,11 @@ using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Notifications;
-using Warden.Server.Profiles;
 using Warden.Server.Users;
-using Warden.Server.Privacy;
+using Warden.Server.Authentication.PasswordChange;
+using Warden.Server.Authentication.PasswordReset;
+using Warden.Server.Authentication.TwoFactor;
+using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Authentication;
 
@@ -31,14 +33,21 @@ public static class AuthenticationSetup
         services.AddScoped<LoginChallenges>();
         services.AddScoped<SignInCompletion>();
         services.AddScoped<AccountTokens>();
-        services.AddScoped<AccountErasure>();
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
+        services.AddWardenTwoFactor(configuration);
 
-        services.AddEventHandler<CreateDefaultProfile>();
         services.AddEventHandler<SendVerificationEmail>();
         services.AddEventHandler<SendRegistrationAttemptNotice>();
         services.AddEventHandler<SendWelcomeEmail>();
+
+        services.AddScoped<ExpiredPassword>();
+        services.AddEventHandler<SendPasswordResetEmail>();
+        services.AddEventHandler<SendPasswordChangedEmail>();
+
+        services.AddScoped<Reauthentication>();
+        services.AddPersonalData<SessionPersonalData>();
+        services.AddPersonalData<AccountTokenPersonalData>();
         return services;
     }
 }

@@ -78,8 +78,8 @@ public sealed class BearerAuthenticationHandler(
                 Status = StatusCodes.Status401Unauthorized,
                 Title = failed ? "The access token is not valid." : "Authentication is required.",
                 Detail = reason as string,
-                Type = ApiProblems.TypePrefix + (failed ? Login.AuthProblemCodes.TokenInvalid : ProblemCodes.Unauthorized),
-                Extensions = { ["code"] = failed ? Login.AuthProblemCodes.TokenInvalid : ProblemCodes.Unauthorized },
+                Type = ApiProblems.TypePrefix + (failed ? ProblemCodes.TokenInvalid : ProblemCodes.Unauthorized),
+                Extensions = { ["code"] = failed ? ProblemCodes.TokenInvalid : ProblemCodes.Unauthorized },
             },
         });
     }

@@ -21,10 +21,6 @@ namespace Warden.Server.Authorization;
 /// </summary>
 public static class AccessGuards
 {
-    public const string PrivilegeEscalation = "privilege_escalation";
-    public const string LastAdministrator = "last_administrator";
-    public const string CannotChangeSelf = "cannot_change_self";
-
     // An arbitrary constant naming "the administration lock" among PostgreSQL advisory locks.
     private const long AdvisoryLockKey = 0x57617264656E01; // "Warden" + 1
 
@@ -47,8 +43,8 @@ public static class AccessGuards
 
     /// <summary>True while some active user holds <c>admin:system</c> through a role (read in the caller's transaction).</summary>
     public static Task<bool> SystemAdministratorRemainsAsync(WardenDbContext db, CancellationToken cancellationToken) =>
-        db.Users.AnyAsync(u => u.Status == UserStatus.Active
-            && u.Roles.Any(ur => ur.Role!.Permissions.Any(rp => rp.Permission!.Name == PermissionNames.AdminSystem)), cancellationToken);
+        db.UserRoles.AnyAsync(ur => ur.User!.Status == UserStatus.Active
+            && ur.Role!.Permissions.Any(rp => rp.Permission!.Name == PermissionNames.AdminSystem), cancellationToken);
 
     /// <summary>The permissions in <paramref name="wanted"/> that <paramref name="actor"/> does not hold.</summary>
     public static List<string> Lacking(AccessSnapshot actor, IEnumerable<string> wanted) =>
@@ -59,26 +55,26 @@ public static class AccessGuards
         {
             Status = StatusCodes.Status403Forbidden,
             Title = title,
-            Type = ApiProblems.TypePrefix + PrivilegeEscalation,
+            Type = ApiProblems.TypePrefix + ProblemCodes.PrivilegeEscalation,
             Extensions =
             {
-                ["code"] = PrivilegeEscalation,
+                ["code"] = ProblemCodes.PrivilegeEscalation,
                 ["missingPermissions"] = lacking,
             },
         });
 
     public static ProblemHttpResult LastSystemAdministrator() =>
-        ApiProblems.Problem(StatusCodes.Status409Conflict, LastAdministrator,
+        ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.LastAdministrator,
             "This would leave no active user with admin:system.");
 
     public static ProblemHttpResult Self() =>
-        ApiProblems.Problem(StatusCodes.Status403Forbidden, CannotChangeSelf,
+        ApiProblems.Problem(StatusCodes.Status403Forbidden, ProblemCodes.CannotChangeSelf,
             "You cannot change your own roles or status here; another administrator must.");
 
     /// <summary>The problem an ABAC denial answers with: the rule's code, else <c>forbidden</c>.</summary>
     public static ProblemHttpResult Denied(PolicyDecision decision) =>
         ApiProblems.Problem(StatusCodes.Status403Forbidden, decision.Code ?? ProblemCodes.Forbidden,
-            decision.Code == "step_up_required"
+            decision.Code == ProblemCodes.StepUpRequired
                 ? "This action needs a sign-in with a second factor."
                 : "The access rules do not allow this.");
 }

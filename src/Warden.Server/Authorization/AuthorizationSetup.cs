@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;
 
@@ -24,6 +27,11 @@ public static class AuthorizationSetup
         services.AddSingleton<PermissionService>();
         services.AddSingleton<PolicyRuleSet>();
         services.AddSingleton<AccessPolicy>();
+
+        // Identity's roles and its EF Core stores, which need the role type to manage user_roles.
+        new IdentityBuilder(typeof(User), typeof(Role), services).AddRoles<Role>().AddEntityFrameworkStores<WardenDbContext>();
+        services.AddDatabaseSeeder<DefaultRolesSeeder>();
+        services.AddPersonalData<RolePersonalData>();
         return services;
     }
 

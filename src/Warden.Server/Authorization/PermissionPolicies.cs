@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using Warden.Server.Authentication;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;

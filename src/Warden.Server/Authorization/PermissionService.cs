@@ -2,28 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
-using Warden.Server.Users;
-using Warden.Server.Authentication;
 
 namespace Warden.Server.Authorization;
-
-/// <summary>What a user may do right now: status, roles and the union of their roles' permissions.</summary>
-public sealed record AccessSnapshot(
-    Guid UserId,
-    UserStatus? Status,
-    bool EmailVerified,
-    IReadOnlySet<string> Roles,
-    IReadOnlySet<string> Permissions)
-{
-    public bool IsActive => Status == UserStatus.Active;
-
-    /// <summary>Permissions that count: none unless the account is active (a suspended admin is no admin).</summary>
-    public IReadOnlySet<string> EffectivePermissions => IsActive ? Permissions : Empty;
-
-    private static readonly IReadOnlySet<string> Empty = new HashSet<string>();
-
-    public static AccessSnapshot None(Guid userId) => new(userId, null, false, Empty, Empty);
-}
 
 /// <summary>
 /// The public Authorization service other modules ask "may this user do X?" (DESIGN.md: IPermissionService).
@@ -76,28 +56,7 @@ public sealed class PermissionService(IMemoryCache cache, IServiceScopeFactory s
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        return await LoadFreshAsync(db, userId, cancellationToken);
-    }
-
-    /// <summary>Reads the snapshot from the database in the caller's context (and transaction), bypassing the cache.</summary>
-    public static async Task<AccessSnapshot> LoadFreshAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
-    {
-        var user = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId)
-            .Select(u => new { u.Status, u.EmailVerifiedAt })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (user is null)
-        {
-            return AccessSnapshot.None(userId);
-        }
-
-        var access = await UserAccess.LoadAsync(db, userId, cancellationToken);
-        return new AccessSnapshot(
-            userId,
-            user.Status,
-            user.EmailVerifiedAt is not null,
-            access.Roles.ToHashSet(StringComparer.Ordinal),
-            access.Permissions.ToHashSet(StringComparer.Ordinal));
+        return await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
     }
 
     private static string Key(Guid userId) => "permissions:" + userId.ToString("N");

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -22,9 +21,6 @@ public sealed record PermissionRequest(string? Name, string? Description);
 /// </summary>
 public static partial class Permissions
 {
-    public const string PermissionExists = "permission_exists";
-    public const string DefaultPermission = "default_permission";
-
     public static async Task<Results<Ok<List<PermissionView>>, ProblemHttpResult>> ListAsync(
         ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
@@ -116,10 +112,10 @@ public static partial class Permissions
 
         if (DefaultRoles.Permissions.ContainsKey(permission.Name))
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, DefaultPermission, "The default permissions cannot be deleted.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.DefaultPermission, "The default permissions cannot be deleted.");
         }
 
-        var actor = await PermissionService.LoadFreshAsync(db, principal.UserId(), cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, principal.UserId(), cancellationToken);
         if (AccessGuards.Lacking(actor, [permission.Name]) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("You may only delete permissions you hold yourself.", lacking);
@@ -142,7 +138,7 @@ public static partial class Permissions
             p.CreatedAt));
 
     private static ProblemHttpResult Exists() =>
-        ApiProblems.Problem(StatusCodes.Status409Conflict, PermissionExists, "A permission with this name exists.");
+        ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.PermissionExists, "A permission with this name exists.");
 
     [GeneratedRegex("^[a-z][a-z0-9._:-]{1,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex PermissionNamePattern();

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -22,10 +21,6 @@ public sealed record RoleRequest(string? Name, string? Description, List<string>
 /// </summary>
 public static partial class Roles
 {
-    public const string RoleExists = "role_exists";
-    public const string RoleInUse = "role_in_use";
-    public const string DefaultRole = "default_role";
-
     public static async Task<Results<Ok<List<RoleView>>, ProblemHttpResult>> ListAsync(
         ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
@@ -69,7 +64,7 @@ public static partial class Roles
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await AccessGuards.LockAsync(db, cancellationToken);
-        var actor = await PermissionService.LoadFreshAsync(db, principal.UserId(), cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, principal.UserId(), cancellationToken);
         if (AccessGuards.Lacking(actor, wanted.Keys) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("A role may only grant permissions you hold yourself.", lacking);
@@ -129,13 +124,13 @@ public static partial class Roles
 
         if (DefaultRoles.Roles.ContainsKey(role.Name!) && !string.Equals(role.Name, name, StringComparison.Ordinal))
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, DefaultRole, "The default roles cannot be renamed.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.DefaultRole, "The default roles cannot be renamed.");
         }
 
         var current = role.Permissions.ToDictionary(rp => rp.Permission!.Name, rp => rp, StringComparer.Ordinal);
         var added = wanted.Keys.Where(p => !current.ContainsKey(p)).ToList();
         var removed = current.Keys.Where(p => !wanted.ContainsKey(p)).ToList();
-        var actor = await PermissionService.LoadFreshAsync(db, principal.UserId(), cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, principal.UserId(), cancellationToken);
         if (AccessGuards.Lacking(actor, added.Concat(removed)) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("You may only add or remove permissions you hold yourself.", lacking);
@@ -201,17 +196,17 @@ public static partial class Roles
 
         if (DefaultRoles.Roles.ContainsKey(role.Name!))
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, DefaultRole, "The default roles cannot be deleted.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.DefaultRole, "The default roles cannot be deleted.");
         }
 
         // Deleting a role in use would silently demote its holders; remove it from them first, one by one,
         // where the guards on acting on users apply.
         if (await db.UserRoles.AnyAsync(ur => ur.RoleId == id, cancellationToken))
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, RoleInUse, "The role is assigned to users; remove it from them first.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.RoleInUse, "The role is assigned to users; remove it from them first.");
         }
 
-        var actor = await PermissionService.LoadFreshAsync(db, principal.UserId(), cancellationToken);
+        var actor = await AccessSnapshot.LoadAsync(db, principal.UserId(), cancellationToken);
         if (AccessGuards.Lacking(actor, role.Permissions.Select(rp => rp.Permission!.Name)) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("You may only delete roles whose permissions you hold yourself.", lacking);
@@ -270,7 +265,7 @@ public static partial class Roles
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static ProblemHttpResult Exists() =>
-        ApiProblems.Problem(StatusCodes.Status409Conflict, RoleExists, "A role with this name exists.");
+        ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.RoleExists, "A role with this name exists.");
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex RoleNamePattern();

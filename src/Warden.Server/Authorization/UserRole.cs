@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
-using Warden.Server.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;
@@ -12,4 +13,14 @@ public sealed class UserRole : IdentityUserRole<Guid>
 
     public User? User { get; set; }
     public Role? Role { get; set; }
+}
+
+internal sealed class UserRoleConfiguration : IEntityTypeConfiguration<UserRole>
+{
+    public void Configure(EntityTypeBuilder<UserRole> builder)
+    {
+        builder.ToTable("user_roles");
+        builder.HasOne(ur => ur.Role).WithMany().HasForeignKey(ur => ur.RoleId).IsRequired();
+        builder.HasOne(ur => ur.User).WithMany().HasForeignKey(ur => ur.UserId).IsRequired();
+    }
 }

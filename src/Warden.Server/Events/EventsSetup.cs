@@ -24,6 +24,7 @@ public static class EventsSetup
 
         services.AddSingleton<OutboxProcessor>();
         services.AddScoped<PoisonedEvents>();
+        services.AddPersonalData<EventsPersonalData>();
         services.AddHostedService<OutboxDispatcher>();
         return services;
     }

@@ -6,7 +6,7 @@ using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Migrations;
 
-// Used only by ../shared/tools/ef to generate migrations. The Identity schema version is read by the
+// Used by `dotnet ef` (docs/operations.md) to generate migrations. The Identity schema version is read by the
 // model from IdentityOptions, so it is supplied here exactly as the running server supplies it.
 internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteWardenDbContext>
 {

@@ -19,16 +19,15 @@ public static class PasswordEndpoints
         int? ExpiryReminderDays,
         IReadOnlyList<PasswordRule> Rules);
 
-    public static IEndpointRouteBuilder MapPasswordEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapPasswordPolicy(this RouteGroupBuilder auth)
     {
-        var group = app.MapGroup("/api/v1/auth").WithTags("Passwords").AllowAnonymous();
-
-        group.MapGet("/password-policy", GetPolicy)
+        auth.MapGet("/password-policy", GetPolicy)
+            .WithTags("Passwords")
             .WithName("GetPasswordPolicy")
             .WithSummary("The rules a new password must meet.")
             .WithDescription("Each rule has the stable code that a failed registration, change or reset reports for it.");
 
-        return app;
+        return auth;
     }
 
     private static Ok<PasswordPolicyDescription> GetPolicy(PasswordPolicy policy, HttpContext context)

@@ -135,7 +135,7 @@ public sealed class PasswordPolicy(IOptions<PasswordPolicyOptions> options, Comm
     /// </summary>
     public static ValidationProblem Problem(IdentityResult result, string field)
     {
-        var problem = ApiProblems.Validation(ToProblemErrors(result, field), PasswordRules.ProblemCode, "The password does not meet the password policy.");
+        var problem = ApiProblems.Validation(ToProblemErrors(result, field), ProblemCodes.PasswordPolicy, "The password does not meet the password policy.");
         problem.ProblemDetails.Extensions["failedRules"] =
             result.Errors.Select(e => e.Code).Where(PasswordRules.All.Contains).Distinct().ToArray();
         return problem;

@@ -20,9 +20,6 @@ public static class PasswordRules
     public const string Common = "password_common";
     public const string Reused = "password_reused";
 
-    /// <summary>The problem code of a response that reports failed password rules (API.md).</summary>
-    public const string ProblemCode = "password_policy";
-
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         TooShort, TooLong, RequiresUppercase, RequiresLowercase, RequiresDigit, RequiresSpecial,

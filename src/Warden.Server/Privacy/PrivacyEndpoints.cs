@@ -18,69 +18,42 @@ public sealed record DeleteAccountRequest(string? Password, string? Code);
 /// <summary>The data-protection rights: a copy of everything held (export) and erasure.</summary>
 public static class PrivacyEndpoints
 {
+    /// <summary>The caller's own data under <c>/api/v1/users</c>: take it away, or erase it.</summary>
+    public static RouteGroupBuilder MapPrivacyEndpoints(this RouteGroupBuilder users)
+    {
+        users.MapGet("/me/export", ExportAsync)
+            .WithName("ExportPersonalData").WithTags("Privacy").WithSummary("Everything held about the caller, as a JSON attachment.");
+        users.MapDelete("/me", DeleteAsync)
+            .WithName("DeleteAccount").WithTags("Privacy").WithSummary("Erase the caller's personal data and end every session.")
+            .Accepts<DeleteAccountRequest>("application/json");
+        return users;
+    }
+
     /// <summary>
-    /// Everything Warden holds about the caller, as one JSON attachment. Secrets are never part of it (no
-    /// password or token hashes, no code hashes), only the facts that they exist and when they were made.
+    /// Everything Warden holds about the caller, as one JSON attachment: one member per module that keeps
+    /// personal data (<see cref="IPersonalData"/>). Secrets are never part of it (no password, token or code
+    /// hashes), only the facts that they exist and when they were made.
     /// </summary>
-    public static async Task<Results<Ok<PersonalDataExport>, ProblemHttpResult>> ExportAsync(
+    public static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> ExportAsync(
         ClaimsPrincipal principal,
         HttpContext http,
         WardenDbContext db,
-        ProfileReader profiles,
-        SecretProtector protector,
-        IEnumerable<IPersonalDataSection> sections,
+        IEnumerable<IPersonalData> modules,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
         var userId = principal.UserId();
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken);
-        var profile = await profiles.GetAsync(userId, cancellationToken);
-        if (user is null || profile is null)
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken))
         {
             return ApiProblems.NotFound();
         }
 
         var now = time.GetUtcNow();
-        var settings = await db.UserSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == userId, cancellationToken) ?? new UserSettings { UserId = userId };
-        settings.PreferredSecondFactor = await Profiles.Settings.SettingsEndpoints.PreferredSecondFactorAsync(db, userId, cancellationToken);
-        var roles = await db.UserRoles.AsNoTracking().Where(r => r.UserId == userId)
-            .Select(r => new ExportedRole(r.Role!.Name!, r.AssignedAt, r.AssignedBy))
-            .ToListAsync(cancellationToken);
-        var sessions = await db.Sessions.AsNoTracking().Where(s => s.UserId == userId).OrderBy(s => s.CreatedAt)
-            .Select(s => new ExportedSession(s.Id, s.Client, s.State.ToString(), s.IpAddress, s.UserAgent, s.Amr, s.RememberMe,
-                s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.RevokedAt, s.RevokedReason))
-            .ToListAsync(cancellationToken);
-        var tokens = await db.AccountTokens.AsNoTracking().Where(t => t.UserId == userId).OrderBy(t => t.CreatedAt)
-            .Select(t => new ExportedToken(t.Purpose.ToString(), t.Data, t.CreatedAt, t.ExpiresAt, t.ConsumedAt))
-            .ToListAsync(cancellationToken);
-        var phoneRows = await db.PhoneVerifications.AsNoTracking().Where(v => v.UserId == userId).OrderBy(v => v.CreatedAt).ToListAsync(cancellationToken);
-        var passwordChanges = await db.PasswordHistory.AsNoTracking().Where(h => h.UserId == userId).Select(h => h.CreatedAt).ToListAsync(cancellationToken);
-        var logins = await db.UserLogins.AsNoTracking().Where(l => l.UserId == userId)
-            .Select(l => new ExportedLogin(l.LoginProvider, l.ProviderDisplayName)).ToListAsync(cancellationToken);
-        var claims = await db.UserClaims.AsNoTracking().Where(c => c.UserId == userId)
-            .Select(c => new ExportedClaim(c.ClaimType, c.ClaimValue)).ToListAsync(cancellationToken);
-
-        var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var section in sections)
+        var export = new Dictionary<string, object?>(StringComparer.Ordinal) { ["exportedAt"] = now };
+        foreach (var module in modules)
         {
-            extra[section.Name] = await section.ExportAsync(userId, cancellationToken);
+            export[module.Name] = await module.ExportAsync(userId, cancellationToken);
         }
-
-        var export = new PersonalDataExport(
-            now,
-            new ExportedAccount(user.Id, user.Email!, user.UserName, user.Status.ToWire(), user.EmailConfirmed, user.EmailVerifiedAt,
-                user.TwoFactorEnabled, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken), user.CreatedAt, user.UpdatedAt, user.LastLoginAt, user.LoginCount,
-                user.PasswordChangedAt, user.LockoutEnd),
-            profile,
-            SettingsView.From(settings),
-            roles,
-            sessions,
-            phoneRows.Select(v => new ExportedPhoneVerification(protector.Unprotect(v.PhoneNumberProtected), v.CreatedAt, v.ExpiresAt, v.Attempts, v.ConsumedAt)).ToList(),
-            tokens,
-            passwordChanges,
-            logins,
-            claims,
-            extra);
 
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"warden-export-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.json\"";
         http.Response.Headers.CacheControl = "no-store";
@@ -115,36 +88,3 @@ public static class PrivacyEndpoints
         return await erasure.EraseAsync(userId, null, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 }
-
-public sealed record PersonalDataExport(
-    DateTimeOffset ExportedAt,
-    ExportedAccount Account,
-    ProfileView Profile,
-    SettingsView Settings,
-    IReadOnlyList<ExportedRole> Roles,
-    IReadOnlyList<ExportedSession> Sessions,
-    IReadOnlyList<ExportedPhoneVerification> PhoneVerifications,
-    IReadOnlyList<ExportedToken> AccountTokens,
-    IReadOnlyList<DateTimeOffset> PasswordChanges,
-    IReadOnlyList<ExportedLogin> ExternalLogins,
-    IReadOnlyList<ExportedClaim> Claims,
-    IReadOnlyDictionary<string, object?> Sections);
-
-public sealed record ExportedAccount(
-    Guid Id, string Email, string? Username, string Status, bool EmailVerified, DateTimeOffset? EmailVerifiedAt,
-    bool TwoFactorEnabled, IReadOnlyList<string> TwoFactorMethods, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    DateTimeOffset? LastLoginAt, int LoginCount, DateTimeOffset? PasswordChangedAt, DateTimeOffset? LockoutEnd);
-
-public sealed record ExportedRole(string Name, DateTimeOffset AssignedAt, Guid? AssignedBy);
-
-public sealed record ExportedSession(
-    Guid Id, string Client, string State, string? IpAddress, string? UserAgent, string Amr, bool RememberMe,
-    DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, string? RevokedReason);
-
-public sealed record ExportedPhoneVerification(string PhoneNumber, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int Attempts, DateTimeOffset? ConsumedAt);
-
-public sealed record ExportedToken(string Purpose, string? Data, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ConsumedAt);
-
-public sealed record ExportedLogin(string Provider, string? DisplayName);
-
-public sealed record ExportedClaim(string? Type, string? Value);

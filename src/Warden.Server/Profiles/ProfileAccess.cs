@@ -25,7 +25,7 @@ public static class ProfileAccess
             return true;
         }
 
-        var access = await UserAccess.LoadAsync(db, callerId, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, callerId, cancellationToken);
         // Whoever may change any profile may also read it: a change needs the current state to be sensible.
         return access.Permissions.Contains(PermissionNames.WriteAll, StringComparer.Ordinal)
                || (operation == ProfileOperation.Read && access.Permissions.Contains(PermissionNames.ReadAll, StringComparer.Ordinal));

@@ -4,7 +4,6 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Profiles.Avatars;
 using Warden.Server.Profiles.Email;
 using Warden.Server.Profiles.Phone;
-using Warden.Server.Privacy;
 using Warden.Server.Profiles.Settings;
 
 namespace Warden.Server.Profiles;
@@ -16,7 +15,7 @@ public sealed record ProfileInput(
 /// <summary>The signed-in user's profile, settings and self-service, mapped into the <c>/api/v1/users</c> group.</summary>
 public static class ProfileEndpoints
 {
-    public static RouteGroupBuilder MapProfileEndpoints(this RouteGroupBuilder users, IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapProfileEndpoints(this RouteGroupBuilder users)
     {
         users.MapGet("/profile", ProfileHandlers.GetOwnAsync)
             .WithName("GetProfile").WithTags("Profiles").WithSummary("The caller's profile.");
@@ -27,7 +26,7 @@ public static class ProfileEndpoints
             .WithName("PatchProfile").WithTags("Profiles").WithSummary("Change the caller's profile with a JSON merge patch (RFC 7396).")
             .Accepts<ProfileInput>(JsonBody.MergePatch, JsonBody.Json);
 
-        var avatarLimit = app.ServiceProvider.GetRequiredService<IOptions<ProfileOptions>>().Value.AvatarMaxBytes;
+        var avatarLimit = ((IEndpointRouteBuilder)users).ServiceProvider.GetRequiredService<IOptions<ProfileOptions>>().Value.AvatarMaxBytes;
         users.MapPost("/profile/avatar", AvatarEndpoints.UploadAsync)
             .WithName("UploadAvatar").WithTags("Profiles")
             .WithSummary("Upload an avatar: the PNG, JPEG or WebP image itself as the body.")
@@ -56,14 +55,14 @@ public static class ProfileEndpoints
         users.MapPost("/email/confirm", EmailChangeEndpoints.ConfirmAsync)
             .WithName("ConfirmEmailChange").WithTags("Profiles").WithSummary("Complete an email change with the mailed token.");
 
-        users.MapGet("/me/export", PrivacyEndpoints.ExportAsync)
-            .WithName("ExportPersonalData").WithTags("Profiles").WithSummary("Everything held about the caller, as a JSON attachment.");
-        users.MapDelete("/me", PrivacyEndpoints.DeleteAsync)
-            .WithName("DeleteAccount").WithTags("Profiles").WithSummary("Erase the caller's personal data and end every session.")
-            .Accepts<DeleteAccountRequest>(JsonBody.Json);
-
-        app.MapGet($"/{LocalAvatarStorage.RoutePrefix}/{{key}}", AvatarEndpoints.DownloadAsync)
-            .AllowAnonymous().WithName("GetAvatar").WithTags("Profiles").WithSummary("An uploaded avatar (anonymous; cacheable for ever).");
         return users;
+    }
+
+    /// <summary>Uploaded avatars, served anonymously under <c>/avatars</c> (content-addressed, cacheable for ever).</summary>
+    public static RouteGroupBuilder MapAvatarDownloads(this RouteGroupBuilder avatars)
+    {
+        avatars.MapGet("/{key}", AvatarEndpoints.DownloadAsync)
+            .AllowAnonymous().WithName("GetAvatar").WithTags("Profiles").WithSummary("An uploaded avatar (anonymous; cacheable for ever).");
+        return avatars;
     }
 }

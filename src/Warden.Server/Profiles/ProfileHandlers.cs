@@ -99,7 +99,7 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
         var changed = ProfileFields.Apply(profile, fields, patch, avatars.IsOwnUrl);
         if (fields.HasErrors)
         {
-            return ProfileProblems.Validation(fields.ToDictionary());
+            return ApiProblems.ValidationProblem(fields.ToDictionary());
         }
 
         if (changed.Count > 0)

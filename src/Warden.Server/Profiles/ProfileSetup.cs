@@ -3,13 +3,13 @@ using Warden.Server.Events;
 using Warden.Server.Profiles.Avatars;
 using Warden.Server.Profiles.Email;
 using Warden.Server.Profiles.Phone;
-using Warden.Server.Privacy;
+using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Profiles;
 
 public static class ProfileSetup
 {
-    /// <summary>Profiles, settings and account self-service (issue 8). The default-profile handler is registered by Authentication.</summary>
+    /// <summary>Profiles, settings and account self-service: the default profile of a new account, phone and email changes.</summary>
     public static IServiceCollection AddWardenProfiles(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ProfileOptions>().Bind(configuration.GetSection(ProfileOptions.Section)).ValidateOnStart();
@@ -19,13 +19,15 @@ public static class ProfileSetup
         services.AddSingleton<ProfileCache>();
         services.AddScoped<ProfileReader>();
         services.AddScoped<ProfileUpdater>();
-        services.AddScoped<Reauthentication>();
         services.AddSingleton<IAvatarStorage, LocalAvatarStorage>();
-        services.AddScoped<IPersonalDataSection, EventsPersonalDataSection>();
 
+        services.AddEventHandler<CreateDefaultProfile>();
         services.AddEventHandler<SendPhoneVerificationCode>();
         services.AddEventHandler<SendEmailChangeConfirmation>();
         services.AddEventHandler<SendEmailChangeNotice>();
+        services.AddPersonalData<ProfilePersonalData>();
+        services.AddPersonalData<SettingsPersonalData>();
+        services.AddPersonalData<PhonePersonalData>();
         return services;
     }
 }

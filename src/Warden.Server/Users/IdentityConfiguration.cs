@@ -1,28 +1,29 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
-using Warden.Server.Passwords;
+using Warden.Server.Infrastructure.Security;
 
 namespace Warden.Server.Users;
 
+/// <summary>
+/// ASP.NET Core Identity for Warden's accounts. The modules above plug in their parts: the password rules and the
+/// user manager that keeps their history (Passwords), roles and the EF Core stores (Authorization).
+/// </summary>
 public static class IdentityConfiguration
 {
     public static IServiceCollection AddWardenIdentity(this IServiceCollection services)
     {
-        services.AddIdentityCore<User>(Configure)
-            .AddRoles<Role>()
-            .AddEntityFrameworkStores<WardenDbContext>()
-            .AddUserManager<PasswordChangingUserManager>();
+        services.AddIdentityCore<User>(Configure);
 
         // Identity insists on a user name; in Warden it is optional and public, so Warden validates it.
         services.RemoveAll<IUserValidator<User>>();
         services.AddScoped<IUserValidator<User>, WardenUserValidator>();
 
-        // Warden's password policy (Passwords module) replaces Identity's validator, which would report a
-        // subset of the same rules a second time under other codes.
-        services.RemoveAll<IPasswordValidator<User>>();
-        services.AddScoped<IPasswordValidator<User>, PasswordPolicyValidator>();
+        // Replaces Identity's PBKDF2 PasswordHasher with Warden's (Argon2id, bounded concurrency).
+        services.RemoveAll<IPasswordHasher<User>>();
+        services.AddSingleton<IPasswordHasher<User>, WardenPasswordHasher<User>>();
+
+        services.AddPersonalData<AccountPersonalData>();
         return services;
     }
 
@@ -31,8 +32,8 @@ public static class IdentityConfiguration
         ConfigureStores(options);
         options.User.RequireUniqueEmail = true;
 
-        // Identity's own password rules are off: PasswordPolicyValidator enforces Warden:Passwords:* instead,
-        // and these would otherwise describe (or, if its validator came back, enforce) a second policy.
+        // Identity's own password rules are off: the Passwords module's validator enforces Warden:Passwords:*
+        // instead, and these would otherwise describe (or, if its validator came back, enforce) a second policy.
         options.Password.RequiredLength = 0;
         options.Password.RequiredUniqueChars = 0;
         options.Password.RequireDigit = false;

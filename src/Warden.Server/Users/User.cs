@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Warden.Server.Authorization;
 
 namespace Warden.Server.Users;
 
@@ -21,6 +20,4 @@ public sealed class User : IdentityUser<Guid>
     public int LoginCount { get; set; }
     public DateTimeOffset? PasswordChangedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
-
-    public ICollection<UserRole> Roles { get; } = [];
 }

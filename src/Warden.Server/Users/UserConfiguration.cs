@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Warden.Server.Authorization;
 
 namespace Warden.Server.Users;
 
@@ -19,16 +18,5 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         // Identity's default index on the normalized email is not unique; Warden requires one account per
         // address (case-insensitively, because the column holds the normalized form).
         builder.HasIndex(u => u.NormalizedEmail).IsUnique();
-
-        builder.HasMany(u => u.Roles).WithOne(ur => ur.User).HasForeignKey(ur => ur.UserId).IsRequired();
-    }
-}
-
-internal sealed class UserRoleConfiguration : IEntityTypeConfiguration<UserRole>
-{
-    public void Configure(EntityTypeBuilder<UserRole> builder)
-    {
-        builder.ToTable("user_roles");
-        builder.HasOne(ur => ur.Role).WithMany().HasForeignKey(ur => ur.RoleId).IsRequired();
     }
 }

@@ -34,9 +34,9 @@ public static class WebhookEndpoints
     public const string Created = "webhook.created";
     public const string Deleted = "webhook.deleted";
 
-    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder hooks)
     {
-        var hooks = app.MapGroup("/api/v1/admin/webhooks").WithTags("Webhooks").RequireAuthorization(PermissionPolicies.AdminSystem);
+        hooks.WithTags("Webhooks").RequireAuthorization(PermissionPolicies.AdminSystem);
         hooks.MapGet("", ListAsync).WithName("ListWebhooks").WithSummary("Webhook subscriptions (secrets are never shown again).");
         hooks.MapPost("", CreateAsync).WithName("CreateWebhook")
             .WithSummary("Subscribe a URL to event types; the answer holds the signing secret, shown this once.");
@@ -45,7 +45,7 @@ public static class WebhookEndpoints
             .WithSummary("A subscription's deliveries, newest first, with status, response code and attempts.");
         hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhook")
             .WithSummary("Send a delivery again now, with a fresh series of attempts.");
-        return app;
+        return hooks;
     }
 
     private static async Task<Ok<List<WebhookView>>> ListAsync(WardenDbContext db, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using Warden.Server;
 using Warden.Server.Authorization.Policies;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Tests.Authorization;
 
@@ -53,8 +54,8 @@ public sealed class StepUpRuleTests : IDisposable
     {
         var admin = await _factory.AdminTokenAsync(); // signed in with a password only
         var client = _factory.CreateClient();
-        await (await client.GetWithBearerAsync("/api/v1/admin/users", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "step_up_required");
-        await (await client.GetWithBearerAsync("/api/v1/roles", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, "step_up_required");
+        await (await client.GetWithBearerAsync("/api/v1/admin/users", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.StepUpRequired);
+        await (await client.GetWithBearerAsync("/api/v1/roles", admin)).AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.StepUpRequired);
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", admin)).StatusCode);
     }
 }

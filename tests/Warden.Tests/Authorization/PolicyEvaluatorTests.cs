@@ -1,5 +1,6 @@
 using System.Net;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Tests.Authorization;
 
@@ -84,11 +85,11 @@ public sealed class PolicyEvaluatorTests
     {
         var rules = Compile(
             ("admin", Rule("allow", "admin.*", When("subject.permissions", "contains", "admin:users"))),
-            ("stepUp", new PolicyRuleOptions { Effect = "deny", Actions = ["admin.*"], Code = "step_up_required", Conditions = [When("subject.amr", "notContains", "mfa")] }));
+            ("stepUp", new PolicyRuleOptions { Effect = "deny", Actions = ["admin.*"], Code = ProblemCodes.StepUpRequired, Conditions = [When("subject.amr", "notContains", "mfa")] }));
         var admin = Subject(Alice, ["admin:users"]);
         var withMfa = Subject(Alice, ["admin:users"], ["pwd", "otp", "mfa"]);
 
-        Assert.Equal(new PolicyDecision(false, "stepUp", "step_up_required"), PolicyEvaluator.Evaluate(rules, Request(admin, "admin.users.status", PolicyResource.User(Bob))));
+        Assert.Equal(new PolicyDecision(false, "stepUp", ProblemCodes.StepUpRequired), PolicyEvaluator.Evaluate(rules, Request(admin, "admin.users.status", PolicyResource.User(Bob))));
         Assert.True(PolicyEvaluator.Evaluate(rules, Request(withMfa, "admin.users.status", PolicyResource.User(Bob))).IsAllowed);
         Assert.False(PolicyEvaluator.Evaluate(rules, Request(withMfa, "administer", PolicyResource.User(Bob))).IsAllowed); // "admin.*" is not a prefix of it
     }

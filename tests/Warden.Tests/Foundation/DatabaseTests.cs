@@ -5,6 +5,7 @@ using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Administration;
 
 namespace Warden.Tests.Foundation;
 
@@ -106,12 +107,12 @@ public sealed class GeneratedAdminTests : IDisposable
     public async Task EmptyDatabaseWithoutBootstrapSettingsGetsAGeneratedAdministrator()
     {
         var (_, text) = await ConsoleCollection.CaptureOutAsync(() => Task.FromResult(_factory.CreateClient()));
-        Assert.Contains(DatabaseInitializer.GeneratedAdminEmail, text, StringComparison.Ordinal);
+        Assert.Contains(BootstrapAdministrator.GeneratedAdminEmail, text, StringComparison.Ordinal);
         var password = text.Split('\n').Single(l => l.Contains("password:", StringComparison.Ordinal)).Split("password:")[1].Trim();
 
         await using var scope = _factory.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var admin = await users.FindByEmailAsync(DatabaseInitializer.GeneratedAdminEmail);
+        var admin = await users.FindByEmailAsync(BootstrapAdministrator.GeneratedAdminEmail);
         Assert.NotNull(admin);
         Assert.True(await users.CheckPasswordAsync(admin, password));
     }

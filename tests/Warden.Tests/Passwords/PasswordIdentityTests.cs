@@ -5,6 +5,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Passwords;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Administration;
 
 namespace Warden.Tests.Passwords;
 
@@ -121,8 +122,8 @@ public sealed class PasswordIdentityTests(WardenFactory factory) : IClassFixture
         var policy = factory.Services.GetRequiredService<PasswordPolicy>();
         for (var i = 0; i < 500; i++)
         {
-            var password = DatabaseInitializer.GeneratePassword();
-            Assert.Empty(policy.Evaluate(password, null, DatabaseInitializer.GeneratedAdminEmail));
+            var password = BootstrapAdministrator.GeneratePassword();
+            Assert.Empty(policy.Evaluate(password, null, BootstrapAdministrator.GeneratedAdminEmail));
         }
     }
 }

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Authentication;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Tests.Profiles;
 
@@ -69,7 +71,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         // Someone registers the address before the change is confirmed.
         var squatter = await factory.CreateClient().RegisterAsync(target.ToUpperInvariant());
 
-        await (await ConfirmAsync(user, token)).AssertProblemAsync(HttpStatusCode.Conflict, ProfileProblems.EmailTaken);
+        await (await ConfirmAsync(user, token)).AssertProblemAsync(HttpStatusCode.Conflict, ProblemCodes.EmailTaken);
         Assert.Equal(user.Email, await factory.InDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.Email).SingleAsync()));
         Assert.Equal(target.ToUpperInvariant(), await factory.InDbAsync(db => db.Users.Where(u => u.Id == squatter).Select(u => u.Email).SingleAsync()));
         Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
@@ -117,7 +119,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         var user = await factory.SignedInWithProfileAsync();
         var target = AuthFlows.NewEmail("nopass");
         await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target, password = "Wrong-Pass-2024!" }))
-            .AssertProblemAsync(HttpStatusCode.Forbidden, Reauthentication.InvalidPassword);
+            .AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.ReauthenticationFailed);
         await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target })).AssertValidationAsync("password");
         Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChangeRequested)));
 

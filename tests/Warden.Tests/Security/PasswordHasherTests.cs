@@ -40,31 +40,31 @@ public sealed class PasswordHasherTests : IDisposable
     public void NewHashesAreArgon2idPhcStringsWithOwaspParameters()
     {
         Assert.True(_hasher.UsesArgon2, "libargon2.so.1 must be present on this machine (Debian package libargon2-1)");
-        var hash = _hasher.HashPassword(null!, Password);
+        var hash = _hasher.HashPassword(Password);
 
         Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", hash, StringComparison.Ordinal);
         var parts = hash.Split('$');
         Assert.Equal(16, Convert.FromBase64String(parts[4] + "==").Length);
         Assert.Equal(32, Convert.FromBase64String(parts[5] + "=").Length);
-        Assert.Equal(PasswordVerificationResult.Success, _hasher.VerifyHashedPassword(null!, hash, Password));
-        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, "my passwore"));
+        Assert.Equal(PasswordVerificationResult.Success, _hasher.VerifyHashedPassword(hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(hash, "my passwore"));
     }
 
     [Fact]
     public void TheSamePasswordHashesDifferentlyEachTime()
     {
-        Assert.NotEqual(_hasher.HashPassword(null!, Password), _hasher.HashPassword(null!, Password));
+        Assert.NotEqual(_hasher.HashPassword(Password), _hasher.HashPassword(Password));
     }
 
     [Fact]
     public void ArgonHashWithLowerCostThanTheCurrentSettingNeedsRehash()
     {
         using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 1024, Argon2Iterations = 1 });
-        var hash = cheap.HashPassword(null!, Password);
+        var hash = cheap.HashPassword(Password);
 
-        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(null!, hash, Password));
-        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, hash, Password));
-        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, "wrong"));
+        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(hash, Password));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(hash, "wrong"));
     }
 
     [Fact]
@@ -72,15 +72,15 @@ public sealed class PasswordHasherTests : IDisposable
     {
         using var fallback = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2" });
         Assert.False(fallback.UsesArgon2);
-        var hash = fallback.HashPassword(null!, Password);
+        var hash = fallback.HashPassword(Password);
 
         Assert.StartsWith("$pbkdf2-sha512$i=210000$", hash, StringComparison.Ordinal);
-        Assert.Equal(PasswordVerificationResult.Success, fallback.VerifyHashedPassword(null!, hash, Password));
-        Assert.Equal(PasswordVerificationResult.Failed, fallback.VerifyHashedPassword(null!, hash, "wrong"));
-        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Success, fallback.VerifyHashedPassword(hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, fallback.VerifyHashedPassword(hash, "wrong"));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(hash, Password));
 
         using var stronger = Create(new PasswordHashingOptions { Algorithm = "Pbkdf2", Pbkdf2Iterations = 300_000 });
-        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(hash, Password));
     }
 
     [Theory]
@@ -94,8 +94,8 @@ public sealed class PasswordHasherTests : IDisposable
     [InlineData("AQAAAAEAA9CQAAAAIESkQuj2Du8Y+kbc5lcN/W/3NiAZFEm11P27nrSN5/tId+bR1SwV8CO1Jd72r4C08OLvplNlCDc3oQZ8efcW+jQ=")] // V3: SHA256, 250000 iterations
     public void AspNetIdentityHashesVerifyAndAreUpgraded(string identityHash)
     {
-        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(null!, identityHash, Password));
-        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, identityHash, "my passwor"));
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(identityHash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(identityHash, "my passwor"));
     }
 
     [Theory]
@@ -133,17 +133,17 @@ public sealed class PasswordHasherTests : IDisposable
     [InlineData("Ag==")]
     public void MalformedTruncatedAndForeignHashesFail(string hash)
     {
-        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(hash, Password));
     }
 
     [Fact]
     public void HashesTruncatedAtAnyLengthFail()
     {
         using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
-        var hash = cheap.HashPassword(null!, Password);
+        var hash = cheap.HashPassword(Password);
         for (var length = 0; length < hash.Length; length++)
         {
-            Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, hash[..length], Password));
+            Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(hash[..length], Password));
         }
     }
 
@@ -151,15 +151,15 @@ public sealed class PasswordHasherTests : IDisposable
     public void AlteredTagFails()
     {
         using var cheap = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
-        var hash = cheap.HashPassword(null!, Password);
+        var hash = cheap.HashPassword(Password);
         var middle = hash.Length - 20;
         var altered = hash[..middle] + (hash[middle] == 'A' ? 'B' : 'A') + hash[(middle + 1)..];
-        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, altered, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(altered, Password));
 
         // The last character carries unused bits; a spelling that differs only there is not the stored hash either.
         var respelled = hash[..^1] + (char)(hash[^1] + 1);
-        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(null!, respelled, Password));
-        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(null!, hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, cheap.VerifyHashedPassword(respelled, Password));
+        Assert.Equal(PasswordVerificationResult.Success, cheap.VerifyHashedPassword(hash, Password));
     }
 
     [Fact]
@@ -203,14 +203,14 @@ public sealed class PasswordHasherTests : IDisposable
     {
         Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", _hasher.DummyHash, StringComparison.Ordinal);
         Assert.Same(_hasher.DummyHash, _hasher.DummyHash);
-        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(null!, _hasher.DummyHash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(_hasher.DummyHash, Password));
     }
 
     [Fact]
     public void NoMoreHashesRunAtOnceThanConfigured()
     {
         using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });
-        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() => hasher.HashPassword(null!, Password))).ToList();
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() => hasher.HashPassword(Password))).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
 
@@ -223,15 +223,15 @@ public sealed class PasswordHasherTests : IDisposable
     {
         // With one slot, a hash that waited for a second slot inside RunInSlotAsync would never finish.
         using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });
-        var hashes = Enumerable.Range(0, 4).Select(_ => hasher.RunInSlotAsync(() => hasher.HashPassword(null!, Password), CancellationToken.None)).ToList();
-        var blocking = Task.Run(() => hasher.HashPassword(null!, Password));
+        var hashes = Enumerable.Range(0, 4).Select(_ => hasher.RunInSlotAsync(() => hasher.HashPassword(Password), CancellationToken.None)).ToList();
+        var blocking = Task.Run(() => hasher.HashPassword(Password));
         var all = Task.WhenAll([.. hashes, blocking]);
 
         Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(1))));
         Assert.Equal(1, hasher.PeakConcurrency);
         foreach (var hash in await Task.WhenAll(hashes))
         {
-            Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(null!, hash, Password));
+            Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(hash, Password));
         }
     }
 
@@ -250,6 +250,6 @@ public sealed class PasswordHasherTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         release.Set();
         Assert.True(await holder);
-        Assert.NotNull(hasher.HashPassword(null!, Password)); // the slot came back
+        Assert.NotNull(hasher.HashPassword(Password)); // the slot came back
     }
 }

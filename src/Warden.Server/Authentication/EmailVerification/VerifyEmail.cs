@@ -29,7 +29,7 @@ public static class VerifyEmail
         var user = token is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Id == token.UserId, cancellationToken);
         if (user is null || user.Status is UserStatus.Deleted or UserStatus.Suspended)
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, AuthProblemCodes.TokenInvalid,
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.TokenInvalid,
                 "The verification link is invalid, expired or already used.");
         }
 

@@ -75,7 +75,7 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
             || user.Status != UserStatus.Active)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, AuthProblemCodes.TokenInvalid,
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.TokenInvalid,
                 "The sign-in has expired or was already completed. Sign in again.");
         }
 

@@ -79,7 +79,7 @@ public static class Login
         if (locked is { } retryAfter)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.Problem(StatusCodes.Status423Locked, AuthProblemCodes.AccountLocked,
+            return ApiProblems.Problem(StatusCodes.Status423Locked, ProblemCodes.AccountLocked,
                 "Too many failed sign-in attempts. Try again later.");
         }
 
@@ -117,8 +117,8 @@ public static class Login
         if (user.Status is UserStatus.PendingVerification or UserStatus.Suspended)
         {
             var (code, title) = user.Status == UserStatus.PendingVerification
-                ? (AuthProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
-                : (AuthProblemCodes.AccountSuspended, "This account is suspended.");
+                ? (ProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
+                : (ProblemCodes.AccountSuspended, "This account is suspended.");
             db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code, ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
             await db.SaveChangesAsync(cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
@@ -148,16 +148,5 @@ public static class Login
     }
 
     private static ProblemHttpResult InvalidCredentials() =>
-        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.InvalidCredentials, "The email, username or password is wrong.");
-}
-
-public static class AuthProblemCodes
-{
-    public const string InvalidCredentials = "invalid_credentials";
-    public const string EmailNotVerified = "email_not_verified";
-    public const string AccountSuspended = "account_suspended";
-    public const string AccountLocked = "account_locked";
-    public const string TokenInvalid = "token_invalid";
-    public const string UsernameTaken = "username_taken";
-    public const string PasswordPolicy = "password_policy";
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "The email, username or password is wrong.");
 }

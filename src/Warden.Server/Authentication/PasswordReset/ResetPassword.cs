@@ -64,7 +64,7 @@ public static class ResetPassword
         if (token is null || user is null || user.Status is UserStatus.Suspended or UserStatus.Deleted)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, AuthProblemCodes.TokenInvalid,
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.TokenInvalid,
                 "The link is invalid, expired or already used. Ask for a new one.");
         }
 

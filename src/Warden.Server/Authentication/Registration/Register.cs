@@ -39,7 +39,7 @@ public static class Register
         if (errors.Count > 0)
         {
             var onlyPassword = errors.Keys.All(k => k == "password");
-            return ApiProblems.Validation(errors, onlyPassword ? AuthProblemCodes.PasswordPolicy : ProblemCodes.ValidationFailed);
+            return ApiProblems.Validation(errors, onlyPassword ? ProblemCodes.PasswordPolicy : ProblemCodes.ValidationFailed);
         }
 
         // Usernames are public (they appear on profiles), so saying one is taken reveals nothing private.
@@ -237,5 +237,5 @@ public static class Register
         TypedResults.Created((string?)null, new RegisteredUser(id, email, UserStatus.PendingVerification.ToWire()));
 
     private static ProblemHttpResult UsernameTaken() =>
-        ApiProblems.Problem(StatusCodes.Status409Conflict, AuthProblemCodes.UsernameTaken, "This username is taken.");
+        ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.UsernameTaken, "This username is taken.");
 }

@@ -91,5 +91,5 @@ public static class Logout
     }
 
     private static ProblemHttpResult Invalid() =>
-        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.TokenInvalid, "The token is invalid.");
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.TokenInvalid, "The token is invalid.");
 }

@@ -12,15 +12,7 @@ public sealed record SessionView(Guid Id, string Client, DateTimeOffset CreatedA
 /// <summary>A user's own sessions: list them, end one, or end all but this one.</summary>
 public static class SessionEndpoints
 {
-    public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder users)
-    {
-        users.MapGet("/sessions", ListAsync).WithName("ListSessions").WithSummary("The caller's active sessions.");
-        users.MapDelete("/sessions/{id:guid}", RevokeAsync).WithName("RevokeSession").WithSummary("End one of the caller's sessions.");
-        users.MapDelete("/sessions", RevokeOthersAsync).WithName("RevokeOtherSessions").WithSummary("End every session but the current one.");
-        return users;
-    }
-
-    private static async Task<Ok<List<SessionView>>> ListAsync(ClaimsPrincipal principal, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Ok<List<SessionView>>> ListAsync(ClaimsPrincipal principal, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = principal.UserId();
         var current = principal.SessionId();
@@ -34,7 +26,7 @@ public static class SessionEndpoints
             .ToList());
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
         Guid id, ClaimsPrincipal principal, SessionRevocation revocation, CancellationToken cancellationToken)
     {
         // Scoped to the caller's own sessions: another user's session id answers 404 exactly like a missing one.
@@ -42,7 +34,7 @@ public static class SessionEndpoints
         return revoked.Count == 0 ? ApiProblems.NotFound("No such session.") : TypedResults.NoContent();
     }
 
-    private static async Task<NoContent> RevokeOthersAsync(ClaimsPrincipal principal, SessionRevocation revocation, CancellationToken cancellationToken)
+    public static async Task<NoContent> RevokeOthersAsync(ClaimsPrincipal principal, SessionRevocation revocation, CancellationToken cancellationToken)
     {
         await revocation.RevokeAllAsync(principal.UserId(), principal.SessionId(), RevocationReasons.UserRevoked, cancellationToken);
         return TypedResults.NoContent();

@@ -4,6 +4,7 @@ using Warden.Server.Authentication.Tokens;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
+using Warden.Server.Authorization;
 
 namespace Warden.Server.Authentication.Sessions;
 
@@ -53,7 +54,7 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
             ExpiresAt = session.ExpiresAt,
         });
 
-        var access = await UserAccess.LoadAsync(db, user.Id, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, user.Id, cancellationToken);
         var profileName = await db.Profiles.Where(p => p.UserId == user.Id)
             .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
             .FirstOrDefaultAsync(cancellationToken);
@@ -64,8 +65,8 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
                 user.Email!,
                 user.EmailVerifiedAt is not null,
                 string.IsNullOrWhiteSpace(profileName) ? null : profileName,
-                access.Roles,
-                access.Permissions,
+                [.. access.Roles],
+                [.. access.Permissions],
                 session.AmrValues,
                 session.AuthenticatedAt ?? now),
             cancellationToken);

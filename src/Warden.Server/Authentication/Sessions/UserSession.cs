@@ -24,6 +24,9 @@ public sealed class UserSession
     public bool RememberMe { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? AuthenticatedAt { get; set; }
+
+    /// <summary>When the user last re-authenticated on this session (step-up for sensitive changes).</summary>
+    public DateTimeOffset? ReauthenticatedAt { get; set; }
     public DateTimeOffset LastUsedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }

@@ -84,5 +84,5 @@ public static class Refresh
     }
 
     private static ProblemHttpResult Invalid() =>
-        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.TokenInvalid, "The refresh token is invalid, expired or already used.");
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.TokenInvalid, "The refresh token is invalid, expired or already used.");
 }

@@ -43,7 +43,7 @@ public static class LoginSecondFactor
             : row?.EmailEnabled == true && options.Value.AllowEmailCodes;
         if (!available)
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "That method is not turned on for this account.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.MethodUnavailable, "That method is not turned on for this account.");
         }
 
         var now = time.GetUtcNow();
@@ -86,7 +86,7 @@ public static class LoginSecondFactor
         if (await throttle.TryBeginAsync(key, cancellationToken) is { } retryAfter)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.Problem(StatusCodes.Status423Locked, AuthProblemCodes.AccountLocked, "Too many failed attempts. Try again later.");
+            return ApiProblems.Problem(StatusCodes.Status423Locked, ProblemCodes.AccountLocked, "Too many failed attempts. Try again later.");
         }
 
         var method = await verifier.VerifyAsync(user.Id, challenge.SessionId, request.Code, cancellationToken);
@@ -99,7 +99,7 @@ public static class LoginSecondFactor
             db.ChangeTracker.Clear();
             db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor", ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
             await db.SaveChangesAsync(cancellationToken);
-            return ApiProblems.Problem(StatusCodes.Status401Unauthorized, TwoFactorProblemCodes.InvalidCode, "The code is wrong or expired.");
+            return ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCode, "The code is wrong or expired.");
         }
 
         // Spent now: a challenge finishes one sign-in, however many requests race with it.
@@ -117,5 +117,5 @@ public static class LoginSecondFactor
     }
 
     private static ProblemHttpResult InvalidChallenge() =>
-        ApiProblems.Problem(StatusCodes.Status401Unauthorized, AuthProblemCodes.TokenInvalid, "The sign-in challenge is invalid, expired or already used. Sign in again.");
+        ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.TokenInvalid, "The sign-in challenge is invalid, expired or already used. Sign in again.");
 }

@@ -27,14 +27,10 @@ public static class TotpEnrollment
     {
         var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
-        if (row.TotpEnabled)
+        // Adding or replacing an authenticator is what an attacker with a stolen session would do first.
+        if (await reauthentication.CheckAsync(user, request?.Password, request?.Code, cancellationToken) is { } refused)
         {
-            // Replacing a working authenticator is what an attacker with a stolen session would do first.
-            var outcome = await reauthentication.ConfirmAsync(user, request?.Password, request?.Code, cancellationToken);
-            if (outcome != Reauthentication.Outcome.Confirmed)
-            {
-                return Reauthentication.Problem(outcome);
-            }
+            return refused;
         }
 
         var secret = Base32.Encode(TotpSecret.Generate());
@@ -58,14 +54,14 @@ public static class TotpEnrollment
         var row = await db.TwoFactor.SingleOrDefaultAsync(t => t.UserId == user.Id, cancellationToken);
         if (row?.PendingTotpSecretProtected is null)
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.NoPendingSetup, "Start the authenticator setup first.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.NoPendingSetup, "Start the authenticator setup first.");
         }
 
         var secret = Base32.Decode(secrets.Unprotect(row.PendingTotpSecretProtected));
         var step = Totp.Verify(secret, request.Code!.Trim(), time.GetUtcNow(), lastAcceptedStep: null);
         if (step is null)
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, TwoFactorProblemCodes.InvalidCode, "The code is wrong or expired.");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCode, "The code is wrong or expired.");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -80,12 +76,4 @@ public static class TotpEnrollment
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new RecoveryCodesResponse(codes));
     }
-}
-
-public static class TwoFactorProblemCodes
-{
-    public const string InvalidCode = "invalid_code";
-    public const string NoPendingSetup = "no_pending_setup";
-    public const string MethodUnavailable = "method_unavailable";
-    public const string TwoFactorNotEnabled = "two_factor_not_enabled";
 }

@@ -31,13 +31,14 @@ public static class TwoFactorManagement
 
         var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
-        var turningOff = (request.Sms == false && row.SmsEnabled) || (request.Email == false && row.EmailEnabled);
-        if (turningOff)
+        // Turning a factor on or off is a sensitive change either way: a stolen session must neither remove the
+        // owner's factor nor add one of its own. Choosing among the enabled ones is not.
+        var changesFactors = (request.Sms is { } sms && sms != row.SmsEnabled) || (request.Email is { } email && email != row.EmailEnabled);
+        if (changesFactors)
         {
-            var outcome = await reauthentication.ConfirmAsync(user, request.Password, request.Code, cancellationToken);
-            if (outcome != Reauthentication.Outcome.Confirmed)
+            if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
             {
-                return Reauthentication.Problem(outcome);
+                return refused;
             }
         }
 
@@ -46,13 +47,13 @@ public static class TwoFactorManagement
             var phoneVerified = await db.Profiles.AnyAsync(p => p.UserId == user.Id && p.PhoneVerified && p.PhoneNumberProtected != null, cancellationToken);
             if (!phoneVerified)
             {
-                return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "Verify a phone number before turning on SMS codes.");
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.MethodUnavailable, "Verify a phone number before turning on SMS codes.");
             }
         }
 
         if (request.Email == true && !row.EmailEnabled && !options.Value.AllowEmailCodes)
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.MethodUnavailable, "Email codes are not offered by this server.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.MethodUnavailable, "Email codes are not offered by this server.");
         }
 
         row.SmsEnabled = request.Sms ?? row.SmsEnabled;
@@ -85,13 +86,12 @@ public static class TwoFactorManagement
         var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
         if (!user.TwoFactorEnabled)
         {
-            return ApiProblems.Problem(StatusCodes.Status409Conflict, TwoFactorProblemCodes.TwoFactorNotEnabled, "Two-factor authentication is off.");
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.TwoFactorNotEnabled, "Two-factor authentication is off.");
         }
 
-        var outcome = await reauthentication.ConfirmAsync(user, request.Password, request.Code, cancellationToken);
-        if (outcome != Reauthentication.Outcome.Confirmed)
+        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
         {
-            return Reauthentication.Problem(outcome);
+            return refused;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -121,10 +121,9 @@ public static class TwoFactorManagement
         }
 
         var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
-        var outcome = await reauthentication.ConfirmAsync(user, request?.Password, request?.Code, cancellationToken);
-        if (outcome != Reauthentication.Outcome.Confirmed)
+        if (await reauthentication.CheckAsync(user, request?.Password, request?.Code, cancellationToken) is { } refused)
         {
-            return Reauthentication.Problem(outcome);
+            return refused;
         }
 
         db.ChangeTracker.Clear();

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
 
+using Warden.Server.Infrastructure.Database;
+
 namespace Warden.Server.Authentication.TwoFactor;
 
 public static class TwoFactorSetup
@@ -12,9 +14,9 @@ public static class TwoFactorSetup
         services.AddSingleton<IValidateOptions<TwoFactorOptions>, TwoFactorOptionsValidator>();
         services.AddSingleton(CodeHashKey.CreateHasher);
         services.AddScoped<SecondFactorVerifier>();
-        services.AddScoped<Reauthentication>();
         services.AddScoped<TwoFactorAccount>();
         services.AddEventHandler<SendSecondFactorCode>();
+        services.AddPersonalData<TwoFactorPersonalData>();
         return services;
     }
 }

@@ -19,10 +19,4 @@ public sealed class SqliteWardenDbContext(DbContextOptions<SqliteWardenDbContext
 public sealed class PostgresWardenDbContext(DbContextOptions<PostgresWardenDbContext> options) : WardenDbContext(options)
 {
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
-
-    protected override void OnModelCreating(ModelBuilder builder)
-    {
-        base.OnModelCreating(builder);
-        Administration.UserSearchIndexes.ConfigurePostgres(builder);
-    }
 }

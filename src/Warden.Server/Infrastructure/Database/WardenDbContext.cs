@@ -61,6 +61,11 @@ public abstract class WardenDbContext(DbContextOptions options)
 
         builder.ApplyConfigurationsFromAssembly(typeof(WardenDbContext).Assembly);
 
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            Administration.UserSearchIndexes.ConfigurePostgres(builder);
+        }
+
         SnakeCaseNaming.Apply(builder);
     }
 

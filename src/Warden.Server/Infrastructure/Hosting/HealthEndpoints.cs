@@ -8,9 +8,9 @@ public static class HealthEndpoints
 {
     public sealed record HealthReport(string Status, IReadOnlyDictionary<string, string> Checks);
 
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapHealthEndpoints(this RouteGroupBuilder group)
     {
-        var group = app.MapGroup("/health").WithTags("Operations").AllowAnonymous();
+        group.WithTags("Operations").AllowAnonymous();
 
         group.MapGet("/live", () => TypedResults.Ok(new HealthReport("live", new Dictionary<string, string>())))
             .WithName("Liveness")
@@ -20,7 +20,7 @@ public static class HealthEndpoints
             .WithName("Readiness")
             .WithSummary("The database is reachable and fully migrated.");
 
-        return app;
+        return group;
     }
 
     private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(

@@ -29,6 +29,22 @@ public static class ApiProblems
     public static ValidationProblem Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>
+    /// A 400 validation problem like <see cref="Validation(IDictionary{string, string[]}, string, string?)"/>, carried in a
+    /// <see cref="ProblemHttpResult"/> so that endpoints with several failure kinds declare one result type.
+    /// </summary>
+    public static ProblemHttpResult ValidationProblem(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request has invalid fields.",
+            Type = TypePrefix + ProblemCodes.ValidationFailed,
+            Extensions = { ["code"] = ProblemCodes.ValidationFailed },
+        });
+
+    public static ProblemHttpResult ValidationProblem(string field, string message) =>
+        ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
     public static ProblemHttpResult NotFound(string title = "Not found.") =>
         Problem(StatusCodes.Status404NotFound, ProblemCodes.NotFound, title);
 
@@ -40,30 +56,14 @@ public static class ApiProblems
         403 => ProblemCodes.Forbidden,
         404 => ProblemCodes.NotFound,
         405 => ProblemCodes.MethodNotAllowed,
-        406 => "not_acceptable",
-        408 => "request_timeout",
+        406 => ProblemCodes.NotAcceptable,
+        408 => ProblemCodes.RequestTimeout,
         409 => ProblemCodes.Conflict,
         413 => ProblemCodes.PayloadTooLarge,
         415 => ProblemCodes.UnsupportedMediaType,
         429 => ProblemCodes.RateLimited,
         503 => ProblemCodes.Unavailable,
         >= 500 => ProblemCodes.InternalError,
-        _ => "error",
+        _ => ProblemCodes.Error,
     };
-}
-
-public static class ProblemCodes
-{
-    public const string ValidationFailed = "validation_failed";
-    public const string MalformedRequest = "malformed_request";
-    public const string Unauthorized = "unauthorized";
-    public const string Forbidden = "forbidden";
-    public const string NotFound = "not_found";
-    public const string MethodNotAllowed = "method_not_allowed";
-    public const string Conflict = "conflict";
-    public const string PayloadTooLarge = "payload_too_large";
-    public const string UnsupportedMediaType = "unsupported_media_type";
-    public const string RateLimited = "rate_limited";
-    public const string Unavailable = "unavailable";
-    public const string InternalError = "internal_error";
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Http;
-using Warden.Server.Analytics;
 
 namespace Warden.Server.Infrastructure.Observability;
 
@@ -24,7 +23,7 @@ public static class MetricsEndpoints
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ScrapeAsync(
-        HttpContext http, MetricsCollector collector, DatabaseGauges gauges, IOptions<MetricsOptions> options, CancellationToken cancellationToken)
+        HttpContext http, MetricsCollector collector, IEnumerable<IGaugeSource> gauges, IOptions<MetricsOptions> options, CancellationToken cancellationToken)
     {
         if (!options.Value.Allows(http.Connection.RemoteIpAddress))
         {
@@ -32,7 +31,10 @@ public static class MetricsEndpoints
             return ApiProblems.NotFound();
         }
 
-        await gauges.RefreshAsync(cancellationToken);
+        foreach (var gauge in gauges)
+        {
+            await gauge.RefreshAsync(cancellationToken);
+        }
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Text(collector.Scrape(), PrometheusText.ContentType);
     }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Warden.Server.Analytics;
 
 namespace Warden.Server.Infrastructure.Observability;
 
@@ -11,7 +10,6 @@ public static class ObservabilitySetup
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<WardenMetrics>();
-        services.AddSingleton<DatabaseGauges>();
         services.AddSingleton<MetricsCollector>();
         if (configuration.GetValue($"{MetricsOptions.Section}:Enabled", true))
         {

@@ -10,14 +10,14 @@ public static class SecurityEndpoints
 
     public sealed record JsonWebKeySet(IReadOnlyList<PublicJsonWebKey> Keys);
 
-    public static IEndpointRouteBuilder MapWardenSecurityEndpoints(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapDiscoveryEndpoints(this RouteGroupBuilder wellKnown)
     {
-        app.MapGet("/.well-known/jwks.json", GetJwksAsync)
+        wellKnown.MapGet("/jwks.json", GetJwksAsync)
             .WithName("Jwks")
             .WithTags("Discovery")
             .WithSummary("The public keys that verify Warden's access tokens.")
             .AllowAnonymous();
-        return app;
+        return wellKnown;
     }
 
     private static async Task<Ok<JsonWebKeySet>> GetJwksAsync(SigningKeyStore keys, HttpResponse response, CancellationToken cancellationToken)

@@ -1,10 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Warden.Server.Users;
-using Warden.Server.Passwords;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -19,10 +15,8 @@ public static class SecuritySetup
         services.AddSingleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>();
         services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section));
 
-        // Replaces Identity's PasswordHasher (registered by AddIdentityCore).
+        // Identity sees it as IPasswordHasher<User> (Users/IdentityConfiguration.cs).
         services.AddSingleton<WardenPasswordHasher>();
-        services.RemoveAll<IPasswordHasher<User>>();
-        services.AddSingleton<IPasswordHasher<User>>(sp => sp.GetRequiredService<WardenPasswordHasher>());
 
         // Before AddDataProtection, so that SecurityStartup checks the key-encryption key before Data Protection's own
         // hosted service loads the key ring: given a wrong key, that one would find no usable key and write a new

@@ -3,7 +3,6 @@ using System.Xml.Linq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
-using Warden.Server.Passwords;
 
 namespace Warden.Server.Infrastructure.Security;
 

@@ -17,7 +17,7 @@ namespace Warden.Server.Migrations.Postgres
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
@@ -426,6 +426,10 @@ namespace Warden.Server.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_used_at");
 
+                    b.Property<DateTimeOffset?>("ReauthenticatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reauthenticated_at");
+
                     b.Property<bool>("RememberMe")
                         .HasColumnType("boolean")
                         .HasColumnName("remember_me");
@@ -522,6 +526,146 @@ namespace Warden.Server.Migrations.Postgres
                     b.ToTable("account_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code_hash");
+
+                    b.Property<DateTimeOffset?>("ConsumedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("consumed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("method");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_one_time_codes");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_one_time_codes_expires_at");
+
+                    b.HasIndex("SessionId")
+                        .HasDatabaseName("ix_one_time_codes_session_id");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_one_time_codes_user_id");
+
+                    b.ToTable("one_time_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_recovery_codes");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_recovery_codes_user_id_code_hash");
+
+                    b.ToTable("recovery_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<bool>("EmailEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("email_enabled");
+
+                    b.Property<long?>("LastTotpStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_totp_step");
+
+                    b.Property<string>("PendingTotpSecretProtected")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("pending_totp_secret_protected");
+
+                    b.Property<string>("PreferredMethod")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("preferred_method");
+
+                    b.Property<bool>("SmsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("sms_enabled");
+
+                    b.Property<DateTimeOffset?>("TotpConfirmedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("totp_confirmed_at");
+
+                    b.Property<string>("TotpSecretProtected")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("totp_secret_protected");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_user_two_factor");
+
+                    b.ToTable("user_two_factor", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Authorization.Permission", b =>
                 {
                     b.Property<Guid>("Id")
@@ -612,6 +756,33 @@ namespace Warden.Server.Migrations.Postgres
                         .HasDatabaseName("ix_role_permissions_permission_id");
 
                     b.ToTable("role_permissions", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authorization.UserRole", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("role_id");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<Guid?>("AssignedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_by");
+
+                    b.HasKey("UserId", "RoleId")
+                        .HasName("pk_user_roles");
+
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_user_roles_role_id");
+
+                    b.ToTable("user_roles", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
@@ -896,11 +1067,6 @@ namespace Warden.Server.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("notify_product_updates");
 
-                    b.Property<string>("PreferredSecondFactor")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
-                        .HasColumnName("preferred_second_factor");
-
                     b.Property<string>("Theme")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -988,152 +1154,13 @@ namespace Warden.Server.Migrations.Postgres
                     b.HasKey("UserId")
                         .HasName("pk_user_profiles");
 
-                    b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm");
+                    b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm")
+                        .HasDatabaseName("ix_user_profiles_full_name_trgm");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("user_profiles", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<string>("CodeHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("code_hash");
-
-                    b.Property<DateTimeOffset?>("ConsumedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("consumed_at");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTimeOffset>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("expires_at");
-
-                    b.Property<int>("FailedAttempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("failed_attempts");
-
-                    b.Property<string>("Method")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
-                        .HasColumnName("method");
-
-                    b.Property<Guid>("SessionId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("session_id");
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_one_time_codes");
-
-                    b.HasIndex("ExpiresAt")
-                        .HasDatabaseName("ix_one_time_codes_expires_at");
-
-                    b.HasIndex("SessionId")
-                        .HasDatabaseName("ix_one_time_codes_session_id");
-
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_one_time_codes_user_id");
-
-                    b.ToTable("one_time_codes", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<string>("CodeHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("code_hash");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<DateTimeOffset?>("UsedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("used_at");
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_recovery_codes");
-
-                    b.HasIndex("UserId", "CodeHash")
-                        .IsUnique()
-                        .HasDatabaseName("ix_recovery_codes_user_id_code_hash");
-
-                    b.ToTable("recovery_codes", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
-                {
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id");
-
-                    b.Property<bool>("EmailEnabled")
-                        .HasColumnType("boolean")
-                        .HasColumnName("email_enabled");
-
-                    b.Property<long?>("LastTotpStep")
-                        .HasColumnType("bigint")
-                        .HasColumnName("last_totp_step");
-
-                    b.Property<string>("PendingTotpSecretProtected")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
-                        .HasColumnName("pending_totp_secret_protected");
-
-                    b.Property<string>("PreferredMethod")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
-                        .HasColumnName("preferred_method");
-
-                    b.Property<bool>("SmsEnabled")
-                        .HasColumnType("boolean")
-                        .HasColumnName("sms_enabled");
-
-                    b.Property<DateTimeOffset?>("TotpConfirmedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("totp_confirmed_at");
-
-                    b.Property<string>("TotpSecretProtected")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
-                        .HasColumnName("totp_secret_protected");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("UserId")
-                        .HasName("pk_user_two_factor");
-
-                    b.ToTable("user_two_factor", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Users.User", b =>
@@ -1259,44 +1286,19 @@ namespace Warden.Server.Migrations.Postgres
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
 
-                    b.HasIndex(new[] { "Email" }, "ix_users_email_trgm");
+                    b.HasIndex(new[] { "Email" }, "ix_users_email_trgm")
+                        .HasDatabaseName("ix_users_email_trgm");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), new[] { "gin_trgm_ops" });
 
-                    b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm");
+                    b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm")
+                        .HasDatabaseName("ix_users_user_name_trgm");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.UserRole", b =>
-                {
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("user_id");
-
-                    b.Property<Guid>("RoleId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("role_id");
-
-                    b.Property<DateTimeOffset>("AssignedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("assigned_at");
-
-                    b.Property<Guid?>("AssignedBy")
-                        .HasColumnType("uuid")
-                        .HasColumnName("assigned_by");
-
-                    b.HasKey("UserId", "RoleId")
-                        .HasName("pk_user_roles");
-
-                    b.HasIndex("RoleId")
-                        .HasDatabaseName("ix_user_roles_role_id");
-
-                    b.ToTable("user_roles", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Webhooks.WebhookDelivery", b =>
@@ -1568,6 +1570,38 @@ namespace Warden.Server.Migrations.Postgres
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_one_time_codes_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_recovery_codes_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", "User")
+                        .WithOne()
+                        .HasForeignKey("Warden.Server.Authentication.TwoFactor.UserTwoFactor", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_two_factor_users_user_id");
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("Warden.Server.Authorization.RolePermission", b =>
                 {
                     b.HasOne("Warden.Server.Authorization.Permission", "Permission")
@@ -1587,6 +1621,27 @@ namespace Warden.Server.Migrations.Postgres
                     b.Navigation("Permission");
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authorization.UserRole", b =>
+                {
+                    b.HasOne("Warden.Server.Authorization.Role", "Role")
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_roles_roles_role_id");
+
+                    b.HasOne("Warden.Server.Users.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_roles_users_user_id");
+
+                    b.Navigation("Role");
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
@@ -1655,59 +1710,6 @@ namespace Warden.Server.Migrations.Postgres
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_one_time_codes_users_user_id");
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_recovery_codes_users_user_id");
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", "User")
-                        .WithOne()
-                        .HasForeignKey("Warden.Server.Authentication.TwoFactor.UserTwoFactor", "UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_two_factor_users_user_id");
-
-                    b.Navigation("User");
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.UserRole", b =>
-                {
-                    b.HasOne("Warden.Server.Authorization.Role", "Role")
-                        .WithMany()
-                        .HasForeignKey("RoleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_roles_roles_role_id");
-
-                    b.HasOne("Warden.Server.Users.User", "User")
-                        .WithMany("Roles")
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_roles_users_user_id");
-
-                    b.Navigation("Role");
-
-                    b.Navigation("User");
-                });
-
             modelBuilder.Entity("Warden.Server.Webhooks.WebhookDelivery", b =>
                 {
                     b.HasOne("Warden.Server.Webhooks.WebhookSubscription", null)
@@ -1721,11 +1723,6 @@ namespace Warden.Server.Migrations.Postgres
             modelBuilder.Entity("Warden.Server.Authorization.Role", b =>
                 {
                     b.Navigation("Permissions");
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.User", b =>
-                {
-                    b.Navigation("Roles");
                 });
 #pragma warning restore 612, 618
         }

@@ -15,7 +15,7 @@ namespace Warden.Server.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
@@ -416,6 +416,10 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("last_used_at");
 
+                    b.Property<long?>("ReauthenticatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reauthenticated_at");
+
                     b.Property<bool>("RememberMe")
                         .HasColumnType("INTEGER")
                         .HasColumnName("remember_me");
@@ -512,6 +516,146 @@ namespace Warden.Server.Migrations.Sqlite
                     b.ToTable("account_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_hash");
+
+                    b.Property<long?>("ConsumedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("consumed_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed_attempts");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("method");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("session_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_one_time_codes");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_one_time_codes_expires_at");
+
+                    b.HasIndex("SessionId")
+                        .HasDatabaseName("ix_one_time_codes_session_id");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_one_time_codes_user_id");
+
+                    b.ToTable("one_time_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_hash");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_recovery_codes");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_recovery_codes_user_id_code_hash");
+
+                    b.ToTable("recovery_codes", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<bool>("EmailEnabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("email_enabled");
+
+                    b.Property<long?>("LastTotpStep")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_totp_step");
+
+                    b.Property<string>("PendingTotpSecretProtected")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pending_totp_secret_protected");
+
+                    b.Property<string>("PreferredMethod")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("preferred_method");
+
+                    b.Property<bool>("SmsEnabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sms_enabled");
+
+                    b.Property<long?>("TotpConfirmedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("totp_confirmed_at");
+
+                    b.Property<string>("TotpSecretProtected")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("totp_secret_protected");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_user_two_factor");
+
+                    b.ToTable("user_two_factor", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Authorization.Permission", b =>
                 {
                     b.Property<Guid>("Id")
@@ -602,6 +746,33 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasDatabaseName("ix_role_permissions_permission_id");
 
                     b.ToTable("role_permissions", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Authorization.UserRole", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role_id");
+
+                    b.Property<long>("AssignedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<Guid?>("AssignedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("assigned_by");
+
+                    b.HasKey("UserId", "RoleId")
+                        .HasName("pk_user_roles");
+
+                    b.HasIndex("RoleId")
+                        .HasDatabaseName("ix_user_roles_role_id");
+
+                    b.ToTable("user_roles", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
@@ -884,11 +1055,6 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("notify_product_updates");
 
-                    b.Property<string>("PreferredSecondFactor")
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("preferred_second_factor");
-
                     b.Property<string>("Theme")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -977,146 +1143,6 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasName("pk_user_profiles");
 
                     b.ToTable("user_profiles", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<string>("CodeHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("code_hash");
-
-                    b.Property<long?>("ConsumedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("consumed_at");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("created_at");
-
-                    b.Property<long>("ExpiresAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("expires_at");
-
-                    b.Property<int>("FailedAttempts")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("failed_attempts");
-
-                    b.Property<string>("Method")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("method");
-
-                    b.Property<Guid>("SessionId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("session_id");
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_one_time_codes");
-
-                    b.HasIndex("ExpiresAt")
-                        .HasDatabaseName("ix_one_time_codes_expires_at");
-
-                    b.HasIndex("SessionId")
-                        .HasDatabaseName("ix_one_time_codes_session_id");
-
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_one_time_codes_user_id");
-
-                    b.ToTable("one_time_codes", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<string>("CodeHash")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("code_hash");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("created_at");
-
-                    b.Property<long?>("UsedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("used_at");
-
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
-
-                    b.HasKey("Id")
-                        .HasName("pk_recovery_codes");
-
-                    b.HasIndex("UserId", "CodeHash")
-                        .IsUnique()
-                        .HasDatabaseName("ix_recovery_codes_user_id_code_hash");
-
-                    b.ToTable("recovery_codes", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
-                {
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
-
-                    b.Property<bool>("EmailEnabled")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("email_enabled");
-
-                    b.Property<long?>("LastTotpStep")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("last_totp_step");
-
-                    b.Property<string>("PendingTotpSecretProtected")
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("pending_totp_secret_protected");
-
-                    b.Property<string>("PreferredMethod")
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("preferred_method");
-
-                    b.Property<bool>("SmsEnabled")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sms_enabled");
-
-                    b.Property<long?>("TotpConfirmedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("totp_confirmed_at");
-
-                    b.Property<string>("TotpSecretProtected")
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("totp_secret_protected");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("UserId")
-                        .HasName("pk_user_two_factor");
-
-                    b.ToTable("user_two_factor", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Users.User", b =>
@@ -1243,33 +1269,6 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasDatabaseName("ix_users_status");
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.UserRole", b =>
-                {
-                    b.Property<Guid>("UserId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("user_id");
-
-                    b.Property<Guid>("RoleId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("role_id");
-
-                    b.Property<long>("AssignedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("assigned_at");
-
-                    b.Property<Guid?>("AssignedBy")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("assigned_by");
-
-                    b.HasKey("UserId", "RoleId")
-                        .HasName("pk_user_roles");
-
-                    b.HasIndex("RoleId")
-                        .HasDatabaseName("ix_user_roles_role_id");
-
-                    b.ToTable("user_roles", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Webhooks.WebhookDelivery", b =>
@@ -1541,6 +1540,38 @@ namespace Warden.Server.Migrations.Sqlite
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_one_time_codes_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_recovery_codes_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", "User")
+                        .WithOne()
+                        .HasForeignKey("Warden.Server.Authentication.TwoFactor.UserTwoFactor", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_two_factor_users_user_id");
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("Warden.Server.Authorization.RolePermission", b =>
                 {
                     b.HasOne("Warden.Server.Authorization.Permission", "Permission")
@@ -1560,6 +1591,27 @@ namespace Warden.Server.Migrations.Sqlite
                     b.Navigation("Permission");
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("Warden.Server.Authorization.UserRole", b =>
+                {
+                    b.HasOne("Warden.Server.Authorization.Role", "Role")
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_roles_roles_role_id");
+
+                    b.HasOne("Warden.Server.Users.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_roles_users_user_id");
+
+                    b.Navigation("Role");
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("Warden.Server.Events.HandlerCompletion", b =>
@@ -1628,59 +1680,6 @@ namespace Warden.Server.Migrations.Sqlite
                     b.Navigation("User");
                 });
 
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.OneTimeCode", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_one_time_codes_users_user_id");
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.RecoveryCode", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_recovery_codes_users_user_id");
-                });
-
-            modelBuilder.Entity("Warden.Server.Authentication.TwoFactor.UserTwoFactor", b =>
-                {
-                    b.HasOne("Warden.Server.Users.User", "User")
-                        .WithOne()
-                        .HasForeignKey("Warden.Server.Authentication.TwoFactor.UserTwoFactor", "UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_two_factor_users_user_id");
-
-                    b.Navigation("User");
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.UserRole", b =>
-                {
-                    b.HasOne("Warden.Server.Authorization.Role", "Role")
-                        .WithMany()
-                        .HasForeignKey("RoleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_roles_roles_role_id");
-
-                    b.HasOne("Warden.Server.Users.User", "User")
-                        .WithMany("Roles")
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_user_roles_users_user_id");
-
-                    b.Navigation("Role");
-
-                    b.Navigation("User");
-                });
-
             modelBuilder.Entity("Warden.Server.Webhooks.WebhookDelivery", b =>
                 {
                     b.HasOne("Warden.Server.Webhooks.WebhookSubscription", null)
@@ -1694,11 +1693,6 @@ namespace Warden.Server.Migrations.Sqlite
             modelBuilder.Entity("Warden.Server.Authorization.Role", b =>
                 {
                     b.Navigation("Permissions");
-                });
-
-            modelBuilder.Entity("Warden.Server.Users.User", b =>
-                {
-                    b.Navigation("Roles");
                 });
 #pragma warning restore 612, 618
         }

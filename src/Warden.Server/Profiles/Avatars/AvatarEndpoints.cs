@@ -48,7 +48,7 @@ public static class AvatarEndpoints
         var format = ImageFormat.Detect(content);
         if (format is null)
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProfileProblems.InvalidImage,
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidImage,
                 "The body is not a PNG, JPEG or WebP image.", "The type is recognised from the image's content, not from the declared content type.");
         }
 

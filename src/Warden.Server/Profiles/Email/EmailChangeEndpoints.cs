@@ -40,14 +40,14 @@ public static class EmailChangeEndpoints
         var newEmail = request.NewEmail?.Trim();
         if (!EmailAddress.IsValid(newEmail))
         {
-            return ProfileProblems.Validation("newEmail", "Must be a valid email address.");
+            return ApiProblems.ValidationProblem("newEmail", "Must be a valid email address.");
         }
 
         var userId = http.User.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         if (users.NormalizeEmail(newEmail) == user.NormalizedEmail)
         {
-            return ProfileProblems.Validation("newEmail", "This is already your email address.");
+            return ApiProblems.ValidationProblem("newEmail", "This is already your email address.");
         }
 
         if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
@@ -135,9 +135,9 @@ public static class EmailChangeEndpoints
     }
 
     private static ProblemHttpResult TokenInvalid() =>
-        ApiProblems.Problem(StatusCodes.Status400BadRequest, AuthProblemCodes.TokenInvalid, "The link is invalid or has expired.");
+        ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.TokenInvalid, "The link is invalid or has expired.");
 
     private static ProblemHttpResult EmailTaken() =>
-        ApiProblems.Problem(StatusCodes.Status409Conflict, ProfileProblems.EmailTaken,
+        ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken,
             "This address now belongs to another account.", "Nothing was changed.");
 }

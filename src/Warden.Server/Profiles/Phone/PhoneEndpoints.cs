@@ -39,7 +39,7 @@ public static class PhoneEndpoints
         var number = request.PhoneNumber?.Trim();
         if (number is not null && !PhoneNumbers.IsE164(number))
         {
-            return ProfileProblems.Validation("phoneNumber", "Must be an E.164 number such as +4915112345678, or null to remove the number.");
+            return ApiProblems.ValidationProblem("phoneNumber", "Must be an E.164 number such as +4915112345678, or null to remove the number.");
         }
 
         var userId = http.User.UserId();
@@ -120,7 +120,7 @@ public static class PhoneEndpoints
     {
         if (!OneTimeCodes.IsWellFormed(request.Code))
         {
-            return ProfileProblems.Validation("code", "Must be the 6-digit code sent by SMS.");
+            return ApiProblems.ValidationProblem("code", "Must be the 6-digit code sent by SMS.");
         }
 
         var userId = principal.UserId();
@@ -174,5 +174,5 @@ public static class PhoneEndpoints
     }
 
     private static ProblemHttpResult InvalidCode() =>
-        ApiProblems.Problem(StatusCodes.Status400BadRequest, ProfileProblems.InvalidCode, "The code is wrong or has expired.");
+        ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCode, "The code is wrong or has expired.");
 }

@@ -14,10 +14,11 @@ public sealed record NotificationSettings(bool Security, bool Account, bool Mark
 
 public sealed record SettingsView(NotificationSettings Notifications, string Theme, string? PreferredSecondFactor, DateTimeOffset? UpdatedAt)
 {
-    public static SettingsView From(UserSettings settings) => new(
+    /// <summary>The preferred second factor is the two-factor module's (stored there once); settings show it and may set it.</summary>
+    public static SettingsView From(UserSettings settings, string? preferredSecondFactor) => new(
         new NotificationSettings(true, settings.NotifyAccount, settings.NotifyMarketing, settings.NotifyProductUpdates),
         settings.Theme,
-        settings.PreferredSecondFactor,
+        preferredSecondFactor,
         settings.UpdatedAt);
 }
 
@@ -36,11 +37,9 @@ public static class SettingsEndpoints
     {
         var userId = principal.UserId();
         var settings = await db.UserSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == userId, cancellationToken) ?? new UserSettings { UserId = userId };
-        settings.PreferredSecondFactor = await PreferredSecondFactorAsync(db, userId, cancellationToken);
-        return TypedResults.Ok(SettingsView.From(settings));
+        return TypedResults.Ok(SettingsView.From(settings, await PreferredSecondFactorAsync(db, userId, cancellationToken)));
     }
 
-    /// <summary>The two-factor module owns the preferred method (PUT /users/2fa/methods sets it too); settings show it.</summary>
     public static Task<string?> PreferredSecondFactorAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
         db.TwoFactor.AsNoTracking().Where(t => t.UserId == userId).Select(t => t.PreferredMethod).SingleOrDefaultAsync(cancellationToken);
 
@@ -108,41 +107,41 @@ public static class SettingsEndpoints
             }
         }
 
-        wanted.PreferredSecondFactor = second;
         if (fields.HasErrors)
         {
-            return ProfileProblems.Validation(fields.ToDictionary());
+            return ApiProblems.ValidationProblem(fields.ToDictionary());
         }
 
         var now = time.GetUtcNow();
         var stored = await db.UserSettings.SingleOrDefaultAsync(s => s.UserId == userId, cancellationToken);
         var current = stored ?? new UserSettings { UserId = userId };
-        current.PreferredSecondFactor = await PreferredSecondFactorAsync(db, userId, cancellationToken);
+        var twoFactor = await db.TwoFactor.SingleOrDefaultAsync(t => t.UserId == userId, cancellationToken);
+        var preferred = twoFactor?.PreferredMethod;
         var changed = new (string Name, bool Changed)[]
             {
                 ("notifications.account", current.NotifyAccount != wanted.NotifyAccount),
                 ("notifications.marketing", current.NotifyMarketing != wanted.NotifyMarketing),
                 ("notifications.productUpdates", current.NotifyProductUpdates != wanted.NotifyProductUpdates),
                 ("theme", current.Theme != wanted.Theme),
-                ("preferredSecondFactor", current.PreferredSecondFactor != wanted.PreferredSecondFactor),
+                ("preferredSecondFactor", second is not null && preferred != second),
             }
             .Where(f => f.Changed).Select(f => f.Name).ToList();
         if (changed.Count == 0)
         {
-            return TypedResults.Ok(SettingsView.From(current));
+            return TypedResults.Ok(SettingsView.From(current, preferred));
         }
 
         current.NotifyAccount = wanted.NotifyAccount;
         current.NotifyMarketing = wanted.NotifyMarketing;
         current.NotifyProductUpdates = wanted.NotifyProductUpdates;
         current.Theme = wanted.Theme;
-        current.PreferredSecondFactor = wanted.PreferredSecondFactor;
         current.UpdatedAt = now;
-        if (wanted.PreferredSecondFactor is not null)
+        if (second is not null && twoFactor is not null)
         {
-            await db.TwoFactor.Where(t => t.UserId == userId)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.PreferredMethod, wanted.PreferredSecondFactor), cancellationToken);
+            // Saved with the settings: one transaction, one place that stores the preference.
+            twoFactor.PreferredMethod = preferred = second;
         }
+
         if (stored is null)
         {
             db.UserSettings.Add(current);
@@ -165,6 +164,6 @@ public static class SettingsEndpoints
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The settings changed meanwhile; try again.");
         }
 
-        return TypedResults.Ok(SettingsView.From(current));
+        return TypedResults.Ok(SettingsView.From(current, preferred));
     }
 }

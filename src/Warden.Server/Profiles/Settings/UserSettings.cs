@@ -23,9 +23,6 @@ public sealed class UserSettings
 
     public string Theme { get; set; } = Themes.System;
 
-    /// <summary><c>totp</c>, <c>sms</c>, <c>email</c> or null (let Warden pick).</summary>
-    public string? PreferredSecondFactor { get; set; }
-
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public User? User { get; set; }
@@ -47,7 +44,6 @@ internal sealed class UserSettingsConfiguration : IEntityTypeConfiguration<UserS
         builder.ToTable("user_settings");
         builder.HasKey(s => s.UserId);
         builder.Property(s => s.Theme).HasMaxLength(16);
-        builder.Property(s => s.PreferredSecondFactor).HasMaxLength(16);
         builder.HasOne(s => s.User).WithOne().HasForeignKey<UserSettings>(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Infrastructure.Database;
 
-namespace Warden.Server.Privacy;
+namespace Warden.Server.Events;
 
 /// <summary>Events about the user still held in the outbox (delivered ones are kept for the retention period).</summary>
-public sealed class EventsPersonalDataSection(WardenDbContext db) : IPersonalDataSection
+public sealed class EventsPersonalData(WardenDbContext db) : IPersonalData
 {
     public string Name => "events";
 
@@ -22,4 +22,7 @@ public sealed class EventsPersonalDataSection(WardenDbContext db) : IPersonalDat
             return new { m.Id, m.Type, m.OccurredAt, Data = data.RootElement.Clone() };
         }).ToList();
     }
+
+    // Events keep their type, time and ids; their addresses, names, IP addresses and user agents go.
+    public Task EraseAsync(Guid userId, CancellationToken cancellationToken) => OutboxRedaction.RedactAsync(db, userId, cancellationToken);
 }

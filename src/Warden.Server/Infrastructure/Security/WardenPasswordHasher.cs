@@ -2,10 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using Warden.Server.Users;
-using Warden.Server.Infrastructure.Security;
 
-namespace Warden.Server.Passwords;
+namespace Warden.Server.Infrastructure.Security;
 
 /// <summary>
 /// Warden's password hasher. New hashes are Argon2id (PHC string) through libargon2, or PBKDF2-HMAC-SHA512
@@ -14,7 +12,7 @@ namespace Warden.Server.Passwords;
 /// Identity's own PasswordHasher is replaced because PBKDF2 is the weaker choice against GPU attacks and
 /// because it has no bound on concurrent work.
 /// </summary>
-public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDisposable
+public sealed partial class WardenPasswordHasher : IDisposable
 {
     private const int SaltBytes = 16;
     private const int TagBytes = 32;
@@ -38,7 +36,7 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
         UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2Native.IsAvailable;
         MaxConcurrency = _options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount;
         _gate = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
-        _dummyHash = new Lazy<string>(() => HashPassword(null!, Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
+        _dummyHash = new Lazy<string>(() => HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
     }
 
     /// <summary>True when new hashes are Argon2id; false when they are PBKDF2-HMAC-SHA512.</summary>
@@ -61,7 +59,7 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
     /// </summary>
     public string DummyHash => _dummyHash.Value;
 
-    public string HashPassword(User user, string password)
+    public string HashPassword(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
         var passwordBytes = Encoding.UTF8.GetBytes(password);
@@ -85,7 +83,7 @@ public sealed partial class WardenPasswordHasher : IPasswordHasher<User>, IDispo
         }
     }
 
-    public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
+    public PasswordVerificationResult VerifyHashedPassword(string hashedPassword, string providedPassword)
     {
         ArgumentNullException.ThrowIfNull(providedPassword);
         if (string.IsNullOrEmpty(hashedPassword))
@@ -257,6 +255,18 @@ public static class PasswordHasherSlots
     /// Runs synchronous hashing once Warden's hasher has a free slot, waiting asynchronously
     /// (<see cref="WardenPasswordHasher.RunInSlotAsync{T}"/>); any other hasher runs it at once.
     /// </summary>
-    public static Task<T> RunInSlotAsync<T>(this IPasswordHasher<User> hasher, Func<T> hashing, CancellationToken cancellationToken) =>
-        hasher is WardenPasswordHasher warden ? warden.RunInSlotAsync(hashing, cancellationToken) : Task.FromResult(hashing());
+    public static Task<T> RunInSlotAsync<TUser, T>(this IPasswordHasher<TUser> hasher, Func<T> hashing, CancellationToken cancellationToken)
+        where TUser : class =>
+        hasher is WardenPasswordHasher<TUser> warden ? warden.Hasher.RunInSlotAsync(hashing, cancellationToken) : Task.FromResult(hashing());
+}
+
+/// <summary>Identity's view of <see cref="WardenPasswordHasher"/>: the hash does not depend on the user.</summary>
+public sealed class WardenPasswordHasher<TUser>(WardenPasswordHasher hasher) : IPasswordHasher<TUser> where TUser : class
+{
+    public WardenPasswordHasher Hasher => hasher;
+
+    public string HashPassword(TUser user, string password) => hasher.HashPassword(password);
+
+    public PasswordVerificationResult VerifyHashedPassword(TUser user, string hashedPassword, string providedPassword) =>
+        hasher.VerifyHashedPassword(hashedPassword, providedPassword);
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Infrastructure.Database;
 
-namespace Warden.Server.Privacy;
+namespace Warden.Server.Events;
 
 /// <summary>
 /// Erasure of the personal data in events: every outbox message about the user, or naming the user (as the

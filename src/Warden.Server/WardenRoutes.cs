@@ -1,0 +1,51 @@
+using Warden.Server.Administration;
+using Warden.Server.Analytics;
+using Warden.Server.Audit;
+using Warden.Server.Authentication;
+using Warden.Server.Authorization;
+using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Observability;
+using Warden.Server.Infrastructure.Security;
+using Warden.Server.Passwords;
+using Warden.Server.Privacy;
+using Warden.Server.Profiles;
+using Warden.Server.Webhooks;
+
+namespace Warden.Server;
+
+/// <summary>
+/// The one route table: each prefix is mounted once, here, and each module maps its own endpoints on the
+/// group it is given (the handlers stay beside their module). Read top to bottom, this is the API map.
+/// </summary>
+public static class WardenRoutes
+{
+    public static WebApplication MapWardenRoutes(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+        app.MapGroup("/health").MapHealthEndpoints();
+        app.MapMetricsEndpoint();
+        app.MapGroup("/.well-known").MapDiscoveryEndpoints();
+        app.MapGroup("/avatars").MapAvatarDownloads();
+
+        var api = app.MapGroup("/api/v1");
+
+        var auth = api.MapGroup("/auth").AllowAnonymous().RequireRateLimiting(RateLimitSetup.AuthPolicy);
+        auth.MapAuthenticationEndpoints();
+        auth.MapPasswordPolicy();
+
+        var users = api.MapGroup("/users").RequireAuthorization();
+        users.MapAccountEndpoints();
+        users.MapProfileEndpoints();
+        users.MapPrivacyEndpoints();
+
+        api.MapGroup("/roles").MapRoleEndpoints();
+        api.MapGroup("/permissions").MapPermissionEndpoints();
+
+        var admin = api.MapGroup("/admin");
+        admin.MapGroup("/users").MapAdministrationEndpoints();
+        admin.MapGroup("/audit").MapAuditEndpoints();
+        admin.MapGroup("/stats").MapStatsEndpoints();
+        admin.MapGroup("/webhooks").MapWebhookEndpoints();
+        return app;
+    }
+}
