@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Warden.Server.Events;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Tests.Passwords;
 
@@ -43,23 +44,23 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
     }
 
     [Fact]
-    public async Task WrongCurrentPasswordsCountTowardTheSignInLockout()
+    public async Task WrongCurrentPasswordsLockReauthenticationButNotTheOwnersSignIn()
     {
         var client = factory.CreateClient();
         var (email, tokens) = await factory.SignedInUserAsync(client);
         for (var i = 0; i < 5; i++)
         {
-            var problem = await (await client.ChangeAsync(tokens.AccessToken, "Wrong-Guess-1234!", NewPassword))
-                .AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_credentials");
-            Assert.True(problem.GetProperty("errors").TryGetProperty("currentPassword", out _));
+            await (await client.ChangeAsync(tokens.AccessToken, "Wrong-Guess-1234!", NewPassword))
+                .AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.ReauthenticationFailed);
         }
 
-        // The sixth guess is not even evaluated, and sign-in with the right password is locked too.
-        var locked = await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, NewPassword);
-        await locked.AssertProblemAsync((HttpStatusCode)423, "account_locked");
-        Assert.True(locked.Headers.Contains("Retry-After"));
-        await (await client.PostLoginAsync(email)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
-        Assert.Single(await factory.EventsAsync(tokens.User.GetProperty("id").GetGuid(), EventTypes.UserLocked));
+        // The sixth guess is not even evaluated: a stolen access token is no unlimited password oracle...
+        await (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, NewPassword))
+            .AssertProblemAsync(HttpStatusCode.TooManyRequests, ProblemCodes.ReauthenticationLocked);
+
+        // ...and cannot lock the owner out of signing in either.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email)).StatusCode);
+        Assert.Empty(await factory.EventsAsync(tokens.User.GetProperty("id").GetGuid(), EventTypes.UserLocked));
     }
 
     [Fact]
@@ -87,11 +88,11 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
 
         var answers = await Task.WhenAll(candidates.Select(c => client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, c)));
 
-        // The losers saw either the winner's commit (the current password no longer matches) or Identity's
+        // The losers saw either the winner's commit (the current password no longer matches: 403) or Identity's
         // concurrency stamp (409); never a server error, never two winners.
         var winner = Assert.Single(candidates.Zip(answers), pair => pair.Second.StatusCode == HttpStatusCode.OK).First;
         Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK),
-            a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.BadRequest, HttpStatusCode.Conflict }));
+            a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.Conflict }));
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email, winner)).StatusCode);
     }
 

@@ -120,7 +120,8 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         var target = AuthFlows.NewEmail("nopass");
         await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target, password = "Wrong-Pass-2024!" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.ReauthenticationFailed);
-        await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target })).AssertValidationAsync("password");
+        await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, ProblemCodes.ReauthenticationRequired);
         Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChangeRequested)));
 
         // A stolen access token is no unlimited password oracle.
@@ -129,7 +130,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
             await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target, password = $"Wrong-Pass-{i}!" });
         }
 
-        await (await RequestAsync(user, target)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        await (await RequestAsync(user, target)).AssertProblemAsync(HttpStatusCode.TooManyRequests, ProblemCodes.ReauthenticationLocked);
 
         // That lock is not a sign-in lock: the owner can still sign in.
         await factory.CreateClient().LoginAsync(user.Email);

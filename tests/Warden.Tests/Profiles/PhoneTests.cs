@@ -162,8 +162,8 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
         await factory.InDbAsync(db => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.TwoFactorEnabled, true)));
         var number = NewNumber();
 
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).AssertValidationAsync("password");
-        await (await PutPhoneAsync(user, new { phoneNumber = number, password = "Wrong-Pass-2024!" })).AssertProblemAsync(HttpStatusCode.Forbidden, "invalid_password");
+        await (await PutPhoneAsync(user, new { phoneNumber = number })).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = "Wrong-Pass-2024!" })).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await user.Client.GetProfileAsync()).GetProperty("phoneNumber").ValueKind);
         await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
     }

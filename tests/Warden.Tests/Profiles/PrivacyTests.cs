@@ -100,7 +100,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         Assert.All(sessions, s => Assert.Equal(traces["userAgent"], s.GetProperty("userAgent").GetString()));
         Assert.Equal(traces["phone"], Assert.Single(export.GetProperty("phoneVerifications").EnumerateArray()).GetProperty("phoneNumber").GetString());
         Assert.Contains(export.GetProperty("accountTokens").EnumerateArray(), t => t.GetProperty("data").GetString() == traces["pendingEmail"]);
-        var events = export.GetProperty("sections").GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        var events = export.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Contains(EventTypes.UserRegistered, events);
         Assert.Contains(EventTypes.ProfileUpdated, events);
         Assert.Contains(EventTypes.LoginFailed, events);
@@ -128,8 +128,8 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
             Assert.True(before.ContainsKey(name), $"the scan should find the {name} before erasure");
         }
 
-        await (await DeleteAsync(user, null)).AssertValidationAsync("password");
-        await (await DeleteAsync(user, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Forbidden, "invalid_password");
+        await (await DeleteAsync(user, null)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        await (await DeleteAsync(user, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
         Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync(user, AuthFlows.Password)).StatusCode);

@@ -28,7 +28,7 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
         }
 
         client.WithBearer(tokens.AccessToken);
-        var status = await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms" })).ReadJsonAsync();
+        var status = await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms", password = AuthFlows.Password })).ReadJsonAsync();
         Assert.Equal(["sms"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(10, status.GetProperty("recoveryCodes").GetArrayLength());
         client.DefaultRequestHeaders.Authorization = null;

@@ -18,7 +18,7 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     {
         var (email, tokens) = await factory.SignedInUserAsync(client);
         client.WithBearer(tokens.AccessToken);
-        var setup = await (await client.PostAsync("/api/v1/users/2fa/totp/setup", null)).ReadJsonAsync();
+        var setup = await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password })).ReadJsonAsync();
         var secret = setup.GetProperty("secret").GetString()!;
         Assert.StartsWith("otpauth://totp/", setup.GetProperty("otpauthUri").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("data:image/png;base64,", setup.GetProperty("qrCodePng").GetString(), StringComparison.Ordinal);
@@ -180,18 +180,24 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
             await (await client.SendAsync(bare)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
         }
 
-        using (var wrong = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = "Wrong-Pass-2024!" }) })
+        using (var wrong = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = "Wrong-Pass-2024!", code = "123456" }) })
         {
             await (await client.SendAsync(wrong)).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
         }
 
-        await (await client.PostAsync("/api/v1/users/2fa/totp/setup", null)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
-        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code = "000000" })).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
+        // With an authenticator on, the password alone is no proof (a code is required), nor a code alone.
+        await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code = "000000" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code = "000000" }))
+            .AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
 
         var status = await (await client.GetAsync("/api/v1/users/2fa")).ReadJsonAsync();
         Assert.Equal(["totp"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
-        using (var right = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = AuthFlows.Password }) })
+        var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
+        using (var right = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = AuthFlows.Password, code }) })
         {
             Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(right)).StatusCode);
         }
@@ -207,7 +213,7 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
         var enrolled = await EnrollAsync(client);
         client.WithBearer(enrolled.Tokens.AccessToken);
         var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
-        var fresh = await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code })).ReadJsonAsync();
+        var fresh = await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code })).ReadJsonAsync();
         var newCodes = fresh.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
         client.DefaultRequestHeaders.Authorization = null;
 

@@ -35,9 +35,20 @@ public static class ChangePassword
         TimeProvider time,
         CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.CurrentPassword))
+        {
+            errors["currentPassword"] = ["The current password is required."];
+        }
+
         if (string.IsNullOrEmpty(request.NewPassword))
         {
-            return ApiProblems.Validation("newPassword", "A new password is required.");
+            errors["newPassword"] = ["A new password is required."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
         }
 
         var userId = principal.UserId();
@@ -56,7 +67,7 @@ public static class ChangePassword
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var result = await users.SetPasswordAsync(user, request.NewPassword);
+        var result = await users.SetPasswordAsync(user, request.NewPassword!);
         if (!result.Succeeded)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -31,17 +31,6 @@ public static class TwoFactorManagement
 
         var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
-        // Turning a factor on or off is a sensitive change either way: a stolen session must neither remove the
-        // owner's factor nor add one of its own. Choosing among the enabled ones is not.
-        var changesFactors = (request.Sms is { } sms && sms != row.SmsEnabled) || (request.Email is { } email && email != row.EmailEnabled);
-        if (changesFactors)
-        {
-            if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
-            {
-                return refused;
-            }
-        }
-
         if (request.Sms == true && !row.SmsEnabled)
         {
             var phoneVerified = await db.Profiles.AnyAsync(p => p.UserId == user.Id && p.PhoneVerified && p.PhoneNumberProtected != null, cancellationToken);
@@ -54,6 +43,14 @@ public static class TwoFactorManagement
         if (request.Email == true && !row.EmailEnabled && !options.Value.AllowEmailCodes)
         {
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.MethodUnavailable, "Email codes are not offered by this server.");
+        }
+
+        // Turning a factor on or off is a sensitive change either way: a stolen session must neither remove the
+        // owner's factor nor add one of its own. Choosing among the enabled ones is not.
+        var changesFactors = (request.Sms is { } sms && sms != row.SmsEnabled) || (request.Email is { } email && email != row.EmailEnabled);
+        if (changesFactors && await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        {
+            return refused;
         }
 
         row.SmsEnabled = request.Sms ?? row.SmsEnabled;
