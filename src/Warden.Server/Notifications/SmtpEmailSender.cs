@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Net.Sockets;
+using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
@@ -43,7 +45,6 @@ internal sealed class SmtpEmailSender(
             }
 
             await client.SendAsync(mail, timeout.Token);
-            await client.DisconnectAsync(quit: true, timeout.Token);
         }
         catch (NotSupportedException ex) when (smtp.Security == SmtpSecurity.StartTls && !client.IsSecure)
         {
@@ -56,6 +57,15 @@ internal sealed class SmtpEmailSender(
         {
             throw new TimeoutException(
                 $"The SMTP server {host}:{smtp.EffectivePort} did not take the message within {smtp.Timeout} (Warden:Email:Smtp:Timeout).", ex);
+        }
+
+        try
+        {
+            await client.DisconnectAsync(quit: true, timeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or CommandException or OperationCanceledException)
+        {
+            // The server has accepted the message: a failed QUIT must not make the outbox send it a second time.
         }
     }
 
