@@ -1,6 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Net.Mail;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace Warden.Server.Notifications;
 
@@ -9,6 +10,19 @@ public enum EmailDelivery
     /// <summary>One <c>.eml</c> file per message in a directory (development, tests, or a relay that watches it).</summary>
     Pickup,
     Smtp,
+}
+
+/// <summary>How the SMTP connection is protected (<c>Warden:Email:Smtp:Security</c>).</summary>
+public enum SmtpSecurity
+{
+    /// <summary>Connect in plain text and upgrade with STARTTLS; a server that does not offer it is refused (submission, port 587).</summary>
+    StartTls,
+
+    /// <summary>TLS from the first byte, "implicit TLS" (submissions, port 465).</summary>
+    Tls,
+
+    /// <summary>No encryption; with credentials only for a server on this machine.</summary>
+    None,
 }
 
 /// <summary>Settings under <c>Warden:Email</c>.</summary>
@@ -28,27 +42,45 @@ public sealed class EmailOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
-    internal MailAddress FromAddress => new(From);
+    /// <summary><see cref="From"/> parsed; the validator has checked it, so this does not throw after start-up.</summary>
+    internal MailboxAddress FromAddress =>
+        EmailOptionsValidator.TryParseFrom(From, out var address) ? address : throw new FormatException($"'{From}' is not an email address.");
 }
 
 public sealed class SmtpOptions
 {
     public string? Host { get; set; }
 
-    public int Port { get; set; } = 587;
+    /// <summary>Default 587, or 465 with <see cref="SmtpSecurity.Tls"/>.</summary>
+    public int? Port { get; set; }
 
-    /// <summary>Upgrade the connection with STARTTLS and fail if the server cannot (System.Net.Mail has no implicit TLS on 465).</summary>
-    public bool EnableStartTls { get; set; } = true;
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTls;
+
+    /// <summary>
+    /// Replaced by <see cref="Security"/>; bound only so that a configuration still setting it is refused at
+    /// start-up with a pointer to the new key, instead of being silently ignored.
+    /// </summary>
+    public string? EnableStartTls { get; set; }
 
     public string? UserName { get; set; }
 
     public string? Password { get; set; }
 
+    /// <summary>For one message: connecting, TLS, authenticating, sending and saying goodbye.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal int EffectivePort => Port ?? (Security == SmtpSecurity.Tls ? 465 : 587);
 }
 
 internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
 {
+    // Strict, and a domain required: MimeKit's lenient defaults would take "not an address" as a local user.
+    private static readonly ParserOptions StrictAddresses = new()
+    {
+        AddressParserComplianceMode = RfcComplianceMode.Strict,
+        AllowAddressesWithoutDomain = false,
+    };
+
     public ValidateOptionsResult Validate(string? name, EmailOptions options)
     {
         var failures = new List<string>();
@@ -57,22 +89,33 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             failures.Add("Warden:Email:Delivery must be Pickup or Smtp.");
         }
 
-        if (!MailAddress.TryCreate(options.From, out _))
+        if (!TryParseFrom(options.From, out _))
         {
             failures.Add($"Warden:Email:From must be an email address such as 'Warden <no-reply@example.com>' (got '{options.From}').");
         }
 
+        var smtp = options.Smtp;
+        if (smtp.EnableStartTls is not null)
+        {
+            failures.Add("Warden:Email:Smtp:EnableStartTls was replaced by Warden:Email:Smtp:Security: StartTls (the default; was EnableStartTls=true), "
+                         + "Tls (implicit TLS, port 465) or None (was EnableStartTls=false). Remove EnableStartTls.");
+        }
+
         if (options.Delivery == EmailDelivery.Smtp)
         {
-            var smtp = options.Smtp;
+            if (!Enum.IsDefined(smtp.Security))
+            {
+                failures.Add("Warden:Email:Smtp:Security must be StartTls, Tls or None.");
+            }
+
             if (string.IsNullOrWhiteSpace(smtp.Host))
             {
                 failures.Add("Warden:Email:Smtp:Host is required when Warden:Email:Delivery is Smtp.");
             }
-            else if (!string.IsNullOrEmpty(smtp.UserName) && !smtp.EnableStartTls && !IsLoopback(smtp.Host))
+            else if (!string.IsNullOrEmpty(smtp.UserName) && smtp.Security == SmtpSecurity.None && !IsLoopback(smtp.Host))
             {
                 // The credentials would cross the network in clear text.
-                failures.Add("Warden:Email:Smtp:EnableStartTls must be true when Warden:Email:Smtp:UserName is set and the server is not on this machine.");
+                failures.Add("Warden:Email:Smtp:Security must be StartTls or Tls when Warden:Email:Smtp:UserName is set and the server is not on this machine.");
             }
 
             if (smtp.Port is < 1 or > 65535)
@@ -80,13 +123,25 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
                 failures.Add($"Warden:Email:Smtp:Port must be between 1 and 65535 (got {smtp.Port}).");
             }
 
-            if (smtp.Timeout <= TimeSpan.Zero)
+            if (smtp.Timeout <= TimeSpan.Zero || smtp.Timeout.TotalMilliseconds > int.MaxValue)
             {
                 failures.Add("Warden:Email:Smtp:Timeout must be a positive duration such as 00:00:30.");
             }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool TryParseFrom(string? value, [NotNullWhen(true)] out MailboxAddress? address)
+    {
+        address = null;
+        if (string.IsNullOrWhiteSpace(value) || !MailboxAddress.TryParse(StrictAddresses, value, out var parsed) || string.IsNullOrEmpty(parsed.Domain))
+        {
+            return false;
+        }
+
+        address = parsed;
+        return true;
     }
 
     internal static bool IsLoopback(string host) =>

@@ -1,36 +1,40 @@
-using System.Net.Mail;
-using System.Net.Mime;
 using System.Text;
+using MimeKit;
+using MimeKit.Text;
+using MimeKit.Utils;
 
 namespace Warden.Server.Notifications;
 
 /// <summary>The MIME form both deliveries send: multipart/alternative with the text part first, then HTML.</summary>
 internal static class MailMessages
 {
-    public static MailMessage Create(EmailMessage message, MailAddress from)
+    public static MimeMessage Create(EmailMessage message, MailboxAddress from, DateTimeOffset date)
     {
-        var mail = new MailMessage
+        var mail = new MimeMessage
         {
-            From = from,
-            // Header injection: System.Net.Mail rejects CR/LF in the subject, and templates strip them before.
+            // Header injection: the templates strip CR/LF from the subject, and MimeKit encodes what it is given.
             Subject = message.Subject,
-            SubjectEncoding = Encoding.UTF8,
-            HeadersEncoding = Encoding.UTF8,
+            Date = date,
+            // From the sender's domain, not this machine's name: the id then says who sent it and leaks no host name.
+            MessageId = MimeUtils.GenerateMessageId(from.Domain),
+            Body = new MultipartAlternative
+            {
+                Part(TextFormat.Plain, message.TextBody),
+                Part(TextFormat.Html, message.HtmlBody),
+            },
         };
-        mail.To.Add(new MailAddress(message.To));
-        mail.AlternateViews.Add(View(message.TextBody, MediaTypeNames.Text.Plain));
-        mail.AlternateViews.Add(View(message.HtmlBody, MediaTypeNames.Text.Html));
+        mail.From.Add(from);
+        // The bare address as stored, never parsed as "Name <address>" text: it may come from a user.
+        mail.To.Add(new MailboxAddress(string.Empty, message.To));
         return mail;
     }
 
-    private static AlternateView View(string body, string mediaType)
+    private static TextPart Part(TextFormat format, string body)
     {
-        // Mail lines end with CRLF; a bare LF would be encoded as "=0A" and the part would be one long line.
-        var canonical = body.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal);
-        var view = AlternateView.CreateAlternateViewFromString(canonical, Encoding.UTF8, mediaType);
-        // Base64: System.Net.Mail's quoted-printable encodes line breaks (=0D=0A), which RFC 2045 forbids for text;
-        // base64 is valid for any content and keeps every line short.
-        view.TransferEncoding = TransferEncoding.Base64;
-        return view;
+        // Quoted-printable keeps the source readable and every line short whatever the server accepts (8BITMIME or not);
+        // line breaks are written as the transport needs them (CRLF) by MimeKit's format options.
+        var part = new TextPart(format) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
+        part.SetText(Encoding.UTF8, body);
+        return part;
     }
 }

@@ -1,35 +1,45 @@
-using System.Net.Mail;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications;
 
 /// <summary>
-/// Writes each message as an <c>.eml</c> file (the same MIME that SMTP would carry). The file is written in a
-/// private folder and then moved in, so a reader of the directory never sees half a message.
+/// Writes each message as an <c>.eml</c> file, the same MIME that SMTP would carry. The file is written under a
+/// temporary name in the same directory and then renamed (atomic on one file system), so a reader of
+/// <c>*.eml</c> never sees half a message.
 /// </summary>
-internal sealed class PickupEmailSender(IOptions<EmailOptions> options, IOptions<WardenOptions> warden) : IEmailSender
+internal sealed class PickupEmailSender(IOptions<EmailOptions> options, IOptions<WardenOptions> warden, TimeProvider time) : IEmailSender
 {
+    // CRLF as on the wire (RFC 5322), whatever the platform: relays and mail clients read .eml files that way.
+    private static readonly FormatOptions Format = CreateFormat();
+
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateDirectory(options.Value.PickupDirectory ?? warden.Value.DataPath("mail")).FullName;
-        var id = Guid.CreateVersion7();
-        var staging = Directory.CreateDirectory(Path.Combine(directory, ".staging", id.ToString("N"))).FullName;
+        var id = Guid.CreateVersion7().ToString("N");
+        var staging = Path.Combine(directory, $".{id}.tmp");
+        using var mail = MailMessages.Create(message, options.Value.FromAddress, time.GetUtcNow());
         try
         {
-            using var mail = MailMessages.Create(message, options.Value.FromAddress);
-            using var client = new SmtpClient
+            await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
             {
-                DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory,
-                PickupDirectoryLocation = staging,
-            };
-            await client.SendMailAsync(mail, cancellationToken);
-            var written = Directory.GetFiles(staging, "*.eml").Single();
-            File.Move(written, Path.Combine(directory, $"{id:N}.eml"));
+                await mail.WriteToAsync(Format, file, cancellationToken);
+            }
+
+            File.Move(staging, Path.Combine(directory, $"{id}.eml"));
         }
-        finally
+        catch
         {
-            Directory.Delete(staging, recursive: true);
+            File.Delete(staging);
+            throw;
         }
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
     }
 }

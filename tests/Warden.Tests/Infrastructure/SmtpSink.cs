@@ -1,25 +1,31 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Warden.Tests.Infrastructure;
 
-/// <summary>A received SMTP transaction: envelope, credentials (if the client authenticated) and the message.</summary>
-public sealed record SmtpSinkMessage(string MailFrom, IReadOnlyList<string> Recipients, string? UserName, string? Password, MailboxMessage Message);
+/// <summary>A received SMTP transaction: envelope, credentials (if the client authenticated), the message, and whether it came over TLS.</summary>
+public sealed record SmtpSinkMessage(string MailFrom, IReadOnlyList<string> Recipients, string? UserName, string? Password, MailboxMessage Message, bool OverTls);
 
 /// <summary>
 /// A tiny SMTP server on 127.0.0.1 (random port) that accepts everything and keeps it: EHLO, AUTH LOGIN and
-/// PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT. It offers no STARTTLS, so a client that insists on TLS must refuse it.
+/// PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT. It offers no STARTTLS, so a client that insists on STARTTLS must
+/// refuse it. Given a certificate, it speaks TLS from the first byte (implicit TLS, as on port 465).
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
+    private readonly X509Certificate2? _implicitTlsCertificate;
     private readonly Task _accepting;
 
-    public SmtpSink()
+    public SmtpSink(X509Certificate2? implicitTlsCertificate = null)
     {
+        _implicitTlsCertificate = implicitTlsCertificate;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -71,7 +77,15 @@ public sealed class SmtpSink : IAsyncDisposable
         using var _ = client;
         try
         {
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (_implicitTlsCertificate is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _implicitTlsCertificate }, _stop.Token);
+            }
+
+            await using var connection = stream;
             using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\r\n", AutoFlush = true };
             await writer.WriteLineAsync("220 sink.test ESMTP");
@@ -112,7 +126,8 @@ public sealed class SmtpSink : IAsyncDisposable
                             data.Append(dataLine.StartsWith("..", StringComparison.Ordinal) ? dataLine[1..] : dataLine).Append("\r\n");
                         }
 
-                        Received.Enqueue(new SmtpSinkMessage(from ?? "", [.. recipients], user, password, MailboxMessage.Parse(data.ToString(), "smtp")));
+                        Received.Enqueue(new SmtpSinkMessage(
+                            from ?? "", [.. recipients], user, password, MailboxMessage.Parse(data.ToString(), "smtp"), stream is SslStream));
                         await writer.WriteLineAsync("250 OK queued");
                         break;
                     case "RSET":
@@ -134,6 +149,10 @@ public sealed class SmtpSink : IAsyncDisposable
         catch (IOException)
         {
             // The client hung up (as SmtpClient does when it refuses a server).
+        }
+        catch (AuthenticationException)
+        {
+            // The client refused the certificate during the TLS handshake.
         }
     }
 

@@ -9,7 +9,10 @@ public sealed class NotificationSettingsTests
 {
     [Theory]
     [InlineData("Warden:Email:Smtp:Host", "--Warden:Email:Delivery=Smtp")]
-    [InlineData("Warden:Email:Smtp:EnableStartTls", "--Warden:Email:Delivery=Smtp", "--Warden:Email:Smtp:Host=mail.example.com", "--Warden:Email:Smtp:EnableStartTls=false", "--Warden:Email:Smtp:UserName=u")]
+    [InlineData("Warden:Email:Smtp:Security", "--Warden:Email:Delivery=Smtp", "--Warden:Email:Smtp:Host=mail.example.com", "--Warden:Email:Smtp:Security=None", "--Warden:Email:Smtp:UserName=u")]
+    [InlineData("Warden:Email:Smtp:Security", "--Warden:Email:Smtp:EnableStartTls=false")]
+    [InlineData("Warden:Email:Smtp:Port", "--Warden:Email:Delivery=Smtp", "--Warden:Email:Smtp:Host=mail.example.com", "--Warden:Email:Smtp:Port=0")]
+    [InlineData("Warden:Email:From", "--Warden:Email:From=no-reply")]
     [InlineData("Warden:Email:From", "--Warden:Email:From=not an address")]
     [InlineData("Warden:Sms:Gateway:Url", "--Warden:Sms:Delivery=Gateway")]
     [InlineData("Warden:Sms:Gateway:Url", "--Warden:Sms:Delivery=Gateway", "--Warden:Sms:Gateway:Url=http://sms.example.com/send")]
