@@ -14,12 +14,31 @@ command -v oathtool >/dev/null || need_packages+=(oathtool)  # independent TOTP 
 command -v rabbitmq-server >/dev/null || need_packages+=(rabbitmq-server)  # the broker events are published to
 # Argon2id password hashing binds the system's libargon2 (its unit tests need it; the server falls back without it).
 ldconfig -p | grep 'libargon2\.so\.1 ' >/dev/null || need_packages+=(libargon2-1)
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used); the Redis fixture runs a
+# private redis-server; axe-core and openid-client come from npm (tests/package.json).
+[[ -x ${WARDEN_TEST_CHROMIUM:-/usr/lib/chromium/chromium} ]] || need_packages+=(chromium)
+command -v redis-server >/dev/null || need_packages+=(redis-server)
+command -v node >/dev/null || need_packages+=(nodejs)
+command -v npm >/dev/null || need_packages+=(npm)
 if ((${#need_packages[@]})); then
   [[ $(id -u) == 0 ]] || fail "missing packages (${need_packages[*]}) and not root to install them"
   log "installing ${need_packages[*]}"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
 fi
+# A suite that cannot run fails here, loudly, rather than passing with its tests skipped.
+[[ -x ${WARDEN_TEST_CHROMIUM:-/usr/lib/chromium/chromium} ]] \
+  || fail "Chromium is missing at ${WARDEN_TEST_CHROMIUM:-/usr/lib/chromium/chromium}; the browser tests cannot run"
+command -v redis-server >/dev/null || fail "redis-server is missing; the Redis tests cannot run"
+
+# --- JavaScript the tests load (axe-core, openid-client): npm ci only when the lock file changed -----------------
+lock_sum=$(sha256sum tests/package-lock.json | cut -d' ' -f1)
+if [[ ! -f tests/node_modules/.warden-lock.sha256 || $(cat tests/node_modules/.warden-lock.sha256) != "$lock_sum" ]]; then
+  log "installing tests/node_modules (npm ci)"
+  npm ci --prefix tests --no-audit --no-fund --loglevel=error >/dev/null || fail "npm ci --prefix tests failed"
+  echo "$lock_sum" >tests/node_modules/.warden-lock.sha256
+fi
+[[ -f tests/node_modules/axe-core/axe.min.js ]] || fail "tests/node_modules/axe-core is missing after npm ci"
 
 # --- PostgreSQL: a throw-away role; each test factory creates and drops its own database ----------------
 if [[ -z ${WARDEN_TEST_POSTGRES:-} ]]; then
@@ -70,10 +89,12 @@ log "building"
 dotnet build Warden.slnx -c Release -nologo -v quiet -clp:NoSummary
 
 status=0
+# Tests whose subject is not the database run once, on SQLite ([SqliteOnly]: browser, OIDC, fuzzing, passkeys);
+# tests of several nodes or imports run once, on PostgreSQL ([PostgresOnly]); everything else runs on both.
 log "test suite on SQLite"
-WARDEN_TEST_PROVIDER=sqlite dotnet test tests/Warden.Tests -c Release --no-build -nologo || status=1
+WARDEN_TEST_PROVIDER=sqlite dotnet test tests/Warden.Tests -c Release --no-build -nologo --filter "Runs!=PostgresOnly" || status=1
 log "test suite on PostgreSQL"
-WARDEN_TEST_PROVIDER=postgres dotnet test tests/Warden.Tests -c Release --no-build -nologo || status=1
+WARDEN_TEST_PROVIDER=postgres dotnet test tests/Warden.Tests -c Release --no-build -nologo --filter "Runs!=SqliteOnly" || status=1
 
 if ((status)); then
   fail "some tests failed (see the Failed! lines above)"
