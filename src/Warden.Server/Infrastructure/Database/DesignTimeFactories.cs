@@ -5,7 +5,7 @@ using Warden.Server.Users;
 
 namespace Warden.Server.Infrastructure.Database;
 
-// Used only by ../shared/tools/ef to generate migrations. The Identity schema version is read by the
+// Used only by the dotnet ef tool to generate migrations. The Identity schema version is read by the
 // model from IdentityOptions, so it is supplied here exactly as the running server supplies it.
 internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteWardenDbContext>
 {
