@@ -50,11 +50,4 @@ internal static class AdminTarget
 
         return (target, actor, null);
     }
-
-    /// <summary>Who acted and from where, for the audit log built from events.</summary>
-    public static (string? IpAddress, string? UserAgent) Origin(HttpContext http)
-    {
-        var userAgent = http.Request.Headers.UserAgent.ToString();
-        return (http.Connection.RemoteIpAddress?.ToString(), userAgent.Length == 0 ? null : userAgent.Length > 512 ? userAgent[..512] : userAgent);
-    }
 }

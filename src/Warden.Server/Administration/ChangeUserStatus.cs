@@ -61,15 +61,11 @@ public static class ChangeUserStatus
         var now = time.GetUtcNow();
         target.Status = wanted;
         target.UpdatedAt = now;
-        var (ipAddress, userAgent) = AdminTarget.Origin(http);
         db.AddEvent(EventTypes.UserStatusChanged, id, new
         {
             userId = id,
             from = previous.ToWire(),
             to = wanted.ToWire(),
-            actorId = principal.UserId(),
-            ipAddress,
-            userAgent,
         }, now);
         await db.SaveChangesAsync(cancellationToken);
 

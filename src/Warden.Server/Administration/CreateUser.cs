@@ -95,7 +95,6 @@ public static class CreateUser
             db.UserRoles.Add(new UserRole { UserId = user.Id, RoleId = role.Id, AssignedAt = now, AssignedBy = actorId });
         }
 
-        var (ipAddress, userAgent) = AdminTarget.Origin(http);
         db.AddEvent(EventTypes.UserRegistered, user.Id, new
         {
             userId = user.Id,
@@ -105,9 +104,6 @@ public static class CreateUser
             firstName = Clean(request.FirstName),
             lastName = Clean(request.LastName),
             invited = invite,
-            actorId,
-            ipAddress,
-            userAgent,
         }, now);
         try
         {

@@ -63,8 +63,7 @@ public static class UserRoles
             var now = time.GetUtcNow();
             var actorId = principal.UserId();
             db.UserRoles.Add(new UserRole { UserId = id, RoleId = role.Id, AssignedAt = now, AssignedBy = actorId });
-            var (ipAddress, userAgent) = AdminTarget.Origin(http);
-            db.AddEvent(EventTypes.RoleAssigned, id, new { userId = id, role = role.Name, actorId, ipAddress, userAgent }, now);
+            db.AddEvent(EventTypes.RoleAssigned, id, new { userId = id, role = role.Name }, now);
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -97,8 +96,7 @@ public static class UserRoles
 
         var now = time.GetUtcNow();
         db.UserRoles.Remove(membership);
-        var (ipAddress, userAgent) = AdminTarget.Origin(http);
-        db.AddEvent(EventTypes.RoleRemoved, id, new { userId = id, role, actorId = principal.UserId(), ipAddress, userAgent }, now);
+        db.AddEvent(EventTypes.RoleRemoved, id, new { userId = id, role }, now);
         await db.SaveChangesAsync(cancellationToken);
 
         if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))

@@ -1,6 +1,11 @@
+using System.Reflection;
+
 namespace Warden.Server.Events;
 
-/// <summary>Event type names of DESIGN.md; the wire contract for webhooks and RabbitMQ routing keys.</summary>
+/// <summary>
+/// Every event type Warden writes, in one place: the wire contract for webhooks, RabbitMQ routing keys and the
+/// audit log (docs/events.md). A type, once released, keeps its name. Event data never holds a secret.
+/// </summary>
 public static class EventTypes
 {
     public const string UserRegistered = "user.registered";
@@ -37,4 +42,30 @@ public static class EventTypes
 
     /// <summary>A pending user asked for a new verification link.</summary>
     public const string VerificationRequested = "user.verification_requested";
+
+    // Profiles and self-service
+    /// <summary>A new phone number was set; its handler sends the verification code. Data: userId, verificationId.</summary>
+    public const string PhoneVerificationRequested = "user.phone_verification_requested";
+
+    /// <summary>Data: userId.</summary>
+    public const string PhoneVerified = "user.phone_verified";
+
+    /// <summary>Data: userId, fields (names only).</summary>
+    public const string SettingsUpdated = "user.settings_updated";
+
+    /// <summary>Data: userId, newEmail. Handlers mail the confirmation link (if the address is free) and the notice to the old address.</summary>
+    public const string EmailChangeRequested = "user.email_change_requested";
+
+    /// <summary>Data: userId, revokedSessions.</summary>
+    public const string EmailChanged = "user.email_changed";
+
+    // Webhooks
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookDeleted = "webhook.deleted";
+
+    /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
+    public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToHashSet(StringComparer.Ordinal);
 }

@@ -13,7 +13,6 @@ namespace Warden.Server.Events;
 /// </summary>
 internal sealed class RequestOriginEnricher(IHttpContextAccessor accessor) : ISaveChangesInterceptor
 {
-    public const int MaxUserAgentLength = 512;
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -54,16 +53,15 @@ internal sealed class RequestOriginEnricher(IHttpContextAccessor accessor) : ISa
         }
 
         var changed = false;
-        if (!json.ContainsKey("ipAddress") && http.Connection.RemoteIpAddress is { } ip)
+        if (!json.ContainsKey("ipAddress") && RequestOrigin.IpAddress(http) is { } ip)
         {
-            json["ipAddress"] = (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+            json["ipAddress"] = ip;
             changed = true;
         }
 
-        var userAgent = http.Request.Headers.UserAgent.ToString();
-        if (!json.ContainsKey("userAgent") && userAgent.Length > 0)
+        if (!json.ContainsKey("userAgent") && RequestOrigin.UserAgent(http) is { } userAgent)
         {
-            json["userAgent"] = userAgent.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent;
+            json["userAgent"] = userAgent;
             changed = true;
         }
 
@@ -78,5 +76,24 @@ internal sealed class RequestOriginEnricher(IHttpContextAccessor accessor) : ISa
         }
 
         return changed ? json.ToJsonString(JsonSerializerOptions.Web) : data;
+    }
+}
+
+/// <summary>
+/// Where a request came from, read one way everywhere: the client address (after trusted-proxy resolution, an
+/// IPv4-mapped IPv6 address as IPv4) and the user agent, cut to <see cref="MaxUserAgentLength"/>. Event data
+/// gets both from <see cref="RequestOriginEnricher"/>; sessions record them with these.
+/// </summary>
+public static class RequestOrigin
+{
+    public const int MaxUserAgentLength = 512;
+
+    public static string? IpAddress(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+
+    public static string? UserAgent(HttpContext http)
+    {
+        var userAgent = http.Request.Headers.UserAgent.ToString();
+        return userAgent.Length == 0 ? null : userAgent.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent;
     }
 }

@@ -111,9 +111,6 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
             {
                 userId = ownerId,
                 fields = changed,
-                actorId = callerId == ownerId ? (Guid?)null : callerId,
-                ipAddress = RequestInfo.IpAddress(http),
-                userAgent = RequestInfo.UserAgent(http),
             }, now);
             await db.SaveChangesAsync(cancellationToken);
             cache.Invalidate(ownerId);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -31,9 +30,6 @@ public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDeliveryView> Item
 /// <summary>Webhook subscriptions and their deliveries (<c>/api/v1/admin/webhooks</c>, permission <c>admin:system</c>).</summary>
 public static class WebhookEndpoints
 {
-    public const string Created = "webhook.created";
-    public const string Deleted = "webhook.deleted";
-
     public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder hooks)
     {
         hooks.WithTags("Webhooks").RequireAuthorization(PermissionPolicies.AdminSystem);
@@ -94,7 +90,7 @@ public static class WebhookEndpoints
         };
         db.WebhookSubscriptions.Add(subscription);
         // The URL stays out of the event: receivers often carry a secret of their own in it.
-        db.AddEvent(Created, null, new { webhookId = subscription.Id, host = url.Host, eventTypes = types }, now);
+        db.AddEvent(EventTypes.WebhookCreated, null, new { webhookId = subscription.Id, host = url.Host, eventTypes = types }, now);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/api/v1/admin/webhooks/{subscription.Id}", new CreatedWebhook(
             subscription.Id, subscription.Url, types, subscription.Description, subscription.CreatedAt, subscription.CreatedBy, secret));
@@ -109,7 +105,7 @@ public static class WebhookEndpoints
         }
 
         db.WebhookSubscriptions.Remove(subscription);
-        db.AddEvent(Deleted, null, new { webhookId = id }, time.GetUtcNow());
+        db.AddEvent(EventTypes.WebhookDeleted, null, new { webhookId = id }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -236,7 +232,7 @@ public static class WebhookEndpoints
             return [];
         }
 
-        var known = KnownEventTypes.Value;
+        var known = EventTypes.All;
         var unknown = requested.Where(t => t is null || !(t == "*"
                 || known.Contains(t)
                 || (t.EndsWith(".*", StringComparison.Ordinal) && known.Any(k => k.StartsWith(t[..^1], StringComparison.Ordinal)))))
@@ -244,19 +240,10 @@ public static class WebhookEndpoints
         if (unknown.Count > 0 || requested.Count > 100)
         {
             errors["eventTypes"] = [$"Unknown event types: {string.Join(", ", unknown.Take(10).Select(t => t ?? "null"))}. " +
-                                    "Use the types of the README, prefix.* or *."];
+                                    "Use the types of docs/events.md, prefix.* or *."];
             return [];
         }
 
         return [.. requested.Distinct(StringComparer.Ordinal)];
     }
-
-    private static readonly Lazy<HashSet<string>> KnownEventTypes = new(() =>
-    [
-        .. typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-            .Select(f => (string)f.GetRawConstantValue()!),
-        Created,
-        Deleted,
-    ]);
 }

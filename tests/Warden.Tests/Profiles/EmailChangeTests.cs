@@ -5,6 +5,7 @@ using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
 using Warden.Server.Authentication;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Events;
 
 namespace Warden.Tests.Profiles;
 
@@ -36,7 +37,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         // The session that confirmed stays; the others (the one signed in earlier included) end.
         Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
         await (await factory.CreateClient().GetWithBearerAsync("/api/v1/users/me", otherSession.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChanged)));
+        Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.EmailChanged)));
 
         // Single use.
         await (await ConfirmAsync(user, confirmation.Token())).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
@@ -55,7 +56,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         // The old address is told either way; once every handler has run, the taken address has had nothing.
         await factory.Mailbox.WaitForAsync(m => m.To == user.Email && m.Subject.Contains("being changed", StringComparison.Ordinal));
         await factory.WaitForAsync(db => db.OutboxMessages.AnyAsync(m =>
-            m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChangeRequested && m.ProcessedAt != null), "the email change to be handled");
+            m.Subject == user.Id && m.Type == EventTypes.EmailChangeRequested && m.ProcessedAt != null), "the email change to be handled");
         Assert.DoesNotContain(factory.Mailbox.To(owner.Email), m => m.Subject.Contains("new email", StringComparison.OrdinalIgnoreCase));
         Assert.False(await factory.InDbAsync(db => db.AccountTokens.AnyAsync(t => t.UserId == user.Id && t.Purpose == AccountTokenPurpose.EmailChange)));
     }
@@ -75,7 +76,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         Assert.Equal(user.Email, await factory.InDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.Email).SingleAsync()));
         Assert.Equal(target.ToUpperInvariant(), await factory.InDbAsync(db => db.Users.Where(u => u.Id == squatter).Select(u => u.Email).SingleAsync()));
         Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
-        Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChanged)));
+        Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.EmailChanged)));
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
             .AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.ReauthenticationFailed);
         await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = target }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, ProblemCodes.ReauthenticationRequired);
-        Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.EmailChangeRequested)));
+        Assert.False(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.EmailChangeRequested)));
 
         // A stolen access token is no unlimited password oracle.
         for (var i = 0; i < 5; i++)

@@ -37,7 +37,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
         var verified = await (await VerifyAsync(user, code)).ReadJsonAsync();
         Assert.True(verified.GetProperty("phoneVerified").GetBoolean());
         Assert.True((await user.Client.GetProfileAsync()).GetProperty("phoneVerified").GetBoolean());
-        Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == ProfileEventTypes.PhoneVerified)));
+        Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.PhoneVerified)));
 
         // The code is single-use.
         await (await VerifyAsync(user, code)).AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_code");

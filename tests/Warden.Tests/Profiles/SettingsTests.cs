@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
+using Warden.Server.Events;
 
 namespace Warden.Tests.Profiles;
 
@@ -34,7 +35,7 @@ public sealed class SettingsTests(WardenFactory factory) : IClassFixture<WardenF
         Assert.True(got.GetProperty("notifications").GetProperty("marketing").GetBoolean());
 
         var data = JsonDocument.Parse(await factory.InDbAsync(db => db.OutboxMessages
-            .Where(m => m.Subject == user.Id && m.Type == ProfileEventTypes.SettingsUpdated).Select(m => m.Data).SingleAsync())).RootElement;
+            .Where(m => m.Subject == user.Id && m.Type == EventTypes.SettingsUpdated).Select(m => m.Data).SingleAsync())).RootElement;
         Assert.Equal(["notifications.account", "notifications.marketing", "notifications.productUpdates", "theme"],
             data.GetProperty("fields").EnumerateArray().Select(f => f.GetString()!).ToArray());
 

@@ -101,8 +101,6 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
             method = PasswordChangeMethods.Expired,
             keptSessionId = user.TwoFactorEnabled ? (Guid?)null : session.Id,
             revokedSessions = revoked.Count,
-            ipAddress = http.Connection.RemoteIpAddress?.ToString(),
-            userAgent = ForgotPassword.UserAgent(http),
         }, now);
 
         if (user.TwoFactorEnabled)

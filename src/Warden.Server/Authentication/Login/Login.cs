@@ -102,7 +102,7 @@ public static class Login
                 db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + options.Value.LockoutDuration }, now);
             }
 
-            db.AddEvent(EventTypes.LoginFailed, user?.Id, new { reason = "invalid_credentials", ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            db.AddEvent(EventTypes.LoginFailed, user?.Id, new { reason = "invalid_credentials" }, now);
             await db.SaveChangesAsync(cancellationToken);
             return InvalidCredentials();
         }
@@ -119,7 +119,7 @@ public static class Login
             var (code, title) = user.Status == UserStatus.PendingVerification
                 ? (ProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
                 : (ProblemCodes.AccountSuspended, "This account is suspended.");
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code, ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code }, now);
             await db.SaveChangesAsync(cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
         }

@@ -46,8 +46,6 @@ public sealed class SignInCompletion(
             userId = user.Id,
             sessionId = session.Id,
             amr = session.AmrValues,
-            ipAddress = session.IpAddress,
-            userAgent = session.UserAgent,
         }, now);
 
         var tokens = await sessions.IssueAsync(user, session, cancellationToken);

@@ -92,8 +92,6 @@ public static class ChangePassword
             method = PasswordChangeMethods.Change,
             keptSessionId = sessionId,
             revokedSessions = revoked.Count,
-            ipAddress = http.Connection.RemoteIpAddress?.ToString(),
-            userAgent = ForgotPassword.UserAgent(http),
         }, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -69,8 +69,6 @@ public static class ForgotPassword
             db.AddEvent(EventTypes.PasswordResetRequested, id, new
             {
                 userId = id,
-                ipAddress = http.Connection.RemoteIpAddress?.ToString(),
-                userAgent = UserAgent(http),
             }, now);
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -82,12 +80,6 @@ public static class ForgotPassword
     /// <summary>The throttle identifier of an address: a hash, so addresses without an account are never stored.</summary>
     public static string ThrottleKey(string normalizedEmail) =>
         ThrottleKeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedEmail)));
-
-    internal static string? UserAgent(HttpContext http)
-    {
-        var userAgent = http.Request.Headers.UserAgent.ToString();
-        return userAgent.Length == 0 ? null : userAgent.Length > 512 ? userAgent[..512] : userAgent;
-    }
 
     private static async Task EnsureThrottleRowAsync(WardenDbContext db, string key, CancellationToken cancellationToken)
     {

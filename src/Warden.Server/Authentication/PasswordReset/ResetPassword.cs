@@ -114,8 +114,6 @@ public static class ResetPassword
             method = token.Purpose == AccountTokenPurpose.Invitation ? PasswordChangeMethods.Invitation : PasswordChangeMethods.Reset,
             keptSessionId = (Guid?)null,
             revokedSessions = revoked.Count,
-            ipAddress = http.Connection.RemoteIpAddress?.ToString(),
-            userAgent = ForgotPassword.UserAgent(http),
         }, now);
         if (verifiedNow)
         {

@@ -5,6 +5,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 using Warden.Server.Authorization;
+using Warden.Server.Events;
 
 namespace Warden.Server.Authentication.Sessions;
 
@@ -19,14 +20,13 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
     {
         var now = time.GetUtcNow();
         var lifetime = rememberMe ? options.Value.RememberMeSessionLifetime : options.Value.SessionLifetime;
-        var userAgent = http.Request.Headers.UserAgent.ToString();
         var session = new UserSession
         {
             UserId = user.Id,
             State = state,
             Client = client,
-            IpAddress = http.Connection.RemoteIpAddress?.ToString(),
-            UserAgent = userAgent.Length > 512 ? userAgent[..512] : userAgent.Length == 0 ? null : userAgent,
+            IpAddress = RequestOrigin.IpAddress(http),
+            UserAgent = RequestOrigin.UserAgent(http),
             Amr = amr,
             RememberMe = rememberMe,
             CreatedAt = now,

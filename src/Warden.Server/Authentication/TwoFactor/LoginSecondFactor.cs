@@ -97,7 +97,7 @@ public static class LoginSecondFactor
             var failures = await db.LoginChallenges.Where(c => c.Id == challenge.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, c => c.FailedAttempts + 1), cancellationToken);
             db.ChangeTracker.Clear();
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor", ipAddress = http.Connection.RemoteIpAddress?.ToString() }, now);
+            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor" }, now);
             await db.SaveChangesAsync(cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCode, "The code is wrong or expired.");
         }

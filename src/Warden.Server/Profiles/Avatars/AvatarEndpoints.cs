@@ -74,8 +74,6 @@ public static class AvatarEndpoints
             {
                 userId,
                 fields = new[] { ProfileFields.AvatarUrl },
-                ipAddress = RequestInfo.IpAddress(http),
-                userAgent = RequestInfo.UserAgent(http),
             }, now);
             // A concurrent profile change surfaces as a concurrency error (500 is wrong, 409 is right): the
             // client uploads again. The new file stays and is harmless; it is reused by the same upload.

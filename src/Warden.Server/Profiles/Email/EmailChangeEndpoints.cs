@@ -58,12 +58,10 @@ public static class EmailChangeEndpoints
         // Whether the address is free is decided by the handler, after the response: the request itself
         // does the same work either way.
         var now = time.GetUtcNow();
-        db.AddEvent(ProfileEventTypes.EmailChangeRequested, userId, new
+        db.AddEvent(EventTypes.EmailChangeRequested, userId, new
         {
             userId,
             newEmail,
-            ipAddress = RequestInfo.IpAddress(http),
-            userAgent = RequestInfo.UserAgent(http),
         }, now);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Accepted((string?)null);
@@ -122,12 +120,10 @@ public static class EmailChangeEndpoints
         }
 
         var revoked = await revocation.RevokeAllAsync(userId, http.User.SessionId(), RevocationReason, cancellationToken);
-        db.AddEvent(ProfileEventTypes.EmailChanged, userId, new
+        db.AddEvent(EventTypes.EmailChanged, userId, new
         {
             userId,
             revokedSessions = revoked.Count,
-            ipAddress = RequestInfo.IpAddress(http),
-            userAgent = RequestInfo.UserAgent(http),
         }, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -20,7 +20,7 @@ public sealed class SendEmailChangeConfirmation(
 {
     public string Name => "profiles.send-email-change-confirmation";
 
-    public bool CanHandle(string eventType) => eventType == ProfileEventTypes.EmailChangeRequested;
+    public bool CanHandle(string eventType) => eventType == EventTypes.EmailChangeRequested;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public sealed class SendEmailChangeNotice(WardenDbContext db, AccountMailer mail
 {
     public string Name => "profiles.send-email-change-notice";
 
-    public bool CanHandle(string eventType) => eventType == ProfileEventTypes.EmailChangeRequested;
+    public bool CanHandle(string eventType) => eventType == EventTypes.EmailChangeRequested;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {

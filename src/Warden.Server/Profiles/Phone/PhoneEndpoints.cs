@@ -82,15 +82,13 @@ public static class PhoneEndpoints
         profile.PhoneVerified = false;
         profile.UpdatedAt = now;
         profile.Version++;
-        var ipAddress = RequestInfo.IpAddress(http);
-        var userAgent = RequestInfo.UserAgent(http);
-        db.AddEvent(EventTypes.ProfileUpdated, userId, new { userId, fields = PhoneFields, ipAddress, userAgent }, now);
+        db.AddEvent(EventTypes.ProfileUpdated, userId, new { userId, fields = PhoneFields }, now);
         if (protectedNumber is not null)
         {
             var verification = new PhoneVerification { UserId = userId, PhoneNumberProtected = protectedNumber, CreatedAt = now };
             db.PhoneVerifications.Add(verification);
-            db.AddEvent(ProfileEventTypes.PhoneVerificationRequested, userId,
-                new { userId, verificationId = verification.Id, ipAddress, userAgent }, now);
+            db.AddEvent(EventTypes.PhoneVerificationRequested, userId,
+                new { userId, verificationId = verification.Id }, now);
         }
 
         try
@@ -166,7 +164,7 @@ public static class PhoneEndpoints
         profile.PhoneVerified = true;
         profile.UpdatedAt = now;
         profile.Version++;
-        db.AddEvent(ProfileEventTypes.PhoneVerified, userId, new { userId }, now);
+        db.AddEvent(EventTypes.PhoneVerified, userId, new { userId }, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         cache.Invalidate(userId);

@@ -26,7 +26,7 @@ public sealed class SendPhoneVerificationCode(
 {
     public string Name => "profiles.send-phone-verification-code";
 
-    public bool CanHandle(string eventType) => eventType == ProfileEventTypes.PhoneVerificationRequested;
+    public bool CanHandle(string eventType) => eventType == EventTypes.PhoneVerificationRequested;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {

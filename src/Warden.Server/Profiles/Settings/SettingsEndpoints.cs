@@ -147,12 +147,10 @@ public static class SettingsEndpoints
             db.UserSettings.Add(current);
         }
 
-        db.AddEvent(ProfileEventTypes.SettingsUpdated, userId, new
+        db.AddEvent(EventTypes.SettingsUpdated, userId, new
         {
             userId,
             fields = changed,
-            ipAddress = RequestInfo.IpAddress(http),
-            userAgent = RequestInfo.UserAgent(http),
         }, now);
         try
         {
