@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Warden.Server.Administration;
@@ -31,6 +33,7 @@ public static class WardenApplication
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         var configuration = builder.Configuration;
+        AddSettingsBesideTheBinary(builder);
 
         if (string.IsNullOrWhiteSpace(configuration["urls"]) && string.IsNullOrWhiteSpace(configuration["http_ports"]))
         {
@@ -90,6 +93,31 @@ public static class WardenApplication
         }));
 
         return builder;
+    }
+
+    /// <summary>
+    /// appsettings.json ships beside the binary, but ASP.NET Core reads it from the content root, which is the
+    /// working directory. Started from elsewhere (<c>dotnet /opt/warden/Warden.Server.dll</c>) the defaults were
+    /// lost and EF Core logged every SQL statement; the copy beside the binary then takes that file's place, at
+    /// the same precedence (environment variables and the command line still override it).
+    /// </summary>
+    private static void AddSettingsBesideTheBinary(WebApplicationBuilder builder)
+    {
+        const string file = "appsettings.json";
+        if (File.Exists(Path.Combine(builder.Environment.ContentRootPath, file)) || !File.Exists(Path.Combine(AppContext.BaseDirectory, file)))
+        {
+            return;
+        }
+
+        var sources = builder.Configuration.Sources;
+        var atContentRoot = sources.OfType<JsonConfigurationSource>().FirstOrDefault(s => s.Path == file);
+        var beside = new JsonConfigurationSource
+        {
+            Path = file,
+            Optional = false,
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+        };
+        sources.Insert(atContentRoot is null ? 0 : sources.IndexOf(atContentRoot) + 1, beside);
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)

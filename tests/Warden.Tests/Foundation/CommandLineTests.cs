@@ -46,6 +46,41 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, await Program.Main(["migrate", .. Settings, "--Warden:PublicBaseUrl=nonsense"]));
     }
 
+    [Fact]
+    public async Task ABootstrapAdministratorThatCannotBeCreatedStopsTheStartWithCode2()
+    {
+        // A password the policy refuses: a server nobody can administer must not start.
+        Assert.Equal(2, await Program.Main(["migrate", .. Settings, "--Warden:Bootstrap:AdminPassword=short"]));
+        Assert.Equal(2, await Program.Main(["migrate", .. Settings, "--Warden:Bootstrap:AdminPassword="]));
+    }
+
+    [Fact]
+    public async Task StartedFromAnotherFolderTheServerStillReadsItsAppsettings()
+    {
+        // appsettings.json sets EF Core's log level to Warning; without it every SQL statement is logged.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_dataDirectory, "elsewhere")).FullName;
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = elsewhere,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Fixtures.WardenProcess.ServerDll);
+        foreach (var argument in (string[])["migrate", .. Settings.Where(s => !s.StartsWith("--Logging", StringComparison.Ordinal))])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, await errors + await output);
+        Assert.Contains("Database is up to date.", await output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Executed DbCommand", await output, StringComparison.Ordinal);
+    }
+
     private async Task<long> ScalarAsync(string sql)
     {
         if (_connectionString is null)
