@@ -83,14 +83,7 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         if (!result.Succeeded)
         {
             await transaction.RollbackAsync(cancellationToken);
-            if (PasswordPolicy.IsPolicyFailure(result))
-            {
-                return PasswordPolicy.Problem(result, "newPassword");
-            }
-
-            return PasswordConflicts.IsConcurrencyFailure(result)
-                ? PasswordConflicts.Problem()
-                : throw new InvalidOperationException($"Setting the password failed: {string.Join(", ", result.Errors.Select(e => e.Code))}.");
+            return PasswordRefusal.Refused(result, "newPassword");
         }
 
         user.UpdatedAt = now;

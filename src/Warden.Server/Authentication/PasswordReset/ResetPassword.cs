@@ -72,14 +72,7 @@ public static class ResetPassword
         if (!result.Succeeded)
         {
             await transaction.RollbackAsync(cancellationToken);
-            if (PasswordPolicy.IsPolicyFailure(result))
-            {
-                return PasswordPolicy.Problem(result, "newPassword");
-            }
-
-            return PasswordConflicts.IsConcurrencyFailure(result)
-                ? PasswordConflicts.Problem()
-                : throw new InvalidOperationException($"Setting the password failed: {string.Join(", ", result.Errors.Select(e => e.Code))}.");
+            return PasswordRefusal.Refused(result, "newPassword");
         }
 
         var now = time.GetUtcNow();
