@@ -17,7 +17,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var number = NewNumber();
-        var profile = await (await PutPhoneAsync(user, new { phoneNumber = number })).ReadJsonAsync();
+        var profile = await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
         Assert.Equal(number, profile.GetProperty("phoneNumber").GetString());
         Assert.False(profile.GetProperty("phoneVerified").GetBoolean());
 
@@ -48,7 +48,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var number = NewNumber();
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
         var code = (await factory.Sms.WaitForAsync(number)).Code(@"\b(\d{6})\b");
         var wrong = code == "000000" ? "111111" : "000000";
         for (var i = 0; i < 5; i++)
@@ -65,7 +65,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var number = NewNumber();
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
         var code = (await factory.Sms.WaitForAsync(number)).Code(@"\b(\d{6})\b");
         var guesses = Enumerable.Range(0, 20).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).Where(g => g != code).Take(15);
         await Task.WhenAll(guesses.Select(g => VerifyAsync(user, g)));
@@ -79,7 +79,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var number = NewNumber();
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
         var code = (await factory.Sms.WaitForAsync(number)).Code(@"\b(\d{6})\b");
         factory.Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
         try
@@ -97,9 +97,9 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var (first, second) = (NewNumber(), NewNumber());
-        await (await PutPhoneAsync(user, new { phoneNumber = first })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = first, password = AuthFlows.Password })).ReadJsonAsync();
         var firstCode = (await factory.Sms.WaitForAsync(first)).Code(@"\b(\d{6})\b");
-        await (await PutPhoneAsync(user, new { phoneNumber = second })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = second, password = AuthFlows.Password })).ReadJsonAsync();
         var secondCode = (await factory.Sms.WaitForAsync(second)).Code(@"\b(\d{6})\b");
 
         if (firstCode != secondCode)
@@ -112,7 +112,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
         Assert.True(verified.GetProperty("phoneVerified").GetBoolean());
 
         // Removing the number clears the verification too.
-        var removed = await (await PutPhoneAsync(user, new { phoneNumber = (string?)null })).ReadJsonAsync();
+        var removed = await (await PutPhoneAsync(user, new { phoneNumber = (string?)null, password = AuthFlows.Password })).ReadJsonAsync();
         Assert.Equal(System.Text.Json.JsonValueKind.Null, removed.GetProperty("phoneNumber").ValueKind);
         Assert.False(removed.GetProperty("phoneVerified").GetBoolean());
     }
@@ -128,7 +128,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     public async Task NumbersThatAreNotE164AreRefused(string number)
     {
         var user = await factory.SignedInWithProfileAsync();
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).AssertValidationAsync("phoneNumber");
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).AssertValidationAsync("phoneNumber");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await user.Client.GetProfileAsync()).GetProperty("phoneNumber").ValueKind);
     }
 
@@ -149,17 +149,17 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
         var user = await factory.SignedInWithProfileAsync();
         for (var i = 0; i < 5; i++)
         {
-            await (await PutPhoneAsync(user, new { phoneNumber = NewNumber() })).ReadJsonAsync();
+            await (await PutPhoneAsync(user, new { phoneNumber = NewNumber(), password = AuthFlows.Password })).ReadJsonAsync();
         }
 
-        await (await PutPhoneAsync(user, new { phoneNumber = NewNumber() })).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        await (await PutPhoneAsync(user, new { phoneNumber = NewNumber(), password = AuthFlows.Password })).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     [Fact]
-    public async Task WithTwoFactorOnChangingTheNumberNeedsThePassword()
+    public async Task SettingTheNumberNeedsThePasswordEvenWithTwoFactorOff()
     {
+        // A stolen access token must not point the account's codes at the thief's phone.
         var user = await factory.SignedInWithProfileAsync();
-        await factory.InDbAsync(db => db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.TwoFactorEnabled, true)));
         var number = NewNumber();
 
         await (await PutPhoneAsync(user, new { phoneNumber = number })).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
@@ -173,7 +173,7 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
     {
         var user = await factory.SignedInWithProfileAsync();
         var number = NewNumber();
-        await (await PutPhoneAsync(user, new { phoneNumber = number })).ReadJsonAsync();
+        await (await PutPhoneAsync(user, new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
         var data = await factory.InDbAsync(db => db.OutboxMessages.Where(m => m.Subject == user.Id && m.Type == EventTypes.ProfileUpdated).Select(m => m.Data).SingleAsync());
         Assert.Contains("phoneNumber", data, StringComparison.Ordinal);
         Assert.DoesNotContain(number[3..], data, StringComparison.Ordinal);

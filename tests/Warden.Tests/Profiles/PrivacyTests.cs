@@ -36,7 +36,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
             bio = $"Lives at 12 {tag} Street",
             preferences = new { nickname = $"zq{tag}" },
         }))).ReadJsonAsync();
-        await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/phone", new { phoneNumber = phone })).ReadJsonAsync();
+        await (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/phone", new { phoneNumber = phone, password = AuthFlows.Password })).ReadJsonAsync();
         var code = (await factory.Sms.WaitForAsync(phone)).Code(@"\b(\d{6})\b");
         await (await user.Client.SendJsonAsync(HttpMethod.Post, "/api/v1/users/phone/verify", new { code })).ReadJsonAsync();
         var avatar = new ByteArrayContent(Png);

@@ -45,8 +45,9 @@ public static class PhoneEndpoints
         var userId = http.User.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
 
-        // The phone becomes a second factor, so with 2FA on, changing it needs the same proof as turning 2FA off.
-        if (user.TwoFactorEnabled && await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        // The phone can become a second factor (and receives codes), so setting, changing or removing it needs the
+        // same proof as any other factor: a stolen access token must not point the account's codes elsewhere.
+        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
