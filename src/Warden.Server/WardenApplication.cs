@@ -66,20 +66,22 @@ public static class WardenApplication
             // not globally: clients add fields over time.
         });
 
+        // Bottom-up, in the modules' order (docs/architecture.md): registration order is also the order in which
+        // seeders run and personal data is exported (erasure runs it backwards, the modules above first).
         services.AddWardenHttp(configuration);
         services.AddWardenDatabase(configuration);
         services.AddHostedService<DatabaseStartup>();
-        services.AddWardenIdentity();
-        services.AddWardenPasswords(configuration);
         services.AddWardenSecurity(configuration);
+        services.AddWardenObservability(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
-        services.AddWardenAuthentication(configuration);
+        services.AddWardenIdentity();
+        services.AddWardenPasswords(configuration);
         services.AddWardenAuthorization(configuration);
-        services.AddWardenAdministration(configuration);
+        services.AddWardenAuthentication(configuration);
         services.AddWardenProfiles(configuration);
         services.AddWardenPrivacy();
-        services.AddWardenObservability(configuration);
+        services.AddWardenAdministration(configuration);
         services.AddWardenAudit(configuration);
         services.AddWardenAnalytics();
         services.AddWardenWebhooks(configuration);

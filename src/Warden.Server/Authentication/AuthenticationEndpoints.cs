@@ -51,7 +51,7 @@ public static class AuthenticationEndpoints
         var twoFactor = users.MapGroup("/2fa").WithTags("Two-factor authentication");
         twoFactor.MapGet("", TwoFactorManagement.GetAsync).WithName("GetTwoFactor").WithSummary("Which second factors are on.");
         twoFactor.MapPost("/totp/setup", TotpEnrollment.SetupAsync).WithName("SetupTotp")
-            .WithSummary("A new authenticator secret and QR code (replacing one needs re-authentication).");
+            .WithSummary("A new authenticator secret and QR code (needs re-authentication).");
         twoFactor.MapPost("/totp/confirm", TotpEnrollment.ConfirmAsync).WithName("ConfirmTotp")
             .WithSummary("Turn the authenticator on with a code from it; answers 10 recovery codes.");
         twoFactor.MapPost("/recovery-codes", TwoFactorManagement.RegenerateRecoveryCodesAsync).WithName("RegenerateRecoveryCodes")

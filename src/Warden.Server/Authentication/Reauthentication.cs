@@ -35,6 +35,7 @@ public sealed class Reauthentication(
     SecondFactorVerifier secondFactor,
     WardenDbContext db,
     IOptions<AuthenticationOptions> options,
+    IHttpContextAccessor http,
     TimeProvider time)
 {
     public static string ThrottleKey(Guid userId) => $"reauth:{userId:N}";
@@ -67,6 +68,11 @@ public sealed class Reauthentication(
         var key = ThrottleKey(user.Id);
         if (await throttle.TryBeginAsync(key, cancellationToken) is { } retryAfter)
         {
+            if (http.HttpContext is { } context)
+            {
+                context.Response.Headers.RetryAfter = RateLimitProblems.Seconds(retryAfter);
+            }
+
             return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ProblemCodes.ReauthenticationLocked,
                 "Too many failed confirmations. Try again later.", $"Try again in {Math.Ceiling(retryAfter.TotalMinutes)} minutes.");
         }

@@ -1,6 +1,6 @@
 namespace Warden.Server.Authorization;
 
-/// <summary>The roles and permissions every Warden database starts with (DESIGN.md, Data).</summary>
+/// <summary>The roles and permissions every Warden database starts with (docs/architecture.md).</summary>
 public static class DefaultRoles
 {
     public const string User = "user";

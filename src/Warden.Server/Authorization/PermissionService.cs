@@ -6,7 +6,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Authorization;
 
 /// <summary>
-/// The public Authorization service other modules ask "may this user do X?" (DESIGN.md: IPermissionService).
+/// The public Authorization service other modules ask "may this user do X?" (docs/architecture.md).
 /// Answers come from the database, cached per node; the access token's <c>roles</c>/<c>permissions</c> claims
 /// are a snapshot from sign-in time and are never trusted for decisions, so a removed role stops working on the
 /// very next request.

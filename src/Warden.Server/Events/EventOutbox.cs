@@ -9,7 +9,7 @@ public static class EventOutbox
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // Event data travels to handlers, webhooks and RabbitMQ and is kept for the retention period; a field
-    // named like a secret is one, and must reach its handler through a private table instead (DESIGN.md,
+    // named like a secret is one, and must reach its handler through a private table instead (docs/events.md,
     // Events). Names ending in "code" are listed one by one: countryCode or errorCode are not secrets.
     private static readonly string[] SecretSuffixes = ["token", "tokens", "password", "secret", "hash"];
 

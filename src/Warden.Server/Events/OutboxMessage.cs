@@ -5,7 +5,7 @@ namespace Warden.Server.Events;
 
 /// <summary>
 /// An event waiting to be delivered. Written in the same SaveChanges/transaction as the change it reports,
-/// so it exists exactly when the change does. Data never holds a secret (DESIGN.md, Events).
+/// so it exists exactly when the change does. Data never holds a secret (docs/events.md).
 /// </summary>
 public sealed class OutboxMessage
 {

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Warden.Server.Events;
 
 /// <summary>
-/// Fills in the audit convention of DESIGN.md for every event written during a request: <c>ipAddress</c>,
+/// Fills in the audit convention (docs/events.md) for every event written during a request: <c>ipAddress</c>,
 /// <c>userAgent</c> and, when a signed-in user acts on someone else, <c>actorId</c>. Done once here rather than
 /// at each <c>AddEvent</c>, so no module can forget it; a field the emitting code set itself is left alone.
 /// Events written by handlers and background jobs have no request and stay as they are.

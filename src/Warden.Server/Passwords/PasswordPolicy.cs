@@ -112,6 +112,12 @@ public sealed class PasswordPolicy(IOptions<PasswordPolicyOptions> options, Comm
         return [.. codes.Select(code => PasswordRules.Failure(code, rules))];
     }
 
+    /// <summary>Failed rules as Identity reports them (<see cref="IsPolicyFailure"/> recognises them).</summary>
+    public static IdentityResult ToResult(IReadOnlyCollection<PasswordRule> failures) =>
+        failures.Count == 0
+            ? IdentityResult.Success
+            : IdentityResult.Failed([.. failures.Select(f => new IdentityError { Code = f.Code, Description = f.Message })]);
+
     /// <summary>True when the result failed at least one password rule (as opposed to, say, a wrong current password).</summary>
     public static bool IsPolicyFailure(IdentityResult result) =>
         !result.Succeeded && result.Errors.Any(e => PasswordRules.All.Contains(e.Code));
@@ -129,7 +135,7 @@ public sealed class PasswordPolicy(IOptions<PasswordPolicyOptions> options, Comm
     }
 
     /// <summary>
-    /// The 400 problem of API.md: code <c>password_policy</c>, <c>errors</c> keyed by field with every failed rule,
+    /// The 400 problem (docs/api.md): code <c>password_policy</c>, <c>errors</c> keyed by field with every failed rule,
     /// and <c>failedRules</c> with their stable codes for clients that localise the messages themselves.
     /// Use it when <see cref="IsPolicyFailure"/> is true; other errors (a wrong current password) are not in it.
     /// </summary>

@@ -24,8 +24,6 @@ internal sealed class PasswordPolicyValidator(PasswordPolicy policy, PasswordHis
             failures.Add(PasswordRules.Failure(PasswordRules.Reused, policy.Options));
         }
 
-        return failures.Count == 0
-            ? IdentityResult.Success
-            : IdentityResult.Failed([.. failures.Select(f => new IdentityError { Code = f.Code, Description = f.Message })]);
+        return PasswordPolicy.ToResult(failures);
     }
 }

@@ -30,7 +30,7 @@ public sealed class AccountErasure(WardenDbContext db, SessionRevocation revocat
         var now = time.GetUtcNow();
         await revocation.RevokeAllAsync(userId, null, RevocationReasons.Deleted, cancellationToken);
 
-        // Registration order is bottom-up (the account core first), so erasure runs it backwards.
+        // Modules register bottom-up (WardenApplication), so erasure runs them backwards: the account core last.
         var ordered = modules.Reverse().ToList();
         foreach (var module in ordered)
         {

@@ -6,7 +6,7 @@ namespace Warden.Server.Profiles;
 /// <summary>
 /// Cache-aside for profile reads (<see cref="ProfileOptions.CacheDuration"/>, 5 minutes by default).
 /// <see cref="Invalidate"/> is the one invalidation seam: every change calls it after its commit, and a
-/// cross-node invalidation (PostgreSQL NOTIFY, DESIGN.md) is to be added there; until then another node may
+/// cross-node invalidation (the several-nodes work) is to be added there; until then another node may
 /// serve a profile up to the cache duration old.
 /// </summary>
 public sealed class ProfileCache(IMemoryCache cache, IOptions<ProfileOptions> options)

@@ -6,7 +6,7 @@ using Warden.Server.Users;
 
 namespace Warden.Server.Profiles;
 
-/// <summary>A profile as the API shows it (API.md, GET /api/v1/users/profile).</summary>
+/// <summary>A profile as the API shows it (docs/api.md, GET /api/v1/users/profile).</summary>
 public sealed record ProfileView(
     Guid UserId,
     string? FullName,

@@ -30,6 +30,7 @@ public static class ChangePassword
         HttpContext http,
         WardenDbContext db,
         PasswordChangingUserManager users,
+        PasswordPolicy policy,
         Reauthentication reauthentication,
         SessionRevocation revocation,
         TimeProvider time,
@@ -57,6 +58,14 @@ public static class ChangePassword
         if (user is null)
         {
             return ApiProblems.NotFound();
+        }
+
+        // The policy's own rules first (they compare no hashes), so a refused new password does not spend the code
+        // that came with a valid proof. The history compares hashes and is checked only after the proof: before
+        // it, a stolen access token could ask which passwords the owner used.
+        if (policy.Evaluate(request.NewPassword, user.UserName, user.Email) is { Count: > 0 } failed)
+        {
+            return PasswordRefusal.Refused(PasswordPolicy.ToResult(failed), "newPassword");
         }
 
         // A wrong current password counts towards re-authentication's own lock, not sign-in's: a stolen access

@@ -9,7 +9,7 @@ using Warden.Server.Events;
 
 namespace Warden.Server.Authentication.Sessions;
 
-/// <summary>The token pair of API.md: a short-lived access token and a rotating refresh token.</summary>
+/// <summary>The token pair (docs/api.md): a short-lived access token and a rotating refresh token.</summary>
 public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, AccountView User);
 
 /// <summary>Starts sessions and issues their tokens.</summary>

@@ -46,24 +46,26 @@ public static class TwoFactorManagement
         }
 
         // Turning a factor on or off is a sensitive change either way: a stolen session must neither remove the
-        // owner's factor nor add one of its own. Choosing among the enabled ones is not.
-        var changesFactors = (request.Sms is { } sms && sms != row.SmsEnabled) || (request.Email is { } email && email != row.EmailEnabled);
+        // owner's factor nor add one of its own. Choosing among the enabled ones is not. Checked after every
+        // other rule, so a refused request never spends the code that came with it.
+        // The row stays untouched until the proof holds: a refused proof must change nothing.
+        var sms = request.Sms ?? row.SmsEnabled;
+        var email = request.Email ?? row.EmailEnabled;
+        var changesFactors = sms != row.SmsEnabled || email != row.EmailEnabled;
+        if (request.Preferred is { } preferred
+            && !(preferred == SecondFactorMethods.Totp ? row.TotpEnabled : preferred == SecondFactorMethods.Sms ? sms : email))
+        {
+            return ApiProblems.Validation("preferred", "The preferred method must be one that is turned on.");
+        }
+
         if (changesFactors && await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
 
-        row.SmsEnabled = request.Sms ?? row.SmsEnabled;
-        row.EmailEnabled = request.Email ?? row.EmailEnabled;
-        if (request.Preferred is not null)
-        {
-            if (!row.EnabledMethods().Contains(request.Preferred))
-            {
-                return ApiProblems.Validation("preferred", "The preferred method must be one that is turned on.");
-            }
-
-            row.PreferredMethod = request.Preferred;
-        }
+        row.SmsEnabled = sms;
+        row.EmailEnabled = email;
+        row.PreferredMethod = request.Preferred ?? row.PreferredMethod;
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var wasEnabled = user.TwoFactorEnabled;

@@ -8,7 +8,7 @@ using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
-/// <summary>What an access token says about its holder (claims of API.md).</summary>
+/// <summary>What an access token says about its holder (claims: docs/api.md).</summary>
 public sealed record AccessTokenSubject(
     Guid UserId,
     Guid SessionId,

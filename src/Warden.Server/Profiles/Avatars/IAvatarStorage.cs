@@ -5,7 +5,7 @@ namespace Warden.Server.Profiles.Avatars;
 
 /// <summary>
 /// Where avatar files live: the data directory now (<see cref="LocalAvatarStorage"/>), S3-compatible object
-/// storage later (DESIGN.md). Keys are <see cref="AvatarKeys"/>: content-addressed, so a URL's content never
+/// storage later. Keys are <see cref="AvatarKeys"/>: content-addressed, so a URL's content never
 /// changes and clients may cache it for ever.
 /// </summary>
 public interface IAvatarStorage
