@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Warden.Server.Infrastructure.Hosting;
@@ -29,4 +30,15 @@ internal static class OptionChecks
     /// <summary>A count within <paramref name="min"/> and <paramref name="max"/>, both allowed.</summary>
     public static void Between(this ValidateOptionsResultBuilder errors, string key, int value, int min, int max) =>
         errors.AddErrorIf(value < min || value > max, $"{key} must be between {min} and {max} (got {value}).");
+
+    /// <summary>A list of IP addresses or CIDR ranges; each bad entry is named by its index, as configuration binds it.</summary>
+    public static void AddressesOrRanges(this ValidateOptionsResultBuilder errors, string key, IReadOnlyList<string> entries)
+    {
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            errors.AddErrorIf(!IPAddress.TryParse(entry, out _) && !IPNetwork.TryParse(entry, out _),
+                $"{key}:{i} is not an IP address or CIDR range: '{entry}'.");
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
 
@@ -26,13 +25,7 @@ internal sealed class NetworkOptionsValidator : IValidateOptions<NetworkOptions>
     public ValidateOptionsResult Validate(string? name, NetworkOptions options)
     {
         var errors = new ValidateOptionsResultBuilder();
-        for (var i = 0; i < options.TrustedProxies.Count; i++)
-        {
-            var entry = options.TrustedProxies[i];
-            errors.AddErrorIf(!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _),
-                $"Warden:Network:TrustedProxies:{i} is not an IP address or CIDR range: '{entry}'.");
-        }
-
+        errors.AddressesOrRanges("Warden:Network:TrustedProxies", options.TrustedProxies);
         for (var i = 0; i < options.CorsAllowedOrigins.Count; i++)
         {
             var origin = options.CorsAllowedOrigins[i];

@@ -56,13 +56,7 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
     public ValidateOptionsResult Validate(string? name, MetricsOptions options)
     {
         var errors = new ValidateOptionsResultBuilder();
-        for (var i = 0; i < options.AllowedNetworks.Count; i++)
-        {
-            var entry = options.AllowedNetworks[i];
-            errors.AddErrorIf(!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _),
-                $"Warden:Metrics:AllowedNetworks:{i} is not an IP address or CIDR range: '{entry}'.");
-        }
-
+        errors.AddressesOrRanges("Warden:Metrics:AllowedNetworks", options.AllowedNetworks);
         errors.NotNegative("Warden:Metrics:GaugeRefreshInterval", options.GaugeRefreshInterval);
         return errors.Build();
     }
