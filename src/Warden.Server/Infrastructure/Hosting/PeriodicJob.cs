@@ -47,9 +47,9 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
                 {
                     await RunOnceAsync(stoppingToken);
                 }
+                // A cancellation is not survived but ends the job: at shutdown that is the point (caught below).
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Cancellation is left to end the job: at shutdown that is the point (caught below).
                     LogFailed(ex);
                 }
 
