@@ -52,9 +52,8 @@ public static class WardenApplication
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<WardenOptions>().Bind(configuration.GetSection(WardenOptions.Section)).ValidateOnStart();
+        services.AddValidatedOptions<WardenOptions, WardenOptionsValidator>(configuration, WardenOptions.Section);
         services.AddSingleton<IPostConfigureOptions<WardenOptions>, WardenOptionsSetup>();
-        services.AddSingleton<IValidateOptions<WardenOptions>, WardenOptionsValidator>();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
 
         services.ConfigureHttpJsonOptions(options =>

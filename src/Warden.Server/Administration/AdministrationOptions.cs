@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Administration;
 
@@ -13,8 +14,11 @@ public sealed class AdministrationOptions
 
 internal sealed class AdministrationOptionsValidator : IValidateOptions<AdministrationOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AdministrationOptions options) =>
-        options.InvitationLifetime <= TimeSpan.Zero || options.InvitationLifetime > TimeSpan.FromDays(30)
-            ? ValidateOptionsResult.Fail($"{AdministrationOptions.Section}:InvitationLifetime must be between 00:00:01 and 30.00:00:00.")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, AdministrationOptions options)
+    {
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.InvitationLifetime <= TimeSpan.Zero || options.InvitationLifetime > TimeSpan.FromDays(30),
+            $"{AdministrationOptions.Section}:InvitationLifetime must be between 00:00:01 and 30.00:00:00.");
+        return errors.Build();
+    }
 }

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Administration;
 
@@ -8,8 +8,7 @@ public static class AdministrationSetup
 {
     public static IServiceCollection AddWardenAdministration(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AdministrationOptions>().Bind(configuration.GetSection(AdministrationOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AdministrationOptions>, AdministrationOptionsValidator>();
+        services.AddValidatedOptions<AdministrationOptions, AdministrationOptionsValidator>(configuration, AdministrationOptions.Section);
         services.AddEventHandler<SendInvitation>();
         services.AddDatabaseSeeder<BootstrapAdministrator>();
         return services;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Audit;
 
@@ -18,17 +19,11 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuditOptions options)
     {
-        var failures = new List<string>();
-        if (options.Retention < TimeSpan.FromDays(1))
-        {
-            failures.Add($"Warden:Audit:Retention must be at least one day, such as 365.00:00:00 (got {options.Retention}).");
-        }
-
-        if (options.CleanupInterval < TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"Warden:Audit:CleanupInterval must be at least one minute (got {options.CleanupInterval}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.Retention < TimeSpan.FromDays(1),
+            $"Warden:Audit:Retention must be at least one day, such as 365.00:00:00 (got {options.Retention}).");
+        errors.AddErrorIf(options.CleanupInterval < TimeSpan.FromMinutes(1),
+            $"Warden:Audit:CleanupInterval must be at least one minute (got {options.CleanupInterval}).");
+        return errors.Build();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Users;
 
 namespace Warden.Server.Audit;
@@ -10,35 +11,17 @@ namespace Warden.Server.Audit;
 /// erased in the last two days (an entry written by another node while the erasure was being handled).
 /// </summary>
 public sealed partial class AuditRetention(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditRetention> logger)
-    : BackgroundService
+    : PeriodicJob(scopes, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.CleanupInterval, time);
-        do
-        {
-            try
-            {
-                var deleted = await RunOnceAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    LogDeleted(logger, deleted);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.CleanupInterval;
+
+    protected override void LogFailed(Exception exception) => LogFailed(logger, exception);
 
     /// <summary>Returns how many entries were deleted.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    protected override async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var now = time.GetUtcNow();
+        var db = services.GetRequiredService<WardenDbContext>();
+        var now = Time.GetUtcNow();
         var cutoff = now - options.Value.Retention;
         var deleted = await db.AuditLog.Where(e => e.OccurredAt < cutoff).ExecuteDeleteAsync(cancellationToken);
 
@@ -50,6 +33,11 @@ public sealed partial class AuditRetention(IServiceScopeFactory scopes, TimeProv
         foreach (var userId in erased)
         {
             await EraseAuditPersonalData.ScrubAsync(db, userId, cancellationToken);
+        }
+
+        if (deleted > 0)
+        {
+            LogDeleted(logger, deleted);
         }
 
         return deleted;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Audit;
 
@@ -7,8 +7,7 @@ public static class AuditSetup
 {
     public static IServiceCollection AddWardenAudit(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddValidatedOptions<AuditOptions, AuditOptionsValidator>(configuration, AuditOptions.Section);
         services.AddEventHandler<RecordAuditEntry>();
         services.AddEventHandler<EraseAuditPersonalData>();
         services.AddSingleton<AuditRetention>();

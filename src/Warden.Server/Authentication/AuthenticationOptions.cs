@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authentication;
 
@@ -45,42 +46,28 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
 {
     public ValidateOptionsResult Validate(string? name, AuthenticationOptions o)
     {
-        var failures = new List<string>();
-        void Positive(TimeSpan value, string key)
+        var errors = new ValidateOptionsResultBuilder();
+        foreach (var (key, value) in new[]
         {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"{AuthenticationOptions.Section}:{key} must be a positive duration (e.g. 00:15:00).");
-            }
+            (nameof(o.SessionLifetime), o.SessionLifetime),
+            (nameof(o.RememberMeSessionLifetime), o.RememberMeSessionLifetime),
+            (nameof(o.LockoutDuration), o.LockoutDuration),
+            (nameof(o.FailureWindow), o.FailureWindow),
+            (nameof(o.EmailVerificationTokenLifetime), o.EmailVerificationTokenLifetime),
+            (nameof(o.ChallengeLifetime), o.ChallengeLifetime),
+            (nameof(o.CleanupInterval), o.CleanupInterval),
+        })
+        {
+            errors.AddErrorIf(value <= TimeSpan.Zero, $"{AuthenticationOptions.Section}:{key} must be a positive duration (e.g. 00:15:00).");
         }
 
-        Positive(o.SessionLifetime, nameof(o.SessionLifetime));
-        Positive(o.RememberMeSessionLifetime, nameof(o.RememberMeSessionLifetime));
-        Positive(o.LockoutDuration, nameof(o.LockoutDuration));
-        Positive(o.FailureWindow, nameof(o.FailureWindow));
-        Positive(o.EmailVerificationTokenLifetime, nameof(o.EmailVerificationTokenLifetime));
-        Positive(o.ChallengeLifetime, nameof(o.ChallengeLifetime));
-        Positive(o.CleanupInterval, nameof(o.CleanupInterval));
-        if (o.SessionCacheDuration < TimeSpan.Zero || o.SessionCacheDuration > TimeSpan.FromMinutes(5))
-        {
-            failures.Add($"{AuthenticationOptions.Section}:SessionCacheDuration must be between 0 and 5 minutes.");
-        }
-
-        if (o.RefreshReuseGracePeriod < TimeSpan.Zero || o.RefreshReuseGracePeriod > TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
-        }
-
-        if (o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1))
-        {
-            failures.Add($"{AuthenticationOptions.Section}:ReauthenticationWindow must be between 0 and 1 hour.");
-        }
-
-        if (o.MaxFailedAttempts is < 1 or > 100)
-        {
-            failures.Add($"{AuthenticationOptions.Section}:MaxFailedAttempts must be between 1 and 100.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        errors.AddErrorIf(o.SessionCacheDuration < TimeSpan.Zero || o.SessionCacheDuration > TimeSpan.FromMinutes(5),
+            $"{AuthenticationOptions.Section}:SessionCacheDuration must be between 0 and 5 minutes.");
+        errors.AddErrorIf(o.RefreshReuseGracePeriod < TimeSpan.Zero || o.RefreshReuseGracePeriod > TimeSpan.FromMinutes(1),
+            $"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
+        errors.AddErrorIf(o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1),
+            $"{AuthenticationOptions.Section}:ReauthenticationWindow must be between 0 and 1 hour.");
+        errors.AddErrorIf(o.MaxFailedAttempts is < 1 or > 100, $"{AuthenticationOptions.Section}:MaxFailedAttempts must be between 1 and 100.");
+        return errors.Build();
     }
 }

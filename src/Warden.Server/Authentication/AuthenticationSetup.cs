@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Notifications;
 using Warden.Server.Users;
 using Warden.Server.Authentication.PasswordChange;
@@ -17,8 +17,7 @@ public static class AuthenticationSetup
 {
     public static IServiceCollection AddWardenAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthenticationOptions>, AuthenticationOptionsValidator>();
+        services.AddValidatedOptions<AuthenticationOptions, AuthenticationOptionsValidator>(configuration, AuthenticationOptions.Section);
 
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

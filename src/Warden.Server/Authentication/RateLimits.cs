@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 
@@ -22,10 +23,13 @@ public sealed class RateLimitOptions
 
 internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RateLimitOptions options) =>
-        options.AuthPerIpPerMinute < 1 || options.LoginPerIdentifierPerMinute < 1
-            ? ValidateOptionsResult.Fail("Warden:RateLimits:AuthPerIpPerMinute and LoginPerIdentifierPerMinute must be at least 1.")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
+    {
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.AuthPerIpPerMinute < 1 || options.LoginPerIdentifierPerMinute < 1,
+            "Warden:RateLimits:AuthPerIpPerMinute and LoginPerIdentifierPerMinute must be at least 1.");
+        return errors.Build();
+    }
 }
 
 public static class RateLimitSetup
@@ -34,8 +38,7 @@ public static class RateLimitSetup
 
     public static IServiceCollection AddWardenRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
+        services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.Section);
         services.AddSingleton<LoginRateLimiter>();
         services.AddRateLimiter(limiter =>
         {

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;
@@ -16,8 +16,7 @@ public static class AuthorizationSetup
     public static IServiceCollection AddWardenAuthorization(this IServiceCollection services, IConfiguration configuration)
     {
         AddDefaultRules(configuration);
-        services.AddOptions<WardenAuthorizationOptions>().Bind(configuration.GetSection(WardenAuthorizationOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WardenAuthorizationOptions>, WardenAuthorizationOptionsValidator>();
+        services.AddValidatedOptions<WardenAuthorizationOptions, WardenAuthorizationOptionsValidator>(configuration, WardenAuthorizationOptions.Section);
 
         services.AddAuthorization();
         services.AddMemoryCache();

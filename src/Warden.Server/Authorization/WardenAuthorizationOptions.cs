@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authorization;
 
@@ -22,21 +23,22 @@ internal sealed class WardenAuthorizationOptionsValidator : IValidateOptions<War
 {
     public ValidateOptionsResult Validate(string? name, WardenAuthorizationOptions options)
     {
-        var failures = new List<string>();
-        if (options.PermissionCacheDuration < TimeSpan.Zero || options.PermissionCacheDuration > TimeSpan.FromMinutes(5))
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.PermissionCacheDuration < TimeSpan.Zero || options.PermissionCacheDuration > TimeSpan.FromMinutes(5),
+            $"{WardenAuthorizationOptions.Section}:PermissionCacheDuration must be between 0 and 5 minutes.");
+
+        var ruleErrors = new List<string>();
+        PolicyRuleCompiler.Compile(options.Rules, ruleErrors);
+        foreach (var error in ruleErrors)
         {
-            failures.Add($"{WardenAuthorizationOptions.Section}:PermissionCacheDuration must be between 0 and 5 minutes.");
+            errors.AddError(error);
         }
 
-        PolicyRuleCompiler.Compile(options.Rules, failures);
-        if (!options.Rules.Values.Any(r => r is { Enabled: true } && string.Equals(r.Effect, "allow", StringComparison.OrdinalIgnoreCase)))
-        {
-            // With no allow rule every check is denied and every administrator is locked out: surely a mistake
-            // (e.g. a replaced appsettings.json without the defaults), so refuse to start.
-            failures.Add($"{PolicyRuleCompiler.Section} has no enabled 'allow' rule, so every access check would be denied; "
-                + "the defaults ship in appsettings.json (see README, Access rules).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // With no allow rule every check is denied and every administrator is locked out: surely a mistake
+        // (e.g. a replaced appsettings.json without the defaults), so refuse to start.
+        errors.AddErrorIf(!options.Rules.Values.Any(r => r is { Enabled: true } && string.Equals(r.Effect, "allow", StringComparison.OrdinalIgnoreCase)),
+            $"{PolicyRuleCompiler.Section} has no enabled 'allow' rule, so every access check would be denied; "
+            + "the defaults ship in appsettings.json (see README, Access rules).");
+        return errors.Build();
     }
 }

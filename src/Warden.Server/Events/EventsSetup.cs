@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Events;
 
@@ -9,8 +9,7 @@ public static class EventsSetup
     /// <summary>The outbox dispatcher. Modules add their handlers with <see cref="EventHandlerServiceCollectionExtensions.AddEventHandler{THandler}"/>.</summary>
     public static IServiceCollection AddWardenEvents(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>();
+        services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(configuration, OutboxOptions.Section);
 
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxCommitInterceptor>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Events;
 
@@ -11,59 +12,24 @@ internal sealed partial class OutboxDispatcher(
     OutboxSignal signal,
     IOptions<OutboxOptions> options,
     TimeProvider time,
-    ILogger<OutboxDispatcher> logger) : BackgroundService
+    ILogger<OutboxDispatcher> logger) : DrainLoop(signal, time)
 {
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+    protected override bool Enabled => options.Value.DispatcherEnabled;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    protected override Task<int> ProcessBatchAsync(CancellationToken cancellationToken) => processor.ProcessBatchAsync(cancellationToken);
+
+    protected override async Task PruneAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        if (!settings.DispatcherEnabled)
+        var pruned = await processor.PruneAsync(cancellationToken);
+        if (pruned > 0)
         {
-            return;
-        }
-
-        DateTimeOffset? prunedAt = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await processor.ProcessBatchAsync(stoppingToken) > 0)
-                {
-                }
-
-                var now = time.GetUtcNow();
-                if (prunedAt is null || now - prunedAt >= PruneEvery)
-                {
-                    var pruned = await processor.PruneAsync(stoppingToken);
-                    prunedAt = now;
-                    if (pruned > 0)
-                    {
-                        LogPruned(logger, pruned);
-                    }
-                }
-
-                await signal.WaitAsync(settings.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The database is unreachable or not migrated yet; try again at the next poll.
-                LogPassFailed(logger, ex);
-                try
-                {
-                    await Task.Delay(settings.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            LogPruned(logger, pruned);
         }
     }
+
+    protected override void LogPassFailed(Exception exception) => LogPassFailed(logger, exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox dispatch failed; retrying at the next poll")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Events;
 
@@ -48,34 +49,14 @@ internal sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
 {
     public ValidateOptionsResult Validate(string? name, OutboxOptions options)
     {
-        var failures = new List<string>();
-        Positive(options.PollInterval, "PollInterval");
-        Positive(options.RetryBaseDelay, "RetryBaseDelay");
-        Positive(options.LeaseDuration, "LeaseDuration");
-        Positive(options.Retention, "Retention");
-        if (options.RetryMaxDelay < options.RetryBaseDelay)
-        {
-            failures.Add("Warden:Outbox:RetryMaxDelay must not be shorter than Warden:Outbox:RetryBaseDelay.");
-        }
-
-        if (options.BatchSize is < 1 or > 1000)
-        {
-            failures.Add($"Warden:Outbox:BatchSize must be between 1 and 1000 (got {options.BatchSize}).");
-        }
-
-        if (options.MaxAttempts < 1)
-        {
-            failures.Add($"Warden:Outbox:MaxAttempts must be at least 1 (got {options.MaxAttempts}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-
-        void Positive(TimeSpan value, string key)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"Warden:Outbox:{key} must be a positive duration such as 00:00:05 (got {value}).");
-            }
-        }
+        var errors = new ValidateOptionsResultBuilder();
+        errors.Positive("Warden:Outbox:PollInterval", options.PollInterval, "00:00:05");
+        errors.Positive("Warden:Outbox:RetryBaseDelay", options.RetryBaseDelay, "00:00:05");
+        errors.Positive("Warden:Outbox:LeaseDuration", options.LeaseDuration, "00:00:05");
+        errors.Positive("Warden:Outbox:Retention", options.Retention, "00:00:05");
+        errors.AddErrorIf(options.RetryMaxDelay < options.RetryBaseDelay, "Warden:Outbox:RetryMaxDelay must not be shorter than Warden:Outbox:RetryBaseDelay.");
+        errors.Between("Warden:Outbox:BatchSize", options.BatchSize, 1, 1000);
+        errors.AddErrorIf(options.MaxAttempts < 1, $"Warden:Outbox:MaxAttempts must be at least 1 (got {options.MaxAttempts}).");
+        return errors.Build();
     }
 }

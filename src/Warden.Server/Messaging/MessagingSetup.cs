@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Messaging;
 
@@ -7,8 +8,7 @@ public static class MessagingSetup
 {
     public static IServiceCollection AddWardenMessaging(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>();
+        services.AddValidatedOptions<RabbitMqOptions, RabbitMqOptionsValidator>(configuration, RabbitMqOptions.Section);
         if (!string.IsNullOrWhiteSpace(configuration[$"{RabbitMqOptions.Section}:ConnectionString"]))
         {
             services.AddSingleton<RabbitMqPublisher>();

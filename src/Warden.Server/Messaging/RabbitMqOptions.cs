@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Messaging;
 
@@ -26,29 +27,16 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
 {
     public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
     {
-        var failures = new List<string>();
-        if (options.Enabled
-            && (!Uri.TryCreate(options.ConnectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps")))
-        {
-            // The value is not echoed: it holds the broker's password.
-            failures.Add("Warden:RabbitMq:ConnectionString must be an amqp:// or amqps:// URI, such as amqp://user:password@host:5672/.");
-        }
+        var errors = new ValidateOptionsResultBuilder();
 
-        if (string.IsNullOrWhiteSpace(options.Exchange) || options.Exchange.Length > 255)
-        {
-            failures.Add("Warden:RabbitMq:Exchange must be a name of 1 to 255 characters.");
-        }
-
-        if (options.Timeout <= TimeSpan.Zero)
-        {
-            failures.Add($"Warden:RabbitMq:Timeout must be a positive duration such as 00:00:10 (got {options.Timeout}).");
-        }
-
-        if (options.ReconnectDelay < TimeSpan.Zero)
-        {
-            failures.Add($"Warden:RabbitMq:ReconnectDelay must not be negative (got {options.ReconnectDelay}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // The value is not echoed: it holds the broker's password.
+        errors.AddErrorIf(
+            options.Enabled && (!Uri.TryCreate(options.ConnectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps")),
+            "Warden:RabbitMq:ConnectionString must be an amqp:// or amqps:// URI, such as amqp://user:password@host:5672/.");
+        errors.AddErrorIf(string.IsNullOrWhiteSpace(options.Exchange) || options.Exchange.Length > 255,
+            "Warden:RabbitMq:Exchange must be a name of 1 to 255 characters.");
+        errors.Positive("Warden:RabbitMq:Timeout", options.Timeout, "00:00:10");
+        errors.NotNegative("Warden:RabbitMq:ReconnectDelay", options.ReconnectDelay);
+        return errors.Build();
     }
 }

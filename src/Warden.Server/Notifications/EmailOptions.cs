@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications;
 
@@ -83,53 +84,34 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
 
     public ValidateOptionsResult Validate(string? name, EmailOptions options)
     {
-        var failures = new List<string>();
-        if (!Enum.IsDefined(options.Delivery))
-        {
-            failures.Add("Warden:Email:Delivery must be Pickup or Smtp.");
-        }
-
-        if (!TryParseFrom(options.From, out _))
-        {
-            failures.Add($"Warden:Email:From must be an email address such as 'Warden <no-reply@example.com>' (got '{options.From}').");
-        }
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(!Enum.IsDefined(options.Delivery), "Warden:Email:Delivery must be Pickup or Smtp.");
+        errors.AddErrorIf(!TryParseFrom(options.From, out _),
+            $"Warden:Email:From must be an email address such as 'Warden <no-reply@example.com>' (got '{options.From}').");
 
         var smtp = options.Smtp;
-        if (smtp.EnableStartTls is not null)
-        {
-            failures.Add("Warden:Email:Smtp:EnableStartTls was replaced by Warden:Email:Smtp:Security: StartTls (the default; was EnableStartTls=true), "
-                         + "Tls (implicit TLS, port 465) or None (was EnableStartTls=false). Remove EnableStartTls.");
-        }
-
+        errors.AddErrorIf(smtp.EnableStartTls is not null,
+            "Warden:Email:Smtp:EnableStartTls was replaced by Warden:Email:Smtp:Security: StartTls (the default; was EnableStartTls=true), "
+            + "Tls (implicit TLS, port 465) or None (was EnableStartTls=false). Remove EnableStartTls.");
         if (options.Delivery == EmailDelivery.Smtp)
         {
-            if (!Enum.IsDefined(smtp.Security))
-            {
-                failures.Add("Warden:Email:Smtp:Security must be StartTls, Tls or None.");
-            }
-
+            errors.AddErrorIf(!Enum.IsDefined(smtp.Security), "Warden:Email:Smtp:Security must be StartTls, Tls or None.");
             if (string.IsNullOrWhiteSpace(smtp.Host))
             {
-                failures.Add("Warden:Email:Smtp:Host is required when Warden:Email:Delivery is Smtp.");
+                errors.AddError("Warden:Email:Smtp:Host is required when Warden:Email:Delivery is Smtp.");
             }
             else if (!string.IsNullOrEmpty(smtp.UserName) && smtp.Security == SmtpSecurity.None && !IsLoopback(smtp.Host))
             {
                 // The credentials would cross the network in clear text.
-                failures.Add("Warden:Email:Smtp:Security must be StartTls or Tls when Warden:Email:Smtp:UserName is set and the server is not on this machine.");
+                errors.AddError("Warden:Email:Smtp:Security must be StartTls or Tls when Warden:Email:Smtp:UserName is set and the server is not on this machine.");
             }
 
-            if (smtp.Port is < 1 or > 65535)
-            {
-                failures.Add($"Warden:Email:Smtp:Port must be between 1 and 65535 (got {smtp.Port}).");
-            }
-
-            if (smtp.Timeout <= TimeSpan.Zero || smtp.Timeout.TotalMilliseconds > int.MaxValue)
-            {
-                failures.Add("Warden:Email:Smtp:Timeout must be a positive duration such as 00:00:30.");
-            }
+            errors.AddErrorIf(smtp.Port is < 1 or > 65535, $"Warden:Email:Smtp:Port must be between 1 and 65535 (got {smtp.Port}).");
+            errors.AddErrorIf(smtp.Timeout <= TimeSpan.Zero || smtp.Timeout.TotalMilliseconds > int.MaxValue,
+                "Warden:Email:Smtp:Timeout must be a positive duration such as 00:00:30.");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return errors.Build();
     }
 
     internal static bool TryParseFrom(string? value, [NotNullWhen(true)] out MailboxAddress? address)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications;
 
@@ -11,10 +12,8 @@ public static class NotificationsSetup
     /// </summary>
     public static IServiceCollection AddWardenNotifications(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<EmailOptions>, EmailOptionsValidator>();
-        services.AddOptions<SmsOptions>().Bind(configuration.GetSection(SmsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SmsOptions>, SmsOptionsValidator>();
+        services.AddValidatedOptions<EmailOptions, EmailOptionsValidator>(configuration, EmailOptions.Section);
+        services.AddValidatedOptions<SmsOptions, SmsOptionsValidator>(configuration, SmsOptions.Section);
 
         services.AddSingleton<PublicLinks>();
         services.AddScoped<AccountMailer>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications;
 
@@ -44,36 +45,25 @@ internal sealed class SmsOptionsValidator : IValidateOptions<SmsOptions>
 {
     public ValidateOptionsResult Validate(string? name, SmsOptions options)
     {
-        var failures = new List<string>();
-        if (!Enum.IsDefined(options.Delivery))
-        {
-            failures.Add("Warden:Sms:Delivery must be File or Gateway.");
-        }
-
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(!Enum.IsDefined(options.Delivery), "Warden:Sms:Delivery must be File or Gateway.");
         if (options.Delivery == SmsDelivery.Gateway)
         {
             var gateway = options.Gateway;
             if (!Uri.TryCreate(gateway.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
             {
-                failures.Add($"Warden:Sms:Gateway:Url must be an absolute http or https URL when Warden:Sms:Delivery is Gateway (got '{gateway.Url}').");
+                errors.AddError($"Warden:Sms:Gateway:Url must be an absolute http or https URL when Warden:Sms:Delivery is Gateway (got '{gateway.Url}').");
             }
             else if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
             {
                 // The API key and one-time codes would cross the network in clear text.
-                failures.Add("Warden:Sms:Gateway:Url must use https unless the gateway is on this machine.");
+                errors.AddError("Warden:Sms:Gateway:Url must use https unless the gateway is on this machine.");
             }
 
-            if (gateway.Timeout <= TimeSpan.Zero)
-            {
-                failures.Add("Warden:Sms:Gateway:Timeout must be a positive duration such as 00:00:10.");
-            }
-
-            if (gateway.MaxAttempts is < 1 or > 10)
-            {
-                failures.Add($"Warden:Sms:Gateway:MaxAttempts must be between 1 and 10 (got {gateway.MaxAttempts}).");
-            }
+            errors.AddErrorIf(gateway.Timeout <= TimeSpan.Zero, "Warden:Sms:Gateway:Timeout must be a positive duration such as 00:00:10.");
+            errors.Between("Warden:Sms:Gateway:MaxAttempts", gateway.MaxAttempts, 1, 10);
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return errors.Build();
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Notifications;
 using Warden.Server.Users;
 
@@ -20,29 +21,17 @@ public sealed class PasswordExpiryReminders(
     TimeProvider time,
     IOptions<PasswordPolicyOptions> policy,
     IOptions<PasswordLifecycleOptions> options,
-    ILogger<PasswordExpiryReminders> logger) : BackgroundService
+    ILogger<PasswordExpiryReminders> logger) : PeriodicJob(scopes, time)
 {
     public const int BatchSize = 200;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ExpiryReminderCheckInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Looking for passwords about to expire failed; trying again later");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.ExpiryReminderCheckInterval;
+
+    protected override void LogFailed(Exception exception) =>
+        logger.LogWarning(exception, "Looking for passwords about to expire failed; trying again later");
 
     /// <summary>Queues every reminder that is due now; returns how many.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    protected override async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var rules = policy.Value;
         if (!rules.ExpiryEnabled || rules.ExpiryReminderDays <= 0)
@@ -50,27 +39,22 @@ public sealed class PasswordExpiryReminders(
             return 0;
         }
 
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var maxAge = rules.MaxAge!.Value;
         // The window of PasswordExpiry.IsReminderDue, as bounds on PasswordChangedAt: not yet expired, but
         // expiring within the reminder period.
         var expiredIfBefore = now - maxAge;
         var dueIfBefore = expiredIfBefore.AddDays(rules.ExpiryReminderDays);
 
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            // Reminders of replaced passwords are no longer needed to prevent a repeat.
-            await db.PasswordExpiryReminders
-                .Where(r => !db.Users.Any(u => u.Id == r.UserId && u.PasswordChangedAt == r.PasswordChangedAt))
-                .ExecuteDeleteAsync(cancellationToken);
-        }
+        var db = services.GetRequiredService<WardenDbContext>();
+        // Reminders of replaced passwords are no longer needed to prevent a repeat.
+        await db.PasswordExpiryReminders
+            .Where(r => !db.Users.Any(u => u.Id == r.UserId && u.PasswordChangedAt == r.PasswordChangedAt))
+            .ExecuteDeleteAsync(cancellationToken);
 
         var queued = 0;
         while (true)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var due = await db.Users.AsNoTracking()
                 .Where(u => u.Status == UserStatus.Active && u.PasswordHash != null && u.PasswordChangedAt != null
                             && u.PasswordChangedAt > expiredIfBefore && u.PasswordChangedAt <= dueIfBefore)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Passwords;
 
@@ -27,22 +28,13 @@ internal sealed class PasswordLifecycleOptionsValidator : IValidateOptions<Passw
 {
     public ValidateOptionsResult Validate(string? name, PasswordLifecycleOptions options)
     {
-        var failures = new List<string>();
-        if (options.ResetTokenLifetime <= TimeSpan.Zero || options.ResetTokenLifetime > TimeSpan.FromDays(1))
-        {
-            failures.Add($"{PasswordLifecycleOptions.Section}:ResetTokenLifetime must be between 00:00:01 and 1.00:00:00 (got {options.ResetTokenLifetime}).");
-        }
-
-        if (options.ResetEmailInterval < TimeSpan.Zero || options.ResetEmailInterval > TimeSpan.FromMinutes(10))
-        {
-            failures.Add($"{PasswordLifecycleOptions.Section}:ResetEmailInterval must be between 0 and 00:10:00 (got {options.ResetEmailInterval}).");
-        }
-
-        if (options.ExpiryReminderCheckInterval < TimeSpan.FromSeconds(1))
-        {
-            failures.Add($"{PasswordLifecycleOptions.Section}:ExpiryReminderCheckInterval must be at least 00:00:01 (got {options.ExpiryReminderCheckInterval}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.ResetTokenLifetime <= TimeSpan.Zero || options.ResetTokenLifetime > TimeSpan.FromDays(1),
+            $"{PasswordLifecycleOptions.Section}:ResetTokenLifetime must be between 00:00:01 and 1.00:00:00 (got {options.ResetTokenLifetime}).");
+        errors.AddErrorIf(options.ResetEmailInterval < TimeSpan.Zero || options.ResetEmailInterval > TimeSpan.FromMinutes(10),
+            $"{PasswordLifecycleOptions.Section}:ResetEmailInterval must be between 0 and 00:10:00 (got {options.ResetEmailInterval}).");
+        errors.AddErrorIf(options.ExpiryReminderCheckInterval < TimeSpan.FromSeconds(1),
+            $"{PasswordLifecycleOptions.Section}:ExpiryReminderCheckInterval must be at least 00:00:01 (got {options.ExpiryReminderCheckInterval}).");
+        return errors.Build();
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Passwords;
 
@@ -50,38 +51,28 @@ internal sealed class PasswordPolicyOptionsValidator : IValidateOptions<Password
 {
     public ValidateOptionsResult Validate(string? name, PasswordPolicyOptions options)
     {
-        var failures = new List<string>();
-        if (options.MinLength < PasswordPolicyOptions.MinimumAllowedLength)
-        {
-            failures.Add($"Warden:Passwords:MinLength must be at least {PasswordPolicyOptions.MinimumAllowedLength} (got {options.MinLength}).");
-        }
-
-        if (options.MaxLength < options.MinLength || options.MaxLength > PasswordPolicyOptions.MaximumAllowedLength)
-        {
-            failures.Add(
-                $"Warden:Passwords:MaxLength must be between Warden:Passwords:MinLength ({options.MinLength}) and {PasswordPolicyOptions.MaximumAllowedLength} (got {options.MaxLength}).");
-        }
-
-        if (options.HistoryCount is < 0 or > PasswordPolicyOptions.MaximumHistoryCount)
-        {
-            failures.Add($"Warden:Passwords:HistoryCount must be between 0 (off) and {PasswordPolicyOptions.MaximumHistoryCount} (got {options.HistoryCount}).");
-        }
-
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.MinLength < PasswordPolicyOptions.MinimumAllowedLength,
+            $"Warden:Passwords:MinLength must be at least {PasswordPolicyOptions.MinimumAllowedLength} (got {options.MinLength}).");
+        errors.AddErrorIf(options.MaxLength < options.MinLength || options.MaxLength > PasswordPolicyOptions.MaximumAllowedLength,
+            $"Warden:Passwords:MaxLength must be between Warden:Passwords:MinLength ({options.MinLength}) and {PasswordPolicyOptions.MaximumAllowedLength} (got {options.MaxLength}).");
+        errors.AddErrorIf(options.HistoryCount is < 0 or > PasswordPolicyOptions.MaximumHistoryCount,
+            $"Warden:Passwords:HistoryCount must be between 0 (off) and {PasswordPolicyOptions.MaximumHistoryCount} (got {options.HistoryCount}).");
         if (options.MaxAge is { } age && age < TimeSpan.Zero)
         {
-            failures.Add($"Warden:Passwords:MaxAge must not be negative (got {age}); use 0 to turn expiry off.");
+            errors.AddError($"Warden:Passwords:MaxAge must not be negative (got {age}); use 0 to turn expiry off.");
         }
 
         if (options.ExpiryReminderDays < 0)
         {
-            failures.Add($"Warden:Passwords:ExpiryReminderDays must not be negative (got {options.ExpiryReminderDays}).");
+            errors.AddError($"Warden:Passwords:ExpiryReminderDays must not be negative (got {options.ExpiryReminderDays}).");
         }
         else if (options.ExpiryEnabled && options.ExpiryReminderDays >= options.MaxAge!.Value.TotalDays)
         {
-            failures.Add(
+            errors.AddError(
                 $"Warden:Passwords:ExpiryReminderDays ({options.ExpiryReminderDays}) must be shorter than Warden:Passwords:MaxAge ({options.MaxAge.Value.TotalDays} days).");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return errors.Build();
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Users;
 using Warden.Server.Events;
 
@@ -16,10 +16,8 @@ public static class PasswordsSetup
     /// </summary>
     public static IServiceCollection AddWardenPasswords(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PasswordPolicyOptions>().Bind(configuration.GetSection(PasswordPolicyOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PasswordPolicyOptions>, PasswordPolicyOptionsValidator>();
-        services.AddOptions<PasswordLifecycleOptions>().Bind(configuration.GetSection(PasswordLifecycleOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PasswordLifecycleOptions>, PasswordLifecycleOptionsValidator>();
+        services.AddValidatedOptions<PasswordPolicyOptions, PasswordPolicyOptionsValidator>(configuration, PasswordPolicyOptions.Section);
+        services.AddValidatedOptions<PasswordLifecycleOptions, PasswordLifecycleOptionsValidator>(configuration, PasswordLifecycleOptions.Section);
         services.AddSingleton(_ => CommonPasswords.Shared);
         services.AddSingleton<PasswordPolicy>();
         services.AddSingleton<PasswordExpiry>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Profiles;
 
@@ -24,27 +25,13 @@ internal sealed class ProfileOptionsValidator : IValidateOptions<ProfileOptions>
 {
     public ValidateOptionsResult Validate(string? name, ProfileOptions options)
     {
-        var failures = new List<string>();
-        if (options.CacheDuration < TimeSpan.Zero || options.CacheDuration > TimeSpan.FromHours(1))
-        {
-            failures.Add("Warden:Profiles:CacheDuration must be between 00:00:00 and 01:00:00.");
-        }
-
-        if (options.AvatarMaxBytes is < 1024 or > 20 * 1024 * 1024)
-        {
-            failures.Add("Warden:Profiles:AvatarMaxBytes must be between 1024 and 20971520.");
-        }
-
-        if (options.EmailChangeTokenLifetime < TimeSpan.FromMinutes(5) || options.EmailChangeTokenLifetime > TimeSpan.FromDays(7))
-        {
-            failures.Add("Warden:Profiles:EmailChangeTokenLifetime must be between 00:05:00 and 7.00:00:00.");
-        }
-
-        if (options.PhoneCodesPerHour is < 1 or > 100)
-        {
-            failures.Add("Warden:Profiles:PhoneCodesPerHour must be between 1 and 100.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.CacheDuration < TimeSpan.Zero || options.CacheDuration > TimeSpan.FromHours(1),
+            "Warden:Profiles:CacheDuration must be between 00:00:00 and 01:00:00.");
+        errors.AddErrorIf(options.AvatarMaxBytes is < 1024 or > 20 * 1024 * 1024, "Warden:Profiles:AvatarMaxBytes must be between 1024 and 20971520.");
+        errors.AddErrorIf(options.EmailChangeTokenLifetime < TimeSpan.FromMinutes(5) || options.EmailChangeTokenLifetime > TimeSpan.FromDays(7),
+            "Warden:Profiles:EmailChangeTokenLifetime must be between 00:05:00 and 7.00:00:00.");
+        errors.AddErrorIf(options.PhoneCodesPerHour is < 1 or > 100, "Warden:Profiles:PhoneCodesPerHour must be between 1 and 100.");
+        return errors.Build();
     }
 }

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Profiles.Avatars;
 using Warden.Server.Profiles.Email;
 using Warden.Server.Profiles.Phone;
@@ -12,8 +12,7 @@ public static class ProfileSetup
     /// <summary>Profiles, settings and account self-service: the default profile of a new account, phone and email changes.</summary>
     public static IServiceCollection AddWardenProfiles(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ProfileOptions>().Bind(configuration.GetSection(ProfileOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProfileOptions>, ProfileOptionsValidator>();
+        services.AddValidatedOptions<ProfileOptions, ProfileOptionsValidator>(configuration, ProfileOptions.Section);
 
         services.AddMemoryCache();
         services.AddSingleton<ProfileCache>();

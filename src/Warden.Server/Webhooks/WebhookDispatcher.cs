@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Webhooks;
 
@@ -8,49 +9,15 @@ internal sealed partial class WebhookDispatcher(
     WebhookSignal signal,
     IOptions<WebhookOptions> options,
     TimeProvider time,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    ILogger<WebhookDispatcher> logger) : DrainLoop(signal, time)
 {
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var poll = options.Value.PollInterval;
-        DateTimeOffset? prunedAt = null;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await sender.SendDueAsync(stoppingToken) > 0)
-                {
-                }
+    protected override Task<int> ProcessBatchAsync(CancellationToken cancellationToken) => sender.SendDueAsync(cancellationToken);
 
-                var now = time.GetUtcNow();
-                if (prunedAt is null || now - prunedAt >= PruneEvery)
-                {
-                    await sender.PruneAsync(stoppingToken);
-                    prunedAt = now;
-                }
+    protected override Task PruneAsync(CancellationToken cancellationToken) => sender.PruneAsync(cancellationToken);
 
-                await signal.WaitAsync(poll, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogPassFailed(logger, ex);
-                try
-                {
-                    await Task.Delay(poll, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    protected override void LogPassFailed(Exception exception) => LogPassFailed(logger, exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook sending failed; retrying at the next poll")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

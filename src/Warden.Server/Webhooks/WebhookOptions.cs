@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Webhooks;
 
@@ -55,34 +56,14 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
-        var failures = new List<string>();
-        Positive(options.Timeout, "Timeout");
-        Positive(options.RetryBaseDelay, "RetryBaseDelay");
-        Positive(options.PollInterval, "PollInterval");
-        Positive(options.DeliveryRetention, "DeliveryRetention");
-        if (options.RetryMaxDelay < options.RetryBaseDelay)
-        {
-            failures.Add("Warden:Webhooks:RetryMaxDelay must not be shorter than Warden:Webhooks:RetryBaseDelay.");
-        }
-
-        if (options.MaxAttempts is < 1 or > 100)
-        {
-            failures.Add($"Warden:Webhooks:MaxAttempts must be between 1 and 100 (got {options.MaxAttempts}).");
-        }
-
-        if (options.MaxConcurrency is < 1 or > 256)
-        {
-            failures.Add($"Warden:Webhooks:MaxConcurrency must be between 1 and 256 (got {options.MaxConcurrency}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-
-        void Positive(TimeSpan value, string key)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"Warden:Webhooks:{key} must be a positive duration such as 00:00:10 (got {value}).");
-            }
-        }
+        var errors = new ValidateOptionsResultBuilder();
+        errors.Positive("Warden:Webhooks:Timeout", options.Timeout, "00:00:10");
+        errors.Positive("Warden:Webhooks:RetryBaseDelay", options.RetryBaseDelay, "00:00:10");
+        errors.Positive("Warden:Webhooks:PollInterval", options.PollInterval, "00:00:10");
+        errors.Positive("Warden:Webhooks:DeliveryRetention", options.DeliveryRetention, "00:00:10");
+        errors.AddErrorIf(options.RetryMaxDelay < options.RetryBaseDelay, "Warden:Webhooks:RetryMaxDelay must not be shorter than Warden:Webhooks:RetryBaseDelay.");
+        errors.Between("Warden:Webhooks:MaxAttempts", options.MaxAttempts, 1, 100);
+        errors.Between("Warden:Webhooks:MaxConcurrency", options.MaxConcurrency, 1, 256);
+        return errors.Build();
     }
 }

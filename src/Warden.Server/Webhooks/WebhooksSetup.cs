@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Webhooks;
 
@@ -7,8 +8,7 @@ public static class WebhooksSetup
 {
     public static IServiceCollection AddWardenWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(configuration, WebhookOptions.Section);
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookSender>();
         services.AddEventHandler<FanOutWebhooks>();

@@ -1,38 +1,26 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authentication.Sessions;
 
 /// <summary>Deletes what can no longer be used: expired sessions and tokens, and stale failure counters.</summary>
 public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options, ILogger<ExpiredDataCleanup> logger)
-    : BackgroundService
+    : PeriodicJob(scopes, time)
 {
     /// <summary>Revoked sessions stay listed for administrators this long before they are deleted.</summary>
     public static readonly TimeSpan RevokedSessionRetention = TimeSpan.FromDays(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.CleanupInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Cleaning expired sessions and tokens failed; trying again later");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.CleanupInterval;
 
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    protected override void LogFailed(Exception exception) =>
+        logger.LogWarning(exception, "Cleaning expired sessions and tokens failed; trying again later");
+
+    protected override async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var now = time.GetUtcNow();
+        var db = services.GetRequiredService<WardenDbContext>();
+        var now = Time.GetUtcNow();
         var o = options.Value;
         var revokedBefore = now - RevokedSessionRetention;
         var staleBefore = now - o.FailureWindow;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authentication.TwoFactor;
 
@@ -33,28 +34,16 @@ internal sealed class TwoFactorOptionsValidator : IValidateOptions<TwoFactorOpti
 {
     public ValidateOptionsResult Validate(string? name, TwoFactorOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Issuer) || options.Issuer.Length > 64 || options.Issuer.Contains(':', StringComparison.Ordinal))
-        {
-            failures.Add("Warden:TwoFactor:Issuer must be 1 to 64 characters without a colon (authenticator apps split the label on it).");
-        }
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(string.IsNullOrWhiteSpace(options.Issuer) || options.Issuer.Length > 64 || options.Issuer.Contains(':', StringComparison.Ordinal),
+            "Warden:TwoFactor:Issuer must be 1 to 64 characters without a colon (authenticator apps split the label on it).");
+        errors.AddErrorIf(options.CodeLifetime < TimeSpan.FromMinutes(1) || options.CodeLifetime > TimeSpan.FromMinutes(30),
+            $"Warden:TwoFactor:CodeLifetime must be between 00:01:00 and 00:30:00 (got {options.CodeLifetime}).");
+        errors.Between("Warden:TwoFactor:MaxCodeAttempts", options.MaxCodeAttempts, 1, 10);
 
-        if (options.CodeLifetime < TimeSpan.FromMinutes(1) || options.CodeLifetime > TimeSpan.FromMinutes(30))
-        {
-            failures.Add($"Warden:TwoFactor:CodeLifetime must be between 00:01:00 and 00:30:00 (got {options.CodeLifetime}).");
-        }
-
-        if (options.MaxCodeAttempts is < 1 or > 10)
-        {
-            failures.Add($"Warden:TwoFactor:MaxCodeAttempts must be between 1 and 10 (got {options.MaxCodeAttempts}).");
-        }
-
-        if (options.CodeHashKey is not null && CodeHashKey.TryParse(options.CodeHashKey) is null)
-        {
-            // The value is a secret: say what is wrong with it, never echo it.
-            failures.Add($"Warden:TwoFactor:CodeHashKey must be base64 of at least {OneTimeCodeHasher.MinKeySizeInBytes} bytes.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        // The value is a secret: say what is wrong with it, never echo it.
+        errors.AddErrorIf(options.CodeHashKey is not null && CodeHashKey.TryParse(options.CodeHashKey) is null,
+            $"Warden:TwoFactor:CodeHashKey must be base64 of at least {OneTimeCodeHasher.MinKeySizeInBytes} bytes.");
+        return errors.Build();
     }
 }

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Events;
 
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authentication.TwoFactor;
 
@@ -10,8 +10,7 @@ public static class TwoFactorSetup
     /// <summary>TOTP, recovery codes and SMS/email one-time codes and the sign-in challenge.</summary>
     public static IServiceCollection AddWardenTwoFactor(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TwoFactorOptions>().Bind(configuration.GetSection(TwoFactorOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TwoFactorOptions>, TwoFactorOptionsValidator>();
+        services.AddValidatedOptions<TwoFactorOptions, TwoFactorOptionsValidator>(configuration, TwoFactorOptions.Section);
         services.AddSingleton(CodeHashKey.CreateHasher);
         services.AddScoped<SecondFactorVerifier>();
         services.AddScoped<TwoFactorAccount>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Database;
 
@@ -25,17 +26,10 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
 {
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {
-        if (!Enum.IsDefined(options.Provider))
-        {
-            return ValidateOptionsResult.Fail("Warden:Database:Provider must be Sqlite or Postgres.");
-        }
-
-        if (options.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            return ValidateOptionsResult.Fail(
-                "Warden:Database:ConnectionString is required when Warden:Database:Provider is Postgres.");
-        }
-
-        return ValidateOptionsResult.Success;
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(!Enum.IsDefined(options.Provider), "Warden:Database:Provider must be Sqlite or Postgres.");
+        errors.AddErrorIf(options.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString),
+            "Warden:Database:ConnectionString is required when Warden:Database:Provider is Postgres.");
+        return errors.Build();
     }
 }

@@ -8,8 +8,7 @@ public static class DatabaseServiceCollectionExtensions
 {
     public static IServiceCollection AddWardenDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(configuration, DatabaseOptions.Section);
 
         // The provider decides the context type (each carries its own migrations), so it is read here, once.
         var configured = configuration[$"{DatabaseOptions.Section}:Provider"];

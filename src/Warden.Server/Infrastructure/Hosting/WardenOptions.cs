@@ -39,18 +39,12 @@ internal sealed class WardenOptionsValidator : IValidateOptions<WardenOptions>
 {
     public ValidateOptionsResult Validate(string? name, WardenOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.DataDirectory))
-        {
-            failures.Add("Warden:DataDirectory must not be empty.");
-        }
-
-        if (!Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            failures.Add($"Warden:PublicBaseUrl must be an absolute http or https URL (got '{options.PublicBaseUrl}').");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(string.IsNullOrWhiteSpace(options.DataDirectory), "Warden:DataDirectory must not be empty.");
+        errors.AddErrorIf(
+            !Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps),
+            $"Warden:PublicBaseUrl must be an absolute http or https URL (got '{options.PublicBaseUrl}').");
+        return errors.Build();
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Http;
 
@@ -10,8 +11,7 @@ public static class HttpSetup
 
     public static IServiceCollection AddWardenHttp(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<NetworkOptions>().Bind(configuration.GetSection(NetworkOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<NetworkOptions>, NetworkOptionsValidator>();
+        services.AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(configuration, NetworkOptions.Section);
         services.AddWardenProblemDetails();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>

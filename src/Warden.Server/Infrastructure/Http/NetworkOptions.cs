@@ -1,5 +1,5 @@
-using System.Net;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Http;
 
@@ -24,30 +24,16 @@ internal sealed class NetworkOptionsValidator : IValidateOptions<NetworkOptions>
 {
     public ValidateOptionsResult Validate(string? name, NetworkOptions options)
     {
-        var failures = new List<string>();
-        for (var i = 0; i < options.TrustedProxies.Count; i++)
-        {
-            var entry = options.TrustedProxies[i];
-            if (!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
-            {
-                failures.Add($"Warden:Network:TrustedProxies:{i} is not an IP address or CIDR range: '{entry}'.");
-            }
-        }
-
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddressesOrRanges("Warden:Network:TrustedProxies", options.TrustedProxies);
         for (var i = 0; i < options.CorsAllowedOrigins.Count; i++)
         {
             var origin = options.CorsAllowedOrigins[i];
-            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/")
-            {
-                failures.Add($"Warden:Network:CorsAllowedOrigins:{i} must be an origin such as https://app.example.com: '{origin}'.");
-            }
+            errors.AddErrorIf(!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.AbsolutePath != "/",
+                $"Warden:Network:CorsAllowedOrigins:{i} must be an origin such as https://app.example.com: '{origin}'.");
         }
 
-        if (options.MaxRequestBodyBytes < 1024)
-        {
-            failures.Add("Warden:Network:MaxRequestBodyBytes must be at least 1024.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        errors.AddErrorIf(options.MaxRequestBodyBytes < 1024, "Warden:Network:MaxRequestBodyBytes must be at least 1024.");
+        return errors.Build();
     }
 }

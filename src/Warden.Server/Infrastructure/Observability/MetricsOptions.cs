@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Observability;
 
@@ -54,21 +55,9 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 {
     public ValidateOptionsResult Validate(string? name, MetricsOptions options)
     {
-        var failures = new List<string>();
-        for (var i = 0; i < options.AllowedNetworks.Count; i++)
-        {
-            var entry = options.AllowedNetworks[i];
-            if (!IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
-            {
-                failures.Add($"Warden:Metrics:AllowedNetworks:{i} is not an IP address or CIDR range: '{entry}'.");
-            }
-        }
-
-        if (options.GaugeRefreshInterval < TimeSpan.Zero)
-        {
-            failures.Add($"Warden:Metrics:GaugeRefreshInterval must not be negative (got {options.GaugeRefreshInterval}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddressesOrRanges("Warden:Metrics:AllowedNetworks", options.AllowedNetworks);
+        errors.NotNegative("Warden:Metrics:GaugeRefreshInterval", options.GaugeRefreshInterval);
+        return errors.Build();
     }
 }

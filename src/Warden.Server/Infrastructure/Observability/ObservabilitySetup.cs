@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Observability;
 
@@ -6,8 +7,7 @@ public static class ObservabilitySetup
 {
     public static IServiceCollection AddWardenObservability(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
+        services.AddValidatedOptions<MetricsOptions, MetricsOptionsValidator>(configuration, MetricsOptions.Section);
         services.AddMetrics();
         services.AddSingleton<WardenMetrics>();
         services.AddSingleton<MetricsCollector>();

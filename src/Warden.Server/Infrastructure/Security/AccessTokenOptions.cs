@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -25,32 +26,16 @@ internal sealed class AccessTokenOptionsValidator : IValidateOptions<AccessToken
 {
     public ValidateOptionsResult Validate(string? name, AccessTokenOptions options)
     {
-        var failures = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.Issuer) && !Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
-        {
-            failures.Add($"Warden:Tokens:Issuer must be an absolute URL (got '{options.Issuer}').");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.Audience))
-        {
-            failures.Add("Warden:Tokens:Audience must not be empty.");
-        }
-
-        if (options.AccessTokenLifetime < TimeSpan.FromMinutes(1) || options.AccessTokenLifetime > TimeSpan.FromHours(24))
-        {
-            failures.Add("Warden:Tokens:AccessTokenLifetime must be between 00:01:00 and 1.00:00:00.");
-        }
-
-        if (options.KeyRefreshInterval < TimeSpan.FromSeconds(10) || options.KeyRefreshInterval > TimeSpan.FromHours(1))
-        {
-            failures.Add("Warden:Tokens:KeyRefreshInterval must be between 00:00:10 and 01:00:00.");
-        }
-
-        if (options.KeyRotationInterval < TimeSpan.FromHours(1) || options.KeyRotationInterval < 4 * options.KeyRefreshInterval)
-        {
-            failures.Add("Warden:Tokens:KeyRotationInterval must be at least 01:00:00 and at least four times Warden:Tokens:KeyRefreshInterval.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(!string.IsNullOrWhiteSpace(options.Issuer) && !Uri.TryCreate(options.Issuer, UriKind.Absolute, out _),
+            $"Warden:Tokens:Issuer must be an absolute URL (got '{options.Issuer}').");
+        errors.AddErrorIf(string.IsNullOrWhiteSpace(options.Audience), "Warden:Tokens:Audience must not be empty.");
+        errors.AddErrorIf(options.AccessTokenLifetime < TimeSpan.FromMinutes(1) || options.AccessTokenLifetime > TimeSpan.FromHours(24),
+            "Warden:Tokens:AccessTokenLifetime must be between 00:01:00 and 1.00:00:00.");
+        errors.AddErrorIf(options.KeyRefreshInterval < TimeSpan.FromSeconds(10) || options.KeyRefreshInterval > TimeSpan.FromHours(1),
+            "Warden:Tokens:KeyRefreshInterval must be between 00:00:10 and 01:00:00.");
+        errors.AddErrorIf(options.KeyRotationInterval < TimeSpan.FromHours(1) || options.KeyRotationInterval < 4 * options.KeyRefreshInterval,
+            "Warden:Tokens:KeyRotationInterval must be at least 01:00:00 and at least four times Warden:Tokens:KeyRefreshInterval.");
+        return errors.Build();
     }
 }

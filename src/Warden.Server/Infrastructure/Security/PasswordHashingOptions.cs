@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -44,41 +45,25 @@ internal sealed class PasswordHashingOptionsValidator : IValidateOptions<Passwor
 {
     public ValidateOptionsResult Validate(string? name, PasswordHashingOptions options)
     {
-        var failures = new List<string>();
+        var errors = new ValidateOptionsResultBuilder();
         if (options.ParsedAlgorithm is null)
         {
-            failures.Add("Warden:PasswordHashing:Algorithm must be Auto, Argon2id or Pbkdf2.");
+            errors.AddError("Warden:PasswordHashing:Algorithm must be Auto, Argon2id or Pbkdf2.");
         }
         else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2Native.IsAvailable)
         {
-            failures.Add($"Warden:PasswordHashing:Algorithm is Argon2id but {Argon2Native.LibraryName} cannot be loaded (install libargon2-1, or use Auto).");
+            errors.AddError($"Warden:PasswordHashing:Algorithm is Argon2id but {Argon2Native.LibraryName} cannot be loaded (install libargon2-1, or use Auto).");
         }
 
-        if (options.Argon2Parallelism is < 1 or > Argon2Parameters.MaxParallelism)
-        {
-            failures.Add($"Warden:PasswordHashing:Argon2Parallelism must be between 1 and {Argon2Parameters.MaxParallelism}.");
-        }
-
-        if (options.Argon2MemoryKiB < 8 * Math.Max(1, options.Argon2Parallelism) || options.Argon2MemoryKiB > Argon2Parameters.MaxMemoryKiB)
-        {
-            failures.Add($"Warden:PasswordHashing:Argon2MemoryKiB must be between 8 x Argon2Parallelism and {Argon2Parameters.MaxMemoryKiB}.");
-        }
-
-        if (options.Argon2Iterations is < 1 or > Argon2Parameters.MaxIterations)
-        {
-            failures.Add($"Warden:PasswordHashing:Argon2Iterations must be between 1 and {Argon2Parameters.MaxIterations}.");
-        }
-
-        if (options.Pbkdf2Iterations is < 1000 or > Pbkdf2Parameters.MaxIterations)
-        {
-            failures.Add($"Warden:PasswordHashing:Pbkdf2Iterations must be between 1000 and {Pbkdf2Parameters.MaxIterations}.");
-        }
-
-        if (options.MaxConcurrency < 0)
-        {
-            failures.Add("Warden:PasswordHashing:MaxConcurrency must be 0 (one per core) or more.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        errors.AddErrorIf(options.Argon2Parallelism is < 1 or > Argon2Parameters.MaxParallelism,
+            $"Warden:PasswordHashing:Argon2Parallelism must be between 1 and {Argon2Parameters.MaxParallelism}.");
+        errors.AddErrorIf(options.Argon2MemoryKiB < 8 * Math.Max(1, options.Argon2Parallelism) || options.Argon2MemoryKiB > Argon2Parameters.MaxMemoryKiB,
+            $"Warden:PasswordHashing:Argon2MemoryKiB must be between 8 x Argon2Parallelism and {Argon2Parameters.MaxMemoryKiB}.");
+        errors.AddErrorIf(options.Argon2Iterations is < 1 or > Argon2Parameters.MaxIterations,
+            $"Warden:PasswordHashing:Argon2Iterations must be between 1 and {Argon2Parameters.MaxIterations}.");
+        errors.AddErrorIf(options.Pbkdf2Iterations is < 1000 or > Pbkdf2Parameters.MaxIterations,
+            $"Warden:PasswordHashing:Pbkdf2Iterations must be between 1000 and {Pbkdf2Parameters.MaxIterations}.");
+        errors.AddErrorIf(options.MaxConcurrency < 0, "Warden:PasswordHashing:MaxConcurrency must be 0 (one per core) or more.");
+        return errors.Build();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -9,10 +10,8 @@ public static class SecuritySetup
     /// <summary>Password hashing, signing keys, access tokens and protected secrets (issue 3).</summary>
     public static IServiceCollection AddWardenSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PasswordHashingOptions>().Bind(configuration.GetSection(PasswordHashingOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PasswordHashingOptions>, PasswordHashingOptionsValidator>();
-        services.AddOptions<AccessTokenOptions>().Bind(configuration.GetSection(AccessTokenOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>();
+        services.AddValidatedOptions<PasswordHashingOptions, PasswordHashingOptionsValidator>(configuration, PasswordHashingOptions.Section);
+        services.AddValidatedOptions<AccessTokenOptions, AccessTokenOptionsValidator>(configuration, AccessTokenOptions.Section);
         services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section));
 
         // Identity sees it as IPasswordHasher<User> (Users/IdentityConfiguration.cs).

@@ -3,6 +3,7 @@ using System.Xml.Linq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Security;
 
@@ -21,7 +22,7 @@ internal sealed partial class SecurityStartup(
     IOptions<AccessTokenOptions> tokens,
     IServiceScopeFactory scopes,
     TimeProvider time,
-    ILogger<SecurityStartup> logger) : BackgroundService
+    ILogger<SecurityStartup> logger) : PeriodicJob(scopes, time)
 {
     private bool _initialized;
 
@@ -44,49 +45,39 @@ internal sealed partial class SecurityStartup(
         // Computed now, so the first login of an unknown user takes no longer than later ones.
         _ = hasher.DummyHash;
 
-        // With migrations pending (MigrateOnStart off) DatabaseStartup has said why; the keys are checked by the
-        // loop below once the schema is there.
-        if (!await database.HasPendingMigrationsAsync(cancellationToken))
-        {
-            await InitializeAsync(cancellationToken);
-        }
-
+        // The first round, before requests. With migrations pending (MigrateOnStart off) DatabaseStartup has said
+        // why, and the rounds that follow check the keys once the schema is there.
+        await RunOnceAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The first round runs in <see cref="StartAsync"/>, so the loop waits before each one.</summary>
+    protected override bool WaitsBeforeFirstRun => true;
+
+    protected override TimeSpan Interval => tokens.Value.KeyRefreshInterval;
+
+    protected override void LogFailed(Exception exception) => LogMaintenanceFailed(logger, exception);
+
+    protected override async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        if (!_initialized)
         {
-            try
+            if (!await database.HasPendingMigrationsAsync(cancellationToken))
             {
-                await Task.Delay(tokens.Value.KeyRefreshInterval, time, stoppingToken);
-                if (!_initialized)
-                {
-                    if (!await database.HasPendingMigrationsAsync(stoppingToken))
-                    {
-                        await InitializeAsync(stoppingToken);
-                    }
-                }
-                else
-                {
-                    await keys.EnsureKeysAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogMaintenanceFailed(logger, ex);
+                await InitializeAsync(services, cancellationToken);
             }
         }
+        else
+        {
+            await keys.EnsureKeysAsync(cancellationToken);
+        }
+
+        return 0; // nothing to count
     }
 
-    private async Task InitializeAsync(CancellationToken cancellationToken)
+    private async Task InitializeAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await CheckKeyEncryptionKeyAsync(cancellationToken);
+        await CheckKeyEncryptionKeyAsync(services, cancellationToken);
         await keys.EnsureKeysAsync(cancellationToken);
         _initialized = true;
     }
@@ -96,10 +87,9 @@ internal sealed partial class SecurityStartup(
     /// unreadable. Generating a fresh key would hide that and strand the secrets for good, so Warden stops instead
     /// (as a configuration error: the message names the setting and the exit code is 2).
     /// </summary>
-    internal async Task CheckKeyEncryptionKeyAsync(CancellationToken cancellationToken)
+    internal async Task CheckKeyEncryptionKeyAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+        var db = services.GetRequiredService<WardenDbContext>();
         var stored = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync(cancellationToken);
         if (!kek.Exists)
         {

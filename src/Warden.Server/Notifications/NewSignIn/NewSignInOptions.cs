@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications.NewSignIn;
 
@@ -16,8 +17,11 @@ public sealed class NewSignInOptions
 
 internal sealed class NewSignInOptionsValidator : IValidateOptions<NewSignInOptions>
 {
-    public ValidateOptionsResult Validate(string? name, NewSignInOptions options) =>
-        options.NewSignInKnownFor < TimeSpan.FromHours(1)
-            ? ValidateOptionsResult.Fail($"Warden:Notifications:NewSignInKnownFor must be at least one hour, such as 90.00:00:00 (got {options.NewSignInKnownFor}).")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, NewSignInOptions options)
+    {
+        var errors = new ValidateOptionsResultBuilder();
+        errors.AddErrorIf(options.NewSignInKnownFor < TimeSpan.FromHours(1),
+            $"Warden:Notifications:NewSignInKnownFor must be at least one hour, such as 90.00:00:00 (got {options.NewSignInKnownFor}).");
+        return errors.Build();
+    }
 }

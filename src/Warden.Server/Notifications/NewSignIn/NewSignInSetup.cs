@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Notifications.NewSignIn;
 
@@ -7,8 +7,7 @@ public static class NewSignInSetup
 {
     public static IServiceCollection AddWardenNewSignInNotice(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<NewSignInOptions>().Bind(configuration.GetSection(NewSignInOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<NewSignInOptions>, NewSignInOptionsValidator>();
+        services.AddValidatedOptions<NewSignInOptions, NewSignInOptionsValidator>(configuration, NewSignInOptions.Section);
         services.AddEventHandler<SendNewSignInNotice>();
         return services;
     }

@@ -1,0 +1,72 @@
+namespace Warden.Server.Infrastructure.Hosting;
+
+/// <summary>
+/// A loop that empties a queue kept in the database: it processes batches until one comes back empty, prunes at
+/// most once an hour, then waits for its <see cref="WakeSignal"/> (this node queued work) or the poll interval
+/// (other nodes' rows, retries that came due), whichever comes first. A failed pass is logged and retried one poll
+/// interval later, so an unreachable or not yet migrated database does not end it.
+/// </summary>
+public abstract class DrainLoop(WakeSignal signal, TimeProvider time) : BackgroundService
+{
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    /// <summary>The longest wait between passes when nothing wakes the loop.</summary>
+    protected abstract TimeSpan PollInterval { get; }
+
+    /// <summary>Checked once at start: a loop turned off by its settings never runs.</summary>
+    protected virtual bool Enabled => true;
+
+    /// <summary>Processes one batch; returns how many items it took, 0 when nothing is left.</summary>
+    protected abstract Task<int> ProcessBatchAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes what is done and no longer needed; called after a drain, at most once an hour.</summary>
+    protected virtual Task PruneAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Says what failed; the loop tries again at the next poll.</summary>
+    protected abstract void LogPassFailed(Exception exception);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        DateTimeOffset? prunedAt = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await ProcessBatchAsync(stoppingToken) > 0)
+                {
+                }
+
+                var now = time.GetUtcNow();
+                if (prunedAt is null || now - prunedAt >= PruneEvery)
+                {
+                    await PruneAsync(stoppingToken);
+                    prunedAt = now;
+                }
+
+                await signal.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPassFailed(ex);
+                try
+                {
+                    // A plain wait: after a failure, a wake-up is no reason to try again sooner.
+                    await Task.Delay(PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
