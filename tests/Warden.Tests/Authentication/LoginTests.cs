@@ -25,7 +25,7 @@ public sealed class LoginTests(WardenFactory factory) : IClassFixture<WardenFact
         Assert.Equal(id, body.GetProperty("user").GetProperty("id").GetGuid());
         Assert.Contains("read:own", body.GetProperty("user").GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
 
-        var me = await (await client.GetWithBearerAsync("/api/v1/users/me", body.GetProperty("accessToken").GetString()!)).ReadJsonAsync();
+        var me = await (await factory.CreateClientFor(body.GetProperty("accessToken").GetString()!).GetAsync("/api/v1/users/me")).ReadJsonAsync();
         Assert.Equal(email, me.GetProperty("email").GetString());
         Assert.Equal("active", me.GetProperty("status").GetString());
         Assert.True(me.GetProperty("emailVerified").GetBoolean());

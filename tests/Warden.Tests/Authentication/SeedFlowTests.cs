@@ -45,12 +45,12 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         // User Login → tokens, Login Successful.
         var tokens = await client.LoginAsync(email);
         Assert.True(tokens.User.GetProperty("emailVerified").GetBoolean());
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).StatusCode);
 
         // Refresh, then logout.
         var refreshed = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync());
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = refreshed.RefreshToken })).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", refreshed.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await factory.CreateClientFor(refreshed).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
 
         await using (var scope = factory.Services.CreateAsyncScope())
         {

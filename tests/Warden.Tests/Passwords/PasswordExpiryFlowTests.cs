@@ -62,7 +62,7 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
         Assert.Equal(["password_reused"], reused.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
 
         var signedIn = AuthFlows.ReadTokens(await (await ChangeExpiredAsync(client, challengeToken, NewPassword)).ReadJsonAsync());
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", signedIn.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(signedIn).GetAsync("/api/v1/users/me")).StatusCode);
         await (await ChangeExpiredAsync(client, challengeToken, "Other-Renewal-7711!")).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
 
         // The new password is good for another 90 days; the old one is gone.
@@ -147,7 +147,7 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
 
         // A new password earns a reminder of its own, once, when its time comes.
         var fresh = await client.LoginAsync(email);
-        Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(fresh.AccessToken, AuthFlows.Password, NewPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(fresh).ChangeAsync(AuthFlows.Password, NewPassword)).StatusCode);
         var changedAt = factory.Time.GetUtcNow();
         await reminders.RunOnceAsync(CancellationToken.None);
         Assert.Single(await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue));

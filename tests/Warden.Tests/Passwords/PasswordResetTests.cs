@@ -40,13 +40,13 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         Assert.False(reset.TryGetProperty("accessToken", out _), "a reset never signs anyone in");
 
         // Both sessions are dead on the very next request, and their refresh tokens with them.
-        await (await client.GetWithBearerAsync("/api/v1/users/me", first.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", second.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(first).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(second).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         Assert.NotEqual(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = second.RefreshToken })).StatusCode);
 
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
         var signedIn = await client.LoginAsync(email, NewPassword);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", signedIn.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(signedIn).GetAsync("/api/v1/users/me")).StatusCode);
 
         var confirmation = await factory.WaitForEmailAsync(email, PasswordFlows.ChangedSubject);
         Assert.Contains("was just changed", confirmation.TextBody, StringComparison.Ordinal);
