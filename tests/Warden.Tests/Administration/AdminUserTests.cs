@@ -31,14 +31,13 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
         await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.RefreshToken })).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await client.PostLoginAsync(user.Email)).AssertProblemAsync(HttpStatusCode.Forbidden, "account_suspended");
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var changed = await db.OutboxMessages.SingleAsync(m => m.Type == EventTypes.UserStatusChanged && m.Subject == user.Id);
             var data = JsonDocument.Parse(changed.Data).RootElement;
             Assert.Equal("suspended", data.GetProperty("to").GetString());
             Assert.Equal(admin.Id, data.GetProperty("actorId").GetGuid());
-        }
+        });
 
         await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", new { status = "active" })).ReadJsonAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(user.Email)).StatusCode);
@@ -151,10 +150,11 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
         await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/moderator")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/roles", new { role = "no-such-role" })).AssertProblemAsync(HttpStatusCode.BadRequest);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleAssigned && m.Subject == user.Id));
-        Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleRemoved && m.Subject == user.Id));
+        await factory.InDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleAssigned && m.Subject == user.Id));
+            Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleRemoved && m.Subject == user.Id));
+        });
     }
 
     [Fact]
@@ -183,15 +183,16 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
         var token = mail.Token();
 
         // The token is an invitation token of this user, stored hashed, and appears in no event.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var stored = await db.AccountTokens.SingleAsync(t => t.UserId == userId);
-        Assert.Equal(AccountTokenPurpose.Invitation, stored.Purpose);
-        Assert.Equal(OpaqueToken.Hash(token), stored.TokenHash);
-        Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(token)));
+        await factory.InDbAsync(async db =>
+        {
+            var stored = await db.AccountTokens.SingleAsync(t => t.UserId == userId);
+            Assert.Equal(AccountTokenPurpose.Invitation, stored.Purpose);
+            Assert.Equal(OpaqueToken.Hash(token), stored.TokenHash);
+            Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(token)));
 
-        // No password yet: nobody signs in with anything.
-        await (await factory.CreateClient().PostLoginAsync(email, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+            // No password yet: nobody signs in with anything.
+            await (await factory.CreateClient().PostLoginAsync(email, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        });
     }
 
     [Fact]

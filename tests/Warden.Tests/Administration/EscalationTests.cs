@@ -170,8 +170,9 @@ public sealed class LastAdministratorTests : IDisposable
         Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) == 1, codes);
         Assert.True(responses.Count(r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) == 1, codes);
 
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.Status == UserStatus.Active && (u.Id == rootId || u.Id == second.Id)));
+        await _factory.InDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.Users.CountAsync(u => u.Status == UserStatus.Active && (u.Id == rootId || u.Id == second.Id)));
+        });
     }
 }

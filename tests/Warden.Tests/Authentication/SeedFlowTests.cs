@@ -26,13 +26,12 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         Assert.StartsWith(WardenFactory.PublicBaseUrl + "/account/verify-email?token=", link, StringComparison.Ordinal);
         var token = verification.Token();
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             Assert.True(await db.Profiles.AnyAsync(p => p.UserId == id && p.FullName == "Test Person"));
             Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.ProfileCreated && m.Subject == id));
             Assert.False(await db.AccountTokens.AnyAsync(t => t.UserId == id && t.TokenHash.Length != 32), "tokens are stored as SHA-256 only");
-        }
+        });
 
         // Unverified accounts cannot sign in, and the token is single-use.
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Forbidden, "email_not_verified");
@@ -52,15 +51,14 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = refreshed.RefreshToken })).StatusCode);
         await (await factory.CreateClientFor(refreshed).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var types = await db.OutboxMessages.Where(m => m.Subject == id).Select(m => m.Type).ToListAsync();
             foreach (var expected in new[] { EventTypes.UserRegistered, EventTypes.ProfileCreated, EventTypes.UserEmailVerified, EventTypes.LoginSucceeded, EventTypes.SessionRevoked, EventTypes.UserLoggedOut })
             {
                 Assert.Contains(expected, types);
             }
-        }
+        });
     }
 
     [Fact]

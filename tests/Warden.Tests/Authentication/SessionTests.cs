@@ -89,11 +89,12 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
             .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = tokens.User.GetProperty("id").GetGuid();
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.UserLoggedOut && m.Subject == userId));
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.SessionRevoked && m.Subject == userId));
+        await factory.InDbAsync(async db =>
+        {
+            var userId = tokens.User.GetProperty("id").GetGuid();
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.UserLoggedOut && m.Subject == userId));
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.SessionRevoked && m.Subject == userId));
+        });
     }
 
     [Fact]
@@ -202,9 +203,10 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         try
         {
             Assert.True(await cleanup.RunOnceAsync(CancellationToken.None) > 0);
-            await using var scope = factory.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId));
+            await factory.InDbAsync(async db =>
+            {
+                Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId));
+            });
         }
         finally
         {

@@ -80,31 +80,3 @@ public sealed class NetworkRuleTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await admin.Client.GetAsync("/api/v1/roles")).StatusCode); // not an admin.users action
     }
 }
-
-[Collection(ConsoleCollection.Name)]
-public sealed class AccessRuleValidationTests
-{
-    [Theory]
-    [InlineData("Warden:Authorization:Rules:readOwn:Effect", "perhaps")]
-    [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles")]
-    [InlineData("Warden:Authorization:Rules:custom:Conditions:0:Attribute", "subject.shoeSize")]
-    [InlineData("Warden:Authorization:PermissionCacheDuration", "01:00:00")]
-    public async Task StartRefusesInvalidRulesNamingTheKey(string key, string value)
-    {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
-        string[] args =
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--Warden:DataDirectory={dataDirectory}",
-            "--Warden:Database:Provider=Postgres",
-            "--Warden:Database:ConnectionString=Host=127.0.0.1;Database=never_used",
-            $"--{key}={value}",
-        ];
-
-        var (exitCode, error) = await ConsoleCollection.CaptureErrorAsync(() => Program.Main(args));
-
-        Assert.Equal(2, exitCode);
-        var prefix = string.Join(':', key.Split(':').Take(key.Contains("Rules", StringComparison.Ordinal) ? 4 : 3));
-        Assert.Contains(prefix, error, StringComparison.Ordinal);
-    }
-}

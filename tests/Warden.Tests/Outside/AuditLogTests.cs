@@ -125,10 +125,10 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         var bystanderId = await UserIdAsync(bystanderEmail);
         await factory.WaitForEventsHandledAsync();
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            Assert.True(await scope.ServiceProvider.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
-        }
+            Assert.True(await services.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
+        });
 
         await factory.WaitForEventsHandledAsync();
 

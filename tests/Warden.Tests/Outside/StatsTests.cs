@@ -68,13 +68,13 @@ public sealed class StatsTests
         await using var factory = new OutsideFactory();
         var client = factory.CreateClient();
         var (email, _) = await factory.SignedInUserAsync(client);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             var id = db.Users.Single(u => u.NormalizedEmail == normalized).Id;
-            await scope.ServiceProvider.GetRequiredService<Warden.Server.Privacy.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
-        }
+            await services.GetRequiredService<Warden.Server.Privacy.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
+        });
 
         var stats = await (await factory.AdminClientAsync()).Client.GetJsonAsync("/api/v1/admin/stats");
         Assert.Equal(1, stats.GetProperty("totalUsers").GetInt64());

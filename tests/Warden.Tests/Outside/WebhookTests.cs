@@ -215,18 +215,18 @@ public sealed class WebhookTests
         // A name that resolved to a public address when it was checked and to loopback now (DNS rebinding):
         // the subscription is written as the creation check would have let it through.
         var port = new Uri(receiver.Url).Port;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
             db.WebhookSubscriptions.Add(new WebhookSubscription
             {
                 Url = $"http://localhost:{port}/rebound",
                 EventTypes = "user.registered",
-                ProtectedSecret = scope.ServiceProvider.GetRequiredService<SecretProtector>().Protect(WebhookSignature.NewSecret()),
+                ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(WebhookSignature.NewSecret()),
                 CreatedAt = factory.Time.GetUtcNow(),
             });
             await db.SaveChangesAsync();
-        }
+        });
 
         await factory.CreateClient().RegisterAsync(AuthFlows.NewEmail());
         WebhookDelivery? delivery = null;

@@ -50,12 +50,11 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
 
         // The pending session exists but nothing can use it: no refresh token, not active, not listed.
         var userId = tokens.User.GetProperty("id").GetGuid();
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var pending = await db.Sessions.SingleAsync(s => s.UserId == userId && s.State == SessionState.PendingPasswordChange);
             Assert.False(await db.RefreshTokens.AnyAsync(t => t.SessionId == pending.Id));
-        }
+        });
 
         // The same password again is no recovery.
         var reused = await (await ChangeExpiredAsync(client, challengeToken, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
@@ -115,11 +114,12 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
         Assert.False(answer.TryGetProperty("refreshToken", out _));
         Assert.NotEqual(challenge.GetProperty("challengeToken").GetString(), answer.GetProperty("challengeToken").GetString());
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var now = factory.Time.GetUtcNow();
-        Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId && s.State == SessionState.Active && s.RevokedAt == null && s.ExpiresAt > now));
-        Assert.Single(await db.Sessions.Where(s => s.UserId == userId && s.State == SessionState.PendingSecondFactor && s.RevokedAt == null).ToListAsync());
+        await factory.InDbAsync(async db =>
+        {
+            var now = factory.Time.GetUtcNow();
+            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId && s.State == SessionState.Active && s.RevokedAt == null && s.ExpiresAt > now));
+            Assert.Single(await db.Sessions.Where(s => s.UserId == userId && s.State == SessionState.PendingSecondFactor && s.RevokedAt == null).ToListAsync());
+        });
     }
 
     [Fact]

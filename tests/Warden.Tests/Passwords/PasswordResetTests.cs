@@ -52,21 +52,22 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         Assert.Contains("was just changed", confirmation.TextBody, StringComparison.Ordinal);
 
         // Stored as a SHA-256 hash only, spent; no event holds the secret.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var stored = await db.AccountTokens.SingleAsync(t => t.TokenHash == hash);
-        Assert.Equal(AccountTokenPurpose.PasswordReset, stored.Purpose);
-        Assert.NotNull(stored.ConsumedAt);
-        Assert.Equal(stored.CreatedAt.AddHours(1), stored.ExpiresAt);
-        var events = await db.OutboxMessages.Where(m => m.Subject == userId).ToListAsync();
-        Assert.Contains(events, m => m.Type == EventTypes.PasswordResetRequested);
-        var changed = Assert.Single(events, m => m.Type == EventTypes.PasswordChanged);
-        Assert.Equal("reset", JsonDocument.Parse(changed.Data).RootElement.GetProperty("method").GetString());
-        Assert.Equal(2, JsonDocument.Parse(changed.Data).RootElement.GetProperty("revokedSessions").GetInt32());
-        Assert.DoesNotContain(events, m => m.Data.Contains(token, StringComparison.Ordinal));
-        Assert.All(await db.Sessions.Where(s => s.UserId == userId && s.RevokedReason != null).ToListAsync(),
-            s => Assert.Equal("password_reset", s.RevokedReason));
+        await factory.InDbAsync(async db =>
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+            var stored = await db.AccountTokens.SingleAsync(t => t.TokenHash == hash);
+            Assert.Equal(AccountTokenPurpose.PasswordReset, stored.Purpose);
+            Assert.NotNull(stored.ConsumedAt);
+            Assert.Equal(stored.CreatedAt.AddHours(1), stored.ExpiresAt);
+            var events = await db.OutboxMessages.Where(m => m.Subject == userId).ToListAsync();
+            Assert.Contains(events, m => m.Type == EventTypes.PasswordResetRequested);
+            var changed = Assert.Single(events, m => m.Type == EventTypes.PasswordChanged);
+            Assert.Equal("reset", JsonDocument.Parse(changed.Data).RootElement.GetProperty("method").GetString());
+            Assert.Equal(2, JsonDocument.Parse(changed.Data).RootElement.GetProperty("revokedSessions").GetInt32());
+            Assert.DoesNotContain(events, m => m.Data.Contains(token, StringComparison.Ordinal));
+            Assert.All(await db.Sessions.Where(s => s.UserId == userId && s.RevokedReason != null).ToListAsync(),
+                s => Assert.Equal("password_reset", s.RevokedReason));
+        });
     }
 
     [Fact]
@@ -193,11 +194,12 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         Assert.Equal(known.Headers.Select(h => h.Key).Order(), stranger.Headers.Select(h => h.Key).Order());
 
         // The unknown address is throttled like a real one, but not stored anywhere.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var identifiers = await db.LoginAttempts.Select(a => a.Identifier).ToListAsync();
-        Assert.DoesNotContain(identifiers, i => i.Contains(unknown, StringComparison.OrdinalIgnoreCase));
-        Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(unknown)));
+        await factory.InDbAsync(async db =>
+        {
+            var identifiers = await db.LoginAttempts.Select(a => a.Identifier).ToListAsync();
+            Assert.DoesNotContain(identifiers, i => i.Contains(unknown, StringComparison.OrdinalIgnoreCase));
+            Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(unknown)));
+        });
     }
 
     [Fact]
@@ -286,12 +288,10 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var email = AuthFlows.NewEmail("invited");
-        Guid userId;
-        string invitation;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        var (userId, invitation) = await factory.InScopeAsync(async services =>
         {
             // What the administration module does when an admin invites someone: an account with no password.
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            var db = services.GetRequiredService<WardenDbContext>();
             var user = new User
             {
                 Email = email,
@@ -302,10 +302,10 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
             };
             db.Users.Add(user);
             await db.SaveChangesAsync();
-            userId = user.Id;
-            invitation = await scope.ServiceProvider.GetRequiredService<AccountTokens>().IssueAsync(userId, AccountTokenPurpose.Invitation, TimeSpan.FromDays(7));
+            var invitation = await services.GetRequiredService<AccountTokens>().IssueAsync(user.Id, AccountTokenPurpose.Invitation, TimeSpan.FromDays(7));
             await db.SaveChangesAsync();
-        }
+            return (user.Id, invitation);
+        });
 
         await (await client.PostLoginAsync(email, NewPassword)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
 

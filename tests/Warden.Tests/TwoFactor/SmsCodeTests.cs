@@ -15,17 +15,17 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var (email, tokens) = await factory.SignedInUserAsync(client);
         var phone = "+1555" + Random.Shared.Next(1000000, 9999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
             // Phone verification itself is the profile module's; here the number is simply on file and verified.
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            var protector = scope.ServiceProvider.GetRequiredService<SecretProtector>();
+            var db = services.GetRequiredService<WardenDbContext>();
+            var protector = services.GetRequiredService<SecretProtector>();
             var userId = tokens.User.GetProperty("id").GetGuid();
             await factory.WaitForProfileAsync(userId);
             await db.Profiles.Where(p => p.UserId == userId).ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.PhoneNumberProtected, protector.Protect(phone))
                 .SetProperty(p => p.PhoneVerified, true));
-        }
+        });
 
         var signedIn = factory.CreateClientFor(tokens);
         var status = await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms", password = AuthFlows.Password })).ReadJsonAsync();

@@ -156,15 +156,16 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
         Assert.DoesNotContain("refreshToken", text, StringComparison.Ordinal);
         Assert.DoesNotContain("accessToken", text, StringComparison.Ordinal);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
-        var pending = await db.Sessions.Where(s => s.UserId == userId && s.State != Warden.Server.Authentication.Sessions.SessionState.Active).Select(s => s.Id).ToListAsync();
-        Assert.NotEmpty(pending);
-        Assert.False(await db.RefreshTokens.AnyAsync(t => pending.Contains(t.SessionId)));
+        await factory.InDbAsync(async db =>
+        {
+            var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+            var pending = await db.Sessions.Where(s => s.UserId == userId && s.State != Warden.Server.Authentication.Sessions.SessionState.Active).Select(s => s.Id).ToListAsync();
+            Assert.NotEmpty(pending);
+            Assert.False(await db.RefreshTokens.AnyAsync(t => pending.Contains(t.SessionId)));
 
-        var sessions = await (await factory.CreateClientFor(enrolled.Tokens.AccessToken).GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
-        Assert.DoesNotContain(sessions.EnumerateArray(), s => pending.Contains(s.GetProperty("id").GetGuid()));
+            var sessions = await (await factory.CreateClientFor(enrolled.Tokens.AccessToken).GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
+            Assert.DoesNotContain(sessions.EnumerateArray(), s => pending.Contains(s.GetProperty("id").GetGuid()));
+        });
     }
 
     [Fact]
@@ -225,15 +226,17 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var enrolled = await EnrollAsync(client);
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
-        var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
-        Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
-        Assert.Equal(enrolled.Secret, scope.ServiceProvider.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
-        var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
-        Assert.Equal(10, hashes.Count);
-        Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
+        await factory.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<WardenDbContext>();
+            var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+            var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
+            Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
+            Assert.Equal(enrolled.Secret, services.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
+            var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
+            Assert.Equal(10, hashes.Count);
+            Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
+        });
     }
 
     [Fact]
