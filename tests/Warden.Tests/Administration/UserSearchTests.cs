@@ -76,7 +76,7 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
         var byName = await client.RegisterAsync(AuthFlows.NewEmail());
         var named = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail(), password = AuthFlows.Password, fullName = $"Ada Lovelace{tag}" })).ReadJsonAsync(HttpStatusCode.Created);
         var id = named.GetProperty("id").GetGuid();
-        await WaitUntilAsync(async () => Ids(await admin.ListUsersAsync($"search=lovelace{tag}")).SequenceEqual([id]));
+        await Eventually.TrueAsync(async () => Ids(await admin.ListUsersAsync($"search=lovelace{tag}")).SequenceEqual([id]), "the registration handler to give the profile its name");
         Assert.DoesNotContain(byName, Ids(await admin.ListUsersAsync($"search=lovelace{tag}")));
     }
 
@@ -144,14 +144,4 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
 
     private static List<Guid> Ids(System.Text.Json.JsonElement page) =>
         [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 seconds.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -96,19 +96,8 @@ public sealed class HandlerLog
 
     public int Record(string handler, Guid id) => Invocations.AddOrUpdate((handler, id), 1, (_, n) => n + 1);
 
-    public async Task WaitForAsync(string handler, Guid id, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (Count(handler, id) == 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"{handler} did not receive event {id}.");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitForAsync(string handler, Guid id, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(() => Count(handler, id) > 0, $"{handler} to receive event {id}", timeout);
 }
 
 public sealed class RecordingHandler(HandlerLog log) : IEventHandler

@@ -97,19 +97,7 @@ public sealed class OutboxDeliveryTests(ITestOutputHelper output)
     private static Task<OutboxMessage> WaitProcessedAsync(EventsFactory factory, Guid id) =>
         WaitAsync(factory, id, m => m.ProcessedAt is not null);
 
-    private static async Task<OutboxMessage> WaitAsync(EventsFactory factory, Guid id, Func<OutboxMessage, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var message = await factory.FindAsync(id);
-            if (message is not null && condition(message))
-            {
-                return message;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"event {id} did not reach the expected state");
-            await Task.Delay(20);
-        }
-    }
+    private static Task<OutboxMessage> WaitAsync(EventsFactory factory, Guid id, Func<OutboxMessage, bool> condition) =>
+        Eventually.ValueAsync(async () => await factory.FindAsync(id) is { } message && condition(message) ? message : null,
+            $"event {id} to reach the expected state");
 }
