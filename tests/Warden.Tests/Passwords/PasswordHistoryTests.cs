@@ -86,9 +86,9 @@ public sealed class PasswordHistoryTests(WardenFactory factory) : IClassFixture<
 
         Assert.True((await ChangeAsync(id, Passwords[0], Passwords[1])).Succeeded);
 
-        await factory.InScopeAsync(async services =>
+        await factory.InDbAsync(async db =>
         {
-            var user = await services.GetRequiredService<WardenDbContext>().Users.SingleAsync(u => u.Id == id);
+            var user = await db.Users.SingleAsync(u => u.Id == id);
             Assert.Equal(factory.Time.GetUtcNow(), user.PasswordChangedAt!.Value, Stored);
         });
     }

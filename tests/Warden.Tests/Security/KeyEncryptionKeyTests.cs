@@ -33,9 +33,9 @@ public sealed class KeyEncryptionKeyTests : IDisposable
 
     private async Task<List<string>> StoredKeyRingAsync()
     {
-        return await _node.InScopeAsync(async services =>
+        return await _node.InDbAsync(async db =>
         {
-            return await services.GetRequiredService<WardenDbContext>().DataProtectionKeys.Select(k => k.Xml).ToListAsync();
+            return await db.DataProtectionKeys.Select(k => k.Xml).ToListAsync();
         });
     }
 

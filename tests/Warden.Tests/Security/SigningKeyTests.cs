@@ -57,9 +57,9 @@ public sealed class SigningKeyTests : IDisposable
         // The token's kid is the published one, and the private part is stored only in protected form.
         var token = (await Tokens.IssueAsync(Subject())).Token;
         Assert.Equal(keys[0].GetProperty("kid").GetString(), Kid(token));
-        await _factory.InScopeAsync(async services =>
+        await _factory.InDbAsync(async db =>
         {
-            var stored = await services.GetRequiredService<WardenDbContext>().SigningKeys.SingleAsync();
+            var stored = await db.SigningKeys.SingleAsync();
             Assert.Equal("RS256", stored.Algorithm);
             Assert.DoesNotContain("MII", stored.ProtectedPrivateKey, StringComparison.Ordinal); // no DER in base64
             Assert.StartsWith("CfDJ8", stored.ProtectedPrivateKey, StringComparison.Ordinal); // a Data Protection payload
