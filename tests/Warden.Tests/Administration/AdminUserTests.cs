@@ -17,30 +17,29 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
     [Fact]
     public async Task SuspensionEndsEverySessionAtOnce()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", user.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
 
-        var body = await (await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", admin, new { status = "suspended" })).ReadJsonAsync();
+        var body = await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", new { status = "suspended" })).ReadJsonAsync();
         Assert.Equal("suspended", body.GetProperty("status").GetString());
         Assert.Equal(1, body.GetProperty("revokedSessions").GetInt32());
 
         // The very next request with the same access token fails, and so does the refresh token.
-        await (await client.GetWithBearerAsync("/api/v1/users/me", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await user.Client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = user.RefreshToken })).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await client.PostLoginAsync(user.Email)).AssertProblemAsync(HttpStatusCode.Forbidden, "account_suspended");
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var changed = await db.OutboxMessages.SingleAsync(m => m.Type == EventTypes.UserStatusChanged && m.Subject == user.Id);
             var data = JsonDocument.Parse(changed.Data).RootElement;
             Assert.Equal("suspended", data.GetProperty("to").GetString());
-            Assert.Equal(await factory.AdminIdAsync(admin), data.GetProperty("actorId").GetGuid());
-        }
+            Assert.Equal(admin.Id, data.GetProperty("actorId").GetGuid());
+        });
 
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", admin, new { status = "active" })).ReadJsonAsync();
+        await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", new { status = "active" })).ReadJsonAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(user.Email)).StatusCode);
     }
 
@@ -51,30 +50,30 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
     [InlineData("")]
     public async Task StatusAcceptsOnlyActiveOrSuspended(string status)
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
-        await (await factory.CreateClient().SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", admin, new { status }))
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
+        await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", new { status }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 
     [Fact]
     public async Task ForcedLogoutEndsEverySession()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
         var second = await factory.CreateClient().LoginAsync(user.Email);
         var client = factory.CreateClient();
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/sessions", admin)).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", second.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/sessions")).StatusCode);
+        await (await user.Client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await factory.CreateClientFor(second).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(user.Email)).StatusCode); // not suspended: may sign in again
     }
 
     [Fact]
     public async Task UnlockClearsTheLockoutOfTheUsersIdentifiers()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
         for (var i = 0; i < 5; i++)
         {
@@ -82,11 +81,11 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
         }
 
         await (await client.PostLoginAsync(user.Email)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
-        var details = await (await client.GetWithBearerAsync($"/api/v1/admin/users/{user.Id}", admin)).ReadJsonAsync();
+        var details = await (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}")).ReadJsonAsync();
         Assert.True(details.GetProperty("lockout").GetProperty("locked").GetBoolean());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/unlock", admin)).StatusCode);
-        details = await (await client.GetWithBearerAsync($"/api/v1/admin/users/{user.Id}", admin)).ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/unlock")).StatusCode);
+        details = await (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}")).ReadJsonAsync();
         Assert.False(details.GetProperty("lockout").GetProperty("locked").GetBoolean());
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(user.Email)).StatusCode);
     }
@@ -94,9 +93,9 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
     [Fact]
     public async Task DetailsShowAccountRolesSessionsAndTwoFactor()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
-        var details = await (await factory.CreateClient().GetWithBearerAsync($"/api/v1/admin/users/{user.Id}", admin)).ReadJsonAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
+        var details = await (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}")).ReadJsonAsync();
         Assert.Equal(user.Email, details.GetProperty("account").GetProperty("email").GetString());
         Assert.Equal(["user"], Roles(details.GetProperty("account")));
         Assert.Equal("user", details.GetProperty("roleAssignments")[0].GetProperty("role").GetString());
@@ -108,62 +107,62 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
     [Fact]
     public async Task UnknownUsersAnswer404()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var client = factory.CreateClient();
         var id = Guid.NewGuid();
-        await (await client.GetWithBearerAsync($"/api/v1/admin/users/{id}", admin)).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{id}/status", admin, new { status = "suspended" })).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{id}/unlock", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{id}/sessions", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{id}", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{id}/roles", admin, new { role = "user" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.GetAsync($"/api/v1/admin/users/{id}")).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{id}/status", new { status = "suspended" })).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{id}/unlock")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{id}/sessions")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{id}/roles", new { role = "user" })).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task ErasureRemovesTheUserAndEndsTheirSessions()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}", admin)).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        await (await client.GetWithBearerAsync($"/api/v1/admin/users/{user.Id}", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}")).StatusCode);
+        await (await user.Client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await client.PostLoginAsync(user.Email)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
-        var listed = await factory.ListUsersAsync(admin, "search=" + Uri.EscapeDataString(user.Email));
+        var listed = await admin.ListUsersAsync("search=" + Uri.EscapeDataString(user.Email));
         Assert.Equal(0, listed.GetProperty("total").GetInt32());
     }
 
     [Fact]
     public async Task RoleAssignmentIsRecordedAndRemovable()
     {
-        var admin = await factory.AdminTokenAsync();
-        var user = await factory.SignedInAsync();
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
-        var assigned = await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/roles", admin, new { role = "moderator" })).ReadJsonAsync();
+        var assigned = await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/roles", new { role = "moderator" })).ReadJsonAsync();
         Assert.Equal(["moderator", "user"], Roles(assigned));
         Assert.Contains("read:all", assigned.GetProperty("permissions").EnumerateArray().Select(e => e.GetString()));
 
-        var details = await (await client.GetWithBearerAsync($"/api/v1/admin/users/{user.Id}", admin)).ReadJsonAsync();
+        var details = await (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}")).ReadJsonAsync();
         var assignment = details.GetProperty("roleAssignments").EnumerateArray().Single(a => a.GetProperty("role").GetString() == "moderator");
-        Assert.Equal(await factory.AdminIdAsync(admin), assignment.GetProperty("assignedBy").GetGuid());
+        Assert.Equal(admin.Id, assignment.GetProperty("assignedBy").GetGuid());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/moderator", admin)).StatusCode);
-        await (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/moderator", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/roles", admin, new { role = "no-such-role" })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/moderator")).StatusCode);
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/moderator")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{user.Id}/roles", new { role = "no-such-role" })).AssertProblemAsync(HttpStatusCode.BadRequest);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleAssigned && m.Subject == user.Id));
-        Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleRemoved && m.Subject == user.Id));
+        await factory.InDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleAssigned && m.Subject == user.Id));
+            Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.RoleRemoved && m.Subject == user.Id));
+        });
     }
 
     [Fact]
     public async Task CreatedUserWithAPasswordCanSignIn()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var email = AuthFlows.NewEmail("created");
-        var created = await (await factory.CreateClient().SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin,
-            new { email, password = AuthFlows.Password, fullName = "Made By Admin" })).ReadJsonAsync(HttpStatusCode.Created);
+        var created = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email, password = AuthFlows.Password, fullName = "Made By Admin" })).ReadJsonAsync(HttpStatusCode.Created);
         Assert.Equal("active", created.GetProperty("status").GetString());
         Assert.Equal(["user"], Roles(created));
         Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().PostLoginAsync(email)).StatusCode);
@@ -172,10 +171,9 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
     [Fact]
     public async Task CreatedUserWithAnInvitationGetsASetPasswordLink()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var email = AuthFlows.NewEmail("invited");
-        var created = await (await factory.CreateClient().SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin,
-            new { email, fullName = "Invited Person", sendInvitation = true })).ReadJsonAsync(HttpStatusCode.Created);
+        var created = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email, fullName = "Invited Person", sendInvitation = true })).ReadJsonAsync(HttpStatusCode.Created);
         var userId = created.GetProperty("id").GetGuid();
 
         var mail = await factory.Mailbox.WaitForAsync(email);
@@ -185,29 +183,30 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
         var token = mail.Token();
 
         // The token is an invitation token of this user, stored hashed, and appears in no event.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var stored = await db.AccountTokens.SingleAsync(t => t.UserId == userId);
-        Assert.Equal(AccountTokenPurpose.Invitation, stored.Purpose);
-        Assert.Equal(OpaqueToken.Hash(token), stored.TokenHash);
-        Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(token)));
+        await factory.InDbAsync(async db =>
+        {
+            var stored = await db.AccountTokens.SingleAsync(t => t.UserId == userId);
+            Assert.Equal(AccountTokenPurpose.Invitation, stored.Purpose);
+            Assert.Equal(OpaqueToken.Hash(token), stored.TokenHash);
+            Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(token)));
 
-        // No password yet: nobody signs in with anything.
-        await (await factory.CreateClient().PostLoginAsync(email, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+            // No password yet: nobody signs in with anything.
+            await (await factory.CreateClient().PostLoginAsync(email, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        });
     }
 
     [Fact]
     public async Task CreationNeedsAPasswordOrAnInvitationAndAFreeAddress()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var client = factory.CreateClient();
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin, new { email = AuthFlows.NewEmail() }))
+        await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail() }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin, new { email = AuthFlows.NewEmail(), password = "short" }))
+        await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail(), password = "short" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin, new { email = WardenFactory.AdminEmail.ToUpperInvariant(), password = AuthFlows.Password }))
+        await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = WardenFactory.AdminEmail.ToUpperInvariant(), password = AuthFlows.Password }))
             .AssertProblemAsync(HttpStatusCode.Conflict, "email_taken");
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", admin, new { email = AuthFlows.NewEmail(), password = AuthFlows.Password, roles = new[] { "ghost" } }))
+        await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail(), password = AuthFlows.Password, roles = new[] { "ghost" } }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 }

@@ -13,11 +13,11 @@ public sealed class EscalationTests(WardenFactory factory) : IClassFixture<Warde
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A user holding a role with admin:users only (plus the default user role).</summary>
-    private async Task<(string Admin, SignedIn Helpdesk)> HelpdeskAsync()
+    private async Task<(SignedInUser Admin, SignedInUser Helpdesk)> HelpdeskAsync()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var role = Unique("helpdesk");
-        await factory.CreateRoleAsync(admin, role, "admin:users");
+        await admin.CreateRoleAsync(role, "admin:users");
         return (admin, await factory.SignedInWithRoleAsync(admin, role));
     }
 
@@ -25,12 +25,12 @@ public sealed class EscalationTests(WardenFactory factory) : IClassFixture<Warde
     public async Task AnAdminUsersHolderCannotActOnAnAdminSystemHolder()
     {
         var (admin, helpdesk) = await HelpdeskAsync();
-        var rootId = await factory.AdminIdAsync(admin);
+        var rootId = admin.Id;
         var client = factory.CreateClient();
         var token = helpdesk.AccessToken;
 
         // Reading is allowed; acting is not.
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync($"/api/v1/admin/users/{rootId}", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(token).GetAsync($"/api/v1/admin/users/{rootId}")).StatusCode);
         (HttpMethod, string, object?)[] attempts =
         [
             (HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", new { status = "suspended" }),
@@ -42,82 +42,80 @@ public sealed class EscalationTests(WardenFactory factory) : IClassFixture<Warde
         ];
         foreach (var (method, url, body) in attempts)
         {
-            var problem = await (await client.SendAsync(method, url, token, body)).AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
+            var problem = await (await helpdesk.Client.SendAsync(method, url, body)).AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
             Assert.Contains("admin:system", problem.GetProperty("missingPermissions").EnumerateArray().Select(e => e.GetString()));
         }
 
         // Nothing happened: the administrator still signs in and keeps the admin role.
-        var root = await (await client.GetWithBearerAsync($"/api/v1/admin/users/{rootId}", admin)).ReadJsonAsync();
+        var root = await (await admin.Client.GetAsync($"/api/v1/admin/users/{rootId}")).ReadJsonAsync();
         Assert.Equal("active", root.GetProperty("account").GetProperty("status").GetString());
         Assert.Contains("admin", root.GetProperty("account").GetProperty("roles").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", admin)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.Client.GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
     public async Task NobodyGrantsARoleWithPermissionsTheyLack()
     {
         var (_, helpdesk) = await HelpdeskAsync();
-        var target = await factory.SignedInAsync();
+        var target = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
 
         foreach (var role in new[] { "admin", "moderator" })
         {
-            await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{target.Id}/roles", helpdesk.AccessToken, new { role }))
+            await (await helpdesk.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{target.Id}/roles", new { role }))
                 .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
         }
 
         // Nor through creating a user with the role.
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", helpdesk.AccessToken,
-                new { email = AuthFlows.NewEmail(), password = AuthFlows.Password, roles = new[] { "admin" } }))
+        await (await helpdesk.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail(), password = AuthFlows.Password, roles = new[] { "admin" } }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
 
         // The target is unchanged; a role within the helpdesk's own permissions is fine.
-        var me = await (await client.GetWithBearerAsync("/api/v1/users/me", target.AccessToken)).ReadJsonAsync();
+        var me = await (await target.Client.GetAsync("/api/v1/users/me")).ReadJsonAsync();
         Assert.Equal(["user"], me.GetProperty("roles").EnumerateArray().Select(e => e.GetString()));
         var custom = Unique("reader");
-        var admin = await factory.AdminTokenAsync();
-        await factory.CreateRoleAsync(admin, custom, "read:own");
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{target.Id}/roles", helpdesk.AccessToken, new { role = custom })).StatusCode);
+        var admin = await factory.AdminClientAsync();
+        await admin.CreateRoleAsync(custom, "read:own");
+        Assert.Equal(HttpStatusCode.OK, (await helpdesk.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{target.Id}/roles", new { role = custom })).StatusCode);
     }
 
     [Fact]
     public async Task ASystemAdministratorCannotPutPermissionsTheyLackIntoARole()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var sysopRole = Unique("sysop");
-        var sysopRoleId = await factory.CreateRoleAsync(admin, sysopRole, "admin:system", "admin:users", "read:own");
+        var sysopRoleId = await admin.CreateRoleAsync(sysopRole, "admin:system", "admin:users", "read:own");
         var sysop = await factory.SignedInWithRoleAsync(admin, sysopRole);
         var client = factory.CreateClient();
 
         // Not into their own role, not into a new one, not by assigning the admin role to an accomplice.
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{sysopRoleId}", sysop.AccessToken,
-                new { name = sysopRole, permissions = new[] { "admin:system", "admin:users", "read:own", "write:all" } }))
+        await (await sysop.Client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{sysopRoleId}", new { name = sysopRole, permissions = new[] { "admin:system", "admin:users", "read:own", "write:all" } }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/roles", sysop.AccessToken, new { name = Unique("editor"), permissions = new[] { "read:all" } }))
+        await (await sysop.Client.SendAsync(HttpMethod.Post, "/api/v1/roles", new { name = Unique("editor"), permissions = new[] { "read:all" } }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
-        var accomplice = await factory.SignedInAsync();
-        await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{accomplice.Id}/roles", sysop.AccessToken, new { role = "admin" }))
+        var accomplice = await factory.SignedInClientAsync();
+        await (await sysop.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{accomplice.Id}/roles", new { role = "admin" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
 
         // Nor act on the full administrator, who holds more.
-        var rootId = await factory.AdminIdAsync(admin);
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", sysop.AccessToken, new { status = "suspended" }))
+        var rootId = admin.Id;
+        await (await sysop.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", new { status = "suspended" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
     }
 
     [Fact]
     public async Task NobodyChangesTheirOwnRolesOrStatus()
     {
-        var admin = await factory.AdminTokenAsync();
-        var rootId = await factory.AdminIdAsync(admin);
+        var admin = await factory.AdminClientAsync();
+        var rootId = admin.Id;
         var client = factory.CreateClient();
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", admin, new { status = "suspended" }))
+        await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", new { status = "suspended" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "cannot_change_self");
-        await (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{rootId}/roles/admin", admin))
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{rootId}/roles/admin"))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "cannot_change_self");
-        await (await client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{rootId}/roles", admin, new { role = "moderator" }))
+        await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{rootId}/roles", new { role = "moderator" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "cannot_change_self");
-        await (await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{rootId}", admin))
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{rootId}"))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "cannot_change_self");
     }
 
@@ -125,9 +123,9 @@ public sealed class EscalationTests(WardenFactory factory) : IClassFixture<Warde
     public async Task AnAdministratorMayActOnALesserUser()
     {
         var (_, helpdesk) = await HelpdeskAsync();
-        var target = await factory.SignedInAsync();
+        var target = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
-        var response = await client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{target.Id}/status", helpdesk.AccessToken, new { status = "suspended" });
+        var response = await helpdesk.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{target.Id}/status", new { status = "suspended" });
         Assert.Equal("suspended", (await response.ReadJsonAsync()).GetProperty("status").GetString());
     }
 }
@@ -142,29 +140,29 @@ public sealed class LastAdministratorTests : IDisposable
     [Fact]
     public async Task AdminSystemCannotBeTakenFromTheLastRoleThatGrantsItToAnActiveUser()
     {
-        var admin = await _factory.AdminTokenAsync();
+        var admin = await _factory.AdminClientAsync();
         var client = _factory.CreateClient();
-        var roles = await (await client.GetWithBearerAsync("/api/v1/roles", admin)).ReadJsonAsync();
+        var roles = await (await admin.Client.GetAsync("/api/v1/roles")).ReadJsonAsync();
         var adminRole = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "admin");
         var without = adminRole.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()).Where(p => p != "admin:system").ToArray();
 
-        await (await client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{adminRole.GetProperty("id").GetGuid()}", admin, new { name = "admin", permissions = without }))
+        await (await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{adminRole.GetProperty("id").GetGuid()}", new { name = "admin", permissions = without }))
             .AssertProblemAsync(HttpStatusCode.Conflict, "last_administrator");
 
-        var after = await (await client.GetWithBearerAsync($"/api/v1/roles/{adminRole.GetProperty("id").GetGuid()}", admin)).ReadJsonAsync();
+        var after = await (await admin.Client.GetAsync($"/api/v1/roles/{adminRole.GetProperty("id").GetGuid()}")).ReadJsonAsync();
         Assert.Contains("admin:system", after.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
     }
 
     [Fact]
     public async Task TwoAdministratorsSuspendingEachOtherAtOnceLeaveOneActive()
     {
-        var root = await _factory.AdminTokenAsync();
-        var rootId = await _factory.AdminIdAsync(root);
+        var root = await _factory.AdminClientAsync();
+        var rootId = root.Id;
         var second = await _factory.SignedInWithRoleAsync(root, "admin");
 
         var responses = await Task.WhenAll(
-            _factory.CreateClient().SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{second.Id}/status", root, new { status = "suspended" }),
-            _factory.CreateClient().SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", second.AccessToken, new { status = "suspended" }));
+            root.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{second.Id}/status", new { status = "suspended" }),
+            second.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{rootId}/status", new { status = "suspended" }));
 
         // The loser either finds itself the last administrator (409) or, arriving after the winner committed,
         // finds its session ended (401) or its permissions gone (403).
@@ -172,8 +170,9 @@ public sealed class LastAdministratorTests : IDisposable
         Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) == 1, codes);
         Assert.True(responses.Count(r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) == 1, codes);
 
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.Status == UserStatus.Active && (u.Id == rootId || u.Id == second.Id)));
+        await _factory.InDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.Users.CountAsync(u => u.Status == UserStatus.Active && (u.Id == rootId || u.Id == second.Id)));
+        });
     }
 }

@@ -25,20 +25,21 @@ public sealed class LoginTests(WardenFactory factory) : IClassFixture<WardenFact
         Assert.Equal(id, body.GetProperty("user").GetProperty("id").GetGuid());
         Assert.Contains("read:own", body.GetProperty("user").GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
 
-        var me = await (await client.GetWithBearerAsync("/api/v1/users/me", body.GetProperty("accessToken").GetString()!)).ReadJsonAsync();
+        var me = await (await factory.CreateClientFor(body.GetProperty("accessToken").GetString()!).GetAsync("/api/v1/users/me")).ReadJsonAsync();
         Assert.Equal(email, me.GetProperty("email").GetString());
         Assert.Equal("active", me.GetProperty("status").GetString());
         Assert.True(me.GetProperty("emailVerified").GetBoolean());
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var user = await db.Users.SingleAsync(u => u.Id == id);
-        Assert.Equal(1, user.LoginCount);
-        Assert.NotNull(user.LastLoginAt);
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.LoginSucceeded && m.Subject == id));
-        var session = await db.Sessions.SingleAsync(s => s.UserId == id);
-        Assert.Equal("pwd", session.Amr);
-        Assert.Equal(factory.Time.GetUtcNow().AddHours(24), session.ExpiresAt);
+        await factory.InDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == id);
+            Assert.Equal(1, user.LoginCount);
+            Assert.NotNull(user.LastLoginAt);
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.LoginSucceeded && m.Subject == id));
+            var session = await db.Sessions.SingleAsync(s => s.UserId == id);
+            Assert.Equal("pwd", session.Amr);
+            Assert.Equal(factory.Time.GetUtcNow().AddHours(24), session.ExpiresAt);
+        });
     }
 
     [Fact]
@@ -62,11 +63,12 @@ public sealed class LoginTests(WardenFactory factory) : IClassFixture<WardenFact
         await factory.ActivateAsync(email);
         await client.LoginAsync(email, rememberMe: true);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var session = await db.Sessions.SingleAsync(s => s.UserId == id);
-        Assert.Equal(factory.Time.GetUtcNow().AddDays(7), session.ExpiresAt);
-        Assert.True(await db.RefreshTokens.AllAsync(t => t.SessionId != session.Id || t.ExpiresAt <= session.ExpiresAt));
+        await factory.InDbAsync(async db =>
+        {
+            var session = await db.Sessions.SingleAsync(s => s.UserId == id);
+            Assert.Equal(factory.Time.GetUtcNow().AddDays(7), session.ExpiresAt);
+            Assert.True(await db.RefreshTokens.AllAsync(t => t.SessionId != session.Id || t.ExpiresAt <= session.ExpiresAt));
+        });
     }
 
     [Fact]
@@ -97,12 +99,11 @@ public sealed class LoginTests(WardenFactory factory) : IClassFixture<WardenFact
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Forbidden, "email_not_verified");
 
         await factory.ActivateAsync(email);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             await db.Users.Where(u => u.NormalizedEmail == normalized).ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UserStatus.Suspended));
-        }
+        });
 
         await (await client.PostLoginAsync(email, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Forbidden, "account_suspended");

@@ -20,22 +20,20 @@ public sealed class PasswordRehashTests(WardenFactory factory) : IClassFixture<W
 
         // As if imported from an ASP.NET Core Identity application: a V3 (PBKDF2) hash.
         var legacy = new PasswordHasher<User>().HashPassword(new User(), AuthFlows.Password);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             await db.Users.Where(u => u.NormalizedEmail == normalized).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, legacy));
-        }
+        });
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email)).StatusCode);
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             var hash = await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.PasswordHash).SingleAsync();
             Assert.StartsWith("$argon2id$", hash, StringComparison.Ordinal);
-        }
+        });
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email)).StatusCode);
     }

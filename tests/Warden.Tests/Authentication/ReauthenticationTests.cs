@@ -45,11 +45,7 @@ public sealed class ReauthenticationTests(WardenFactory factory) : IClassFixture
         var sessionId = SessionIdOf(tokens.AccessToken);
         Assert.Null(await CheckAsync(userId, sessionId, AuthFlows.Password));
 
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            await db.Sessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, factory.Time.GetUtcNow()));
-        }
+        await factory.InDbAsync(db => db.Sessions.Where(s => s.Id == sessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, factory.Time.GetUtcNow())));
 
         Assert.Equal(ProblemCodes.ReauthenticationRequired, await CheckAsync(userId, sessionId, null));
     }
@@ -57,9 +53,7 @@ public sealed class ReauthenticationTests(WardenFactory factory) : IClassFixture
     [Fact]
     public async Task TheApiAsksForTheProofWithEveryRequest()
     {
-        var client = factory.CreateClient();
-        var (_, tokens) = await factory.SignedInUserAsync(client);
-        client.WithBearer(tokens.AccessToken);
+        var client = (await factory.SignedInClientAsync()).Client;
 
         var first = await client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail = AuthFlows.NewEmail("stepup"), password = AuthFlows.Password });
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -67,14 +61,13 @@ public sealed class ReauthenticationTests(WardenFactory factory) : IClassFixture
             .AssertProblemAsync(HttpStatusCode.BadRequest, ProblemCodes.ReauthenticationRequired);
     }
 
-    private async Task<string?> CheckAsync(Guid userId, Guid sessionId, string? password)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var user = await db.Users.SingleAsync(u => u.Id == userId);
-        var refused = await scope.ServiceProvider.GetRequiredService<Reauthentication>().CheckAsync(user, sessionId, password, null, CancellationToken.None);
-        return refused?.ProblemDetails.Extensions["code"] as string;
-    }
+    private Task<string?> CheckAsync(Guid userId, Guid sessionId, string? password) =>
+        factory.InScopeAsync(async services =>
+        {
+            var user = await services.GetRequiredService<WardenDbContext>().Users.SingleAsync(u => u.Id == userId);
+            var refused = await services.GetRequiredService<Reauthentication>().CheckAsync(user, sessionId, password, null, CancellationToken.None);
+            return refused?.ProblemDetails.Extensions["code"] as string;
+        });
 
     private static Guid SessionIdOf(string accessToken)
     {

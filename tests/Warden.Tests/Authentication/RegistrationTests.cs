@@ -21,15 +21,16 @@ public sealed class RegistrationTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal("pending_verification", body.GetProperty("status").GetString());
         var id = body.GetProperty("id").GetGuid();
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var user = await db.Users.SingleAsync(u => u.Id == id);
-        Assert.Equal(UserStatus.PendingVerification, user.Status);
-        Assert.Equal(["user"], await db.UserRoles.Where(r => r.UserId == id).Select(r => r.Role!.Name).ToListAsync());
-        Assert.NotEqual(AuthFlows.Password, user.PasswordHash);
-        var registered = await db.OutboxMessages.SingleAsync(m => m.Type == EventTypes.UserRegistered && m.Subject == id);
-        Assert.DoesNotContain(AuthFlows.Password, registered.Data, StringComparison.Ordinal);
-        Assert.DoesNotContain(user.PasswordHash!, registered.Data, StringComparison.Ordinal);
+        await factory.InDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == id);
+            Assert.Equal(UserStatus.PendingVerification, user.Status);
+            Assert.Equal(["user"], await db.UserRoles.Where(r => r.UserId == id).Select(r => r.Role!.Name).ToListAsync());
+            Assert.NotEqual(AuthFlows.Password, user.PasswordHash);
+            var registered = await db.OutboxMessages.SingleAsync(m => m.Type == EventTypes.UserRegistered && m.Subject == id);
+            Assert.DoesNotContain(AuthFlows.Password, registered.Data, StringComparison.Ordinal);
+            Assert.DoesNotContain(user.PasswordHash!, registered.Data, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -47,13 +48,14 @@ public sealed class RegistrationTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(a.GetProperty("status").GetString(), b.GetProperty("status").GetString());
         Assert.Equal(first.Headers.Select(h => h.Key).Order(), second.Headers.Select(h => h.Key).Order());
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var normalizedOwner = email.ToUpperInvariant();
-        var owner = await db.Users.SingleAsync(u => u.NormalizedEmail == normalizedOwner);
-        Assert.Equal(a.GetProperty("id").GetGuid(), owner.Id);
-        Assert.False(await db.Users.AnyAsync(u => u.Id == b.GetProperty("id").GetGuid()));
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.RegistrationAttempted && m.Subject == owner.Id));
+        await factory.InDbAsync(async db =>
+        {
+            var normalizedOwner = email.ToUpperInvariant();
+            var owner = await db.Users.SingleAsync(u => u.NormalizedEmail == normalizedOwner);
+            Assert.Equal(a.GetProperty("id").GetGuid(), owner.Id);
+            Assert.False(await db.Users.AnyAsync(u => u.Id == b.GetProperty("id").GetGuid()));
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.RegistrationAttempted && m.Subject == owner.Id));
+        });
     }
 
     [Fact]
@@ -98,12 +100,13 @@ public sealed class RegistrationTests(WardenFactory factory) : IClassFixture<War
             factory.CreateClient().PostAsJsonAsync("/api/v1/auth/register", new { email, password = AuthFlows.Password, fullName = $"Racer {i}" })));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var normalized = email.ToUpperInvariant();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.NormalizedEmail == normalized));
-        var id = await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).SingleAsync();
-        Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.UserRegistered && m.Subject == id));
+        await factory.InDbAsync(async db =>
+        {
+            var normalized = email.ToUpperInvariant();
+            Assert.Equal(1, await db.Users.CountAsync(u => u.NormalizedEmail == normalized));
+            var id = await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).SingleAsync();
+            Assert.Equal(1, await db.OutboxMessages.CountAsync(m => m.Type == EventTypes.UserRegistered && m.Subject == id));
+        });
     }
 
     [Theory]

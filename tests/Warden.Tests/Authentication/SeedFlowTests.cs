@@ -26,13 +26,12 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         Assert.StartsWith(WardenFactory.PublicBaseUrl + "/account/verify-email?token=", link, StringComparison.Ordinal);
         var token = verification.Token();
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             Assert.True(await db.Profiles.AnyAsync(p => p.UserId == id && p.FullName == "Test Person"));
             Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.ProfileCreated && m.Subject == id));
             Assert.False(await db.AccountTokens.AnyAsync(t => t.UserId == id && t.TokenHash.Length != 32), "tokens are stored as SHA-256 only");
-        }
+        });
 
         // Unverified accounts cannot sign in, and the token is single-use.
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Forbidden, "email_not_verified");
@@ -45,22 +44,21 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         // User Login → tokens, Login Successful.
         var tokens = await client.LoginAsync(email);
         Assert.True(tokens.User.GetProperty("emailVerified").GetBoolean());
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).StatusCode);
 
         // Refresh, then logout.
         var refreshed = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync());
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = refreshed.RefreshToken })).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", refreshed.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await factory.CreateClientFor(refreshed).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var types = await db.OutboxMessages.Where(m => m.Subject == id).Select(m => m.Type).ToListAsync();
             foreach (var expected in new[] { EventTypes.UserRegistered, EventTypes.ProfileCreated, EventTypes.UserEmailVerified, EventTypes.LoginSucceeded, EventTypes.SessionRevoked, EventTypes.UserLoggedOut })
             {
                 Assert.Contains(expected, types);
             }
-        }
+        });
     }
 
     [Fact]

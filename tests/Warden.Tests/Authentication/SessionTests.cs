@@ -21,7 +21,7 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         var rotated = AuthFlows.ReadTokens(body);
         Assert.NotEqual(tokens.RefreshToken, rotated.RefreshToken);
         Assert.NotEqual(tokens.AccessToken, rotated.AccessToken);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", rotated.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(rotated).GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         // The whole session is gone: the legitimate holder's newer tokens fail too.
         await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = rotated.RefreshToken }))
             .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", rotated.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(rotated).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
     }
 
     [Fact]
@@ -80,20 +80,21 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var client = factory.CreateClient();
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).StatusCode);
 
         var logout = await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = tokens.RefreshToken });
         Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
 
-        await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
             .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = tokens.User.GetProperty("id").GetGuid();
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.UserLoggedOut && m.Subject == userId));
-        Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.SessionRevoked && m.Subject == userId));
+        await factory.InDbAsync(async db =>
+        {
+            var userId = tokens.User.GetProperty("id").GetGuid();
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.UserLoggedOut && m.Subject == userId));
+            Assert.True(await db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.SessionRevoked && m.Subject == userId));
+        });
     }
 
     [Fact]
@@ -101,10 +102,8 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var client = factory.CreateClient();
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/logout");
-        request.Headers.Authorization = new("Bearer", tokens.AccessToken);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(request)).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.NoContent, (await factory.CreateClientFor(tokens).PostAsync("/api/v1/auth/logout", null)).StatusCode);
+        await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -121,16 +120,14 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         var (email, first) = await factory.SignedInUserAsync(client);
         var second = await client.LoginAsync(email);
 
-        var sessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", first.AccessToken)).ReadJsonAsync();
+        var sessions = await (await factory.CreateClientFor(first).GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
         Assert.Equal(2, sessions.GetArrayLength());
         Assert.Single(sessions.EnumerateArray(), s => s.GetProperty("current").GetBoolean());
         var other = sessions.EnumerateArray().Single(s => !s.GetProperty("current").GetBoolean()).GetProperty("id").GetGuid();
 
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{other}");
-        delete.Headers.Authorization = new("Bearer", first.AccessToken);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(delete)).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", second.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", first.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await factory.CreateClientFor(first).DeleteAsync($"/api/v1/users/sessions/{other}")).StatusCode);
+        await (await factory.CreateClientFor(second).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(first).GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
@@ -139,20 +136,16 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         var client = factory.CreateClient();
         var (_, victim) = await factory.SignedInUserAsync(client);
         var (_, attacker) = await factory.SignedInUserAsync(client);
-        var victimSessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", victim.AccessToken)).ReadJsonAsync();
+        var victimSessions = await (await factory.CreateClientFor(victim).GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
         var victimSession = victimSessions[0].GetProperty("id").GetGuid();
 
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{victimSession}");
-        delete.Headers.Authorization = new("Bearer", attacker.AccessToken);
-        var response = await client.SendAsync(delete);
+        var response = await factory.CreateClientFor(attacker).DeleteAsync($"/api/v1/users/sessions/{victimSession}");
         var problem = await response.AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
 
-        using var missing = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/users/sessions/{Guid.NewGuid()}");
-        missing.Headers.Authorization = new("Bearer", attacker.AccessToken);
-        var missingProblem = await (await client.SendAsync(missing)).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
+        var missingProblem = await (await factory.CreateClientFor(attacker).DeleteAsync($"/api/v1/users/sessions/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
         Assert.Equal(missingProblem.GetProperty("title").GetString(), problem.GetProperty("title").GetString());
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", victim.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(victim).GetAsync("/api/v1/users/me")).StatusCode);
     }
 
     [Fact]
@@ -163,13 +156,11 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         var other1 = await client.LoginAsync(email);
         var other2 = await client.LoginAsync(email);
 
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/sessions");
-        delete.Headers.Authorization = new("Bearer", current.AccessToken);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(delete)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await factory.CreateClientFor(current).DeleteAsync("/api/v1/users/sessions")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", current.AccessToken)).StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", other1.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        await (await client.GetWithBearerAsync("/api/v1/users/me", other2.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(current).GetAsync("/api/v1/users/me")).StatusCode);
+        await (await factory.CreateClientFor(other1).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await factory.CreateClientFor(other2).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -180,8 +171,8 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         using var basic = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");
         basic.Headers.TryAddWithoutValidation("Authorization", "Basic YWRtaW46YWRtaW4=");
         await (await client.SendAsync(basic)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", "not.a.jwt")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", new string('a', 10000))).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor("not.a.jwt").GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(new string('a', 10000)).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
     }
 
     [Fact]
@@ -192,7 +183,7 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         factory.Time.Advance(TimeSpan.FromMinutes(16));
         try
         {
-            await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+            await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         }
         finally
         {
@@ -212,9 +203,10 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         try
         {
             Assert.True(await cleanup.RunOnceAsync(CancellationToken.None) > 0);
-            await using var scope = factory.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId));
+            await factory.InDbAsync(async db =>
+            {
+                Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId));
+            });
         }
         finally
         {

@@ -55,7 +55,7 @@ public sealed class PermissionEnforcementTests(WardenFactory factory) : IClassFi
         var client = factory.CreateClient();
         foreach (var (method, path) in AdminEndpoints())
         {
-            var response = await client.SendAsync(method, path, null, new { role = "admin", status = "suspended", name = "x" });
+            var response = await client.SendAsync(method, path, new { role = "admin", status = "suspended", name = "x" });
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} answered {(int)response.StatusCode}");
             await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
         }
@@ -64,11 +64,10 @@ public sealed class PermissionEnforcementTests(WardenFactory factory) : IClassFi
     [Fact]
     public async Task EveryAdministrativeEndpointAnswers403ToAPlainUser()
     {
-        var user = await factory.SignedInAsync();
-        var client = factory.CreateClient();
+        var user = await factory.SignedInClientAsync();
         foreach (var (method, path) in AdminEndpoints())
         {
-            var response = await client.SendAsync(method, path, user.AccessToken, new { role = "admin", status = "suspended", name = "x" });
+            var response = await user.Client.SendAsync(method, path, new { role = "admin", status = "suspended", name = "x" });
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path} answered {(int)response.StatusCode}");
             await response.AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         }
@@ -77,51 +76,51 @@ public sealed class PermissionEnforcementTests(WardenFactory factory) : IClassFi
     [Fact]
     public async Task ChangingRolesAndPermissionsNeedsAdminSystemNotJustAdminUsers()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var role = "helpdesk-" + Guid.NewGuid().ToString("N")[..8];
-        await factory.CreateRoleAsync(admin, role, "admin:users");
+        await admin.CreateRoleAsync(role, "admin:users");
         var helpdesk = await factory.SignedInWithRoleAsync(admin, role);
         var client = factory.CreateClient();
 
-        await (await client.GetWithBearerAsync("/api/v1/roles", helpdesk.AccessToken)).ReadJsonAsync();
-        await (await client.GetWithBearerAsync("/api/v1/permissions", helpdesk.AccessToken)).ReadJsonAsync();
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/roles", helpdesk.AccessToken, new { name = "mine", permissions = new[] { "read:own" } }))
+        await (await helpdesk.Client.GetAsync("/api/v1/roles")).ReadJsonAsync();
+        await (await helpdesk.Client.GetAsync("/api/v1/permissions")).ReadJsonAsync();
+        await (await helpdesk.Client.SendAsync(HttpMethod.Post, "/api/v1/roles", new { name = "mine", permissions = new[] { "read:own" } }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        await (await client.SendAsync(HttpMethod.Post, "/api/v1/permissions", helpdesk.AccessToken, new { name = "reports:read" }))
+        await (await helpdesk.Client.SendAsync(HttpMethod.Post, "/api/v1/permissions", new { name = "reports:read" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
     public async Task ARemovedRoleStopsWorkingOnTheNextRequestWithTheSameAccessToken()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var role = "support-" + Guid.NewGuid().ToString("N")[..8];
-        await factory.CreateRoleAsync(admin, role, "admin:users");
-        var user = await factory.SignedInAsync();
+        await admin.CreateRoleAsync(role, "admin:users");
+        var user = await factory.SignedInClientAsync();
         var client = factory.CreateClient();
 
         // The token was issued before the role: a grant takes effect without a new token, too.
-        await (await client.GetWithBearerAsync("/api/v1/admin/users", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden);
-        await factory.AssignRoleAsync(admin, user.Id, role);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/admin/users", user.AccessToken)).StatusCode);
+        await (await user.Client.GetAsync("/api/v1/admin/users")).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await admin.AssignRoleAsync(user.Id, role);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/admin/users")).StatusCode);
 
-        var removed = await client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/{role}", admin);
+        var removed = await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/users/{user.Id}/roles/{role}");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/admin/users", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await user.Client.GetAsync("/api/v1/admin/users")).AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
     public async Task APermissionTakenFromARoleStopsWorkingOnTheNextRequest()
     {
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         var role = "ops-" + Guid.NewGuid().ToString("N")[..8];
-        var roleId = await factory.CreateRoleAsync(admin, role, "admin:users");
+        var roleId = await admin.CreateRoleAsync(role, "admin:users");
         var user = await factory.SignedInWithRoleAsync(admin, role);
         var client = factory.CreateClient();
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/admin/users", user.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/admin/users")).StatusCode);
 
-        var update = await client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{roleId}", admin, new { name = role, permissions = new[] { "read:own" } });
+        var update = await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{roleId}", new { name = role, permissions = new[] { "read:own" } });
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
-        await (await client.GetWithBearerAsync("/api/v1/admin/users", user.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await user.Client.GetAsync("/api/v1/admin/users")).AssertProblemAsync(HttpStatusCode.Forbidden);
     }
 }

@@ -1,4 +1,5 @@
 using Warden.Server.Events;
+using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Events;
 

@@ -36,27 +36,16 @@ public sealed class EventsFactory : WardenFactory
     public OutboxProcessor Processor => Services.GetRequiredService<OutboxProcessor>();
 
     /// <summary>Writes events in one SaveChanges and returns their ids.</summary>
-    public async Task<Guid[]> WriteEventsAsync(string type, int count = 1)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var ids = Enumerable.Range(0, count).Select(i => db.AddEvent(type, null, new { index = i }, Time.GetUtcNow()).Id).ToArray();
-        await db.SaveChangesAsync();
-        return ids;
-    }
+    public Task<Guid[]> WriteEventsAsync(string type, int count = 1) =>
+        this.InDbAsync(async db =>
+        {
+            var ids = Enumerable.Range(0, count).Select(i => db.AddEvent(type, null, new { index = i }, Time.GetUtcNow()).Id).ToArray();
+            await db.SaveChangesAsync();
+            return ids;
+        });
 
-    public async Task<OutboxMessage?> FindAsync(Guid id)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        return await db.OutboxMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id);
-    }
-
-    public async Task<T> WithDbAsync<T>(Func<WardenDbContext, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<WardenDbContext>());
-    }
+    public Task<OutboxMessage?> FindAsync(Guid id) =>
+        this.InDbAsync(db => db.OutboxMessages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id));
 
     /// <summary>Runs the processor until nothing is due.</summary>
     public async Task<int> DrainAsync()
@@ -107,19 +96,8 @@ public sealed class HandlerLog
 
     public int Record(string handler, Guid id) => Invocations.AddOrUpdate((handler, id), 1, (_, n) => n + 1);
 
-    public async Task WaitForAsync(string handler, Guid id, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (Count(handler, id) == 0)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException($"{handler} did not receive event {id}.");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitForAsync(string handler, Guid id, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(() => Count(handler, id) > 0, $"{handler} to receive event {id}", timeout);
 }
 
 public sealed class RecordingHandler(HandlerLog log) : IEventHandler

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Warden.Tests.Events;
@@ -36,15 +37,14 @@ public sealed class OutboxDeliveryTests(ITestOutputHelper output)
         factory.With("Warden:Outbox:PollInterval", "01:00:00");
         _ = factory.Services;
 
-        Guid id;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        var id = await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync();
-            id = db.AddEvent(EventsFactory.Recorded, null, new { }, factory.Time.GetUtcNow()).Id;
+            var written = db.AddEvent(EventsFactory.Recorded, null, new { }, factory.Time.GetUtcNow()).Id;
             await db.SaveChangesAsync();
             await transaction.CommitAsync();
-        }
+            return written;
+        });
 
         await factory.Log.WaitForAsync("test.recording", id, TimeSpan.FromSeconds(5));
     }
@@ -56,15 +56,14 @@ public sealed class OutboxDeliveryTests(ITestOutputHelper output)
         factory.With("Warden:Outbox:PollInterval", "00:00:00.100");
         _ = factory.Services;
 
-        Guid rolledBack;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        var rolledBack = await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             await using var transaction = await db.Database.BeginTransactionAsync();
-            rolledBack = db.AddEvent(EventsFactory.Recorded, null, new { }, factory.Time.GetUtcNow()).Id;
+            var written = db.AddEvent(EventsFactory.Recorded, null, new { }, factory.Time.GetUtcNow()).Id;
             await db.SaveChangesAsync();
             await transaction.RollbackAsync();
-        }
+            return written;
+        });
 
         // An event committed afterwards is delivered; the dispatcher has looked at the table since the rollback.
         var committed = (await factory.WriteEventsAsync(EventsFactory.Recorded)).Single();
@@ -98,19 +97,7 @@ public sealed class OutboxDeliveryTests(ITestOutputHelper output)
     private static Task<OutboxMessage> WaitProcessedAsync(EventsFactory factory, Guid id) =>
         WaitAsync(factory, id, m => m.ProcessedAt is not null);
 
-    private static async Task<OutboxMessage> WaitAsync(EventsFactory factory, Guid id, Func<OutboxMessage, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var message = await factory.FindAsync(id);
-            if (message is not null && condition(message))
-            {
-                return message;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"event {id} did not reach the expected state");
-            await Task.Delay(20);
-        }
-    }
+    private static Task<OutboxMessage> WaitAsync(EventsFactory factory, Guid id, Func<OutboxMessage, bool> condition) =>
+        Eventually.ValueAsync(async () => await factory.FindAsync(id) is { } message && condition(message) ? message : null,
+            $"event {id} to reach the expected state");
 }

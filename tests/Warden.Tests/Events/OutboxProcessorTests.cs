@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
+using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Events;
 
@@ -58,19 +59,21 @@ public sealed class OutboxProcessorTests
         var id = (await factory.WriteEventsAsync(EventsFactory.Failing)).Single();
         await factory.DrainAsync();
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var poisoned = scope.ServiceProvider.GetRequiredService<PoisonedEvents>();
-        Assert.Equal([id], (await poisoned.ListAsync(10, default)).Select(m => m.Id));
+        await factory.InScopeAsync(async services =>
+        {
+            var poisoned = services.GetRequiredService<PoisonedEvents>();
+            Assert.Equal([id], (await poisoned.ListAsync(10, default)).Select(m => m.Id));
 
-        factory.Log.FailingHandlerFails = false;
-        Assert.True(await poisoned.RetryAsync(id, default));
-        Assert.False(await poisoned.RetryAsync(id, default)); // no longer poisoned
-        Assert.Equal(1, await factory.DrainAsync());
+            factory.Log.FailingHandlerFails = false;
+            Assert.True(await poisoned.RetryAsync(id, default));
+            Assert.False(await poisoned.RetryAsync(id, default)); // no longer poisoned
+            Assert.Equal(1, await factory.DrainAsync());
 
-        var delivered = (await factory.FindAsync(id))!;
-        Assert.NotNull(delivered.ProcessedAt);
-        Assert.False(delivered.Poisoned);
-        Assert.Empty(await poisoned.ListAsync(10, default));
+            var delivered = (await factory.FindAsync(id))!;
+            Assert.NotNull(delivered.ProcessedAt);
+            Assert.False(delivered.Poisoned);
+            Assert.Empty(await poisoned.ListAsync(10, default));
+        });
     }
 
     [Fact]
@@ -81,12 +84,12 @@ public sealed class OutboxProcessorTests
         await factory.DrainAsync();
 
         // Delivered again, as after a crash between the handler finishing and the message being marked.
-        await factory.WithDbAsync(db => db.OutboxMessages.Where(m => m.Id == id)
+        await factory.InDbAsync(db => db.OutboxMessages.Where(m => m.Id == id)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.ProcessedAt, (DateTimeOffset?)null)));
         Assert.Equal(1, await factory.Processor.ProcessBatchAsync(default));
 
         Assert.Equal(1, factory.Log.Count("test.chaining", id));
-        Assert.Equal(1, await factory.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && m.Subject == id)));
+        Assert.Equal(1, await factory.InDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && m.Subject == id)));
         Assert.NotNull((await factory.FindAsync(id))!.ProcessedAt);
     }
 
@@ -101,26 +104,28 @@ public sealed class OutboxProcessorTests
         var results = await Task.WhenAll(RunChainingHandlerAsync(factory, message), RunChainingHandlerAsync(factory, message));
 
         Assert.Single(results, saved => saved);
-        Assert.Equal(1, await factory.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && m.Subject == id)));
+        Assert.Equal(1, await factory.InDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && m.Subject == id)));
     }
 
     private static async Task<bool> RunChainingHandlerAsync(EventsFactory factory, OutboxMessage message)
     {
         // What the processor does for one (event, handler): run it, then save its changes with the completion.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var handler = scope.ServiceProvider.GetRequiredService<ChainingHandler>();
-        await handler.HandleAsync(message, default);
-        var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
-        db.HandlerCompletions.Add(new HandlerCompletion { MessageId = message.Id, Handler = handler.Name, CompletedAt = factory.Time.GetUtcNow() });
-        try
+        return await factory.InScopeAsync(async services =>
         {
-            await db.SaveChangesAsync();
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            return false;
-        }
+            var handler = services.GetRequiredService<ChainingHandler>();
+            await handler.HandleAsync(message, default);
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            db.HandlerCompletions.Add(new HandlerCompletion { MessageId = message.Id, Handler = handler.Name, CompletedAt = factory.Time.GetUtcNow() });
+            try
+            {
+                await db.SaveChangesAsync();
+                return true;
+            }
+            catch (DbUpdateException)
+            {
+                return false;
+            }
+        });
     }
 
     [Fact]
@@ -147,7 +152,7 @@ public sealed class OutboxProcessorTests
         Assert.All(states, m => Assert.NotNull(m!.ProcessedAt));
         // Each event once, except the one it died in (its handler was cut off before completing).
         Assert.Equal([1, 1, 1, 1, 2], ids.Select(id => factory.Log.Count("test.crashing", id)).Order());
-        Assert.Equal(ids.Length, await factory.WithDbAsync(db => db.HandlerCompletions.CountAsync(c => ids.Contains(c.MessageId) && c.Handler == "test.crashing")));
+        Assert.Equal(ids.Length, await factory.InDbAsync(db => db.HandlerCompletions.CountAsync(c => ids.Contains(c.MessageId) && c.Handler == "test.crashing")));
     }
 
     [Fact]
@@ -159,7 +164,7 @@ public sealed class OutboxProcessorTests
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(factory.DrainAsync)));
 
         Assert.All(ids, id => Assert.Equal(1, factory.Log.Count("test.recording", id)));
-        Assert.Equal(60, await factory.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.ProcessedAt != null && m.Attempts == 1)));
+        Assert.Equal(60, await factory.InDbAsync(db => db.OutboxMessages.CountAsync(m => m.ProcessedAt != null && m.Attempts == 1)));
     }
 
     [Fact]
@@ -177,7 +182,7 @@ public sealed class OutboxProcessorTests
 
         Assert.Null(await factory.FindAsync(delivered));
         Assert.NotNull(await factory.FindAsync(poisoned));
-        Assert.Equal(0, await factory.WithDbAsync(db => db.HandlerCompletions.CountAsync(c => c.MessageId == delivered)));
+        Assert.Equal(0, await factory.InDbAsync(db => db.HandlerCompletions.CountAsync(c => c.MessageId == delivered)));
     }
 
     [Fact]

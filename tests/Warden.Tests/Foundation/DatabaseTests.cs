@@ -15,64 +15,70 @@ public sealed class DatabaseTests(WardenFactory factory) : IClassFixture<WardenF
     public async Task TablesAndColumnsUseSnakeCase()
     {
         _ = factory.CreateClient();
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var tables = await TableNamesAsync(db);
-        foreach (var expected in new[] { "users", "roles", "permissions", "role_permissions", "user_roles", "user_passkeys" })
+        await factory.InDbAsync(async db =>
         {
-            Assert.Contains(expected, tables);
-        }
+            var tables = await TableNamesAsync(db);
+            foreach (var expected in new[] { "users", "roles", "permissions", "role_permissions", "user_roles", "user_passkeys" })
+            {
+                Assert.Contains(expected, tables);
+            }
 
-        Assert.DoesNotContain(tables, t => t.Any(char.IsUpper) && !t.StartsWith("__EF", StringComparison.Ordinal));
-        var userColumns = db.Model.FindEntityType(typeof(User))!.GetProperties().Select(p => p.GetColumnName()).ToList();
-        Assert.Contains("normalized_email", userColumns);
-        Assert.Contains("email_verified_at", userColumns);
+            Assert.DoesNotContain(tables, t => t.Any(char.IsUpper) && !t.StartsWith("__EF", StringComparison.Ordinal));
+            var userColumns = db.Model.FindEntityType(typeof(User))!.GetProperties().Select(p => p.GetColumnName()).ToList();
+            Assert.Contains("normalized_email", userColumns);
+            Assert.Contains("email_verified_at", userColumns);
+        });
     }
 
     [Fact]
     public async Task DefaultRolesAndPermissionsAreSeeded()
     {
         _ = factory.CreateClient();
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var roles = await db.Roles
-            .Select(r => new { r.Name, Permissions = r.Permissions.Select(p => p.Permission!.Name).ToList() })
-            .ToDictionaryAsync(r => r.Name!, r => r.Permissions.Order().ToArray());
+        await factory.InDbAsync(async db =>
+        {
+            var roles = await db.Roles
+                .Select(r => new { r.Name, Permissions = r.Permissions.Select(p => p.Permission!.Name).ToList() })
+                .ToDictionaryAsync(r => r.Name!, r => r.Permissions.Order().ToArray());
 
-        Assert.Equal(["read:own", "write:own"], roles["user"]);
-        Assert.Equal(["read:all", "read:own", "write:own"], roles["moderator"]);
-        Assert.Equal(6, roles["admin"].Length);
+            Assert.Equal(["read:own", "write:own"], roles["user"]);
+            Assert.Equal(["read:all", "read:own", "write:own"], roles["moderator"]);
+            Assert.Equal(6, roles["admin"].Length);
+        });
     }
 
     [Fact]
     public async Task BootstrapAdminFromConfigurationIsActiveAndHoldsTheAdminRole()
     {
         _ = factory.CreateClient();
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var admin = await users.FindByEmailAsync(WardenFactory.AdminEmail);
-        Assert.NotNull(admin);
-        Assert.Equal(UserStatus.Active, admin.Status);
-        Assert.True(await users.CheckPasswordAsync(admin, WardenFactory.AdminPassword));
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.True(await db.UserRoles.AnyAsync(ur => ur.UserId == admin.Id && ur.Role!.Name == DefaultRoles.Admin));
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var admin = await users.FindByEmailAsync(WardenFactory.AdminEmail);
+            Assert.NotNull(admin);
+            Assert.Equal(UserStatus.Active, admin.Status);
+            Assert.True(await users.CheckPasswordAsync(admin, WardenFactory.AdminPassword));
+            var db = services.GetRequiredService<WardenDbContext>();
+            Assert.True(await db.UserRoles.AnyAsync(ur => ur.UserId == admin.Id && ur.Role!.Name == DefaultRoles.Admin));
+        });
     }
 
     [Fact]
     public async Task EmailsAreUniqueCaseInsensitively()
     {
         _ = factory.CreateClient();
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var first = await users.CreateAsync(new User { Email = "Case.Test@Example.com" });
-        Assert.True(first.Succeeded);
-        var second = await users.CreateAsync(new User { Email = "case.test@EXAMPLE.COM" });
-        Assert.False(second.Succeeded);
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var first = await users.CreateAsync(new User { Email = "Case.Test@Example.com" });
+            Assert.True(first.Succeeded);
+            var second = await users.CreateAsync(new User { Email = "case.test@EXAMPLE.COM" });
+            Assert.False(second.Succeeded);
 
-        // The unique index holds even when the validator is bypassed (two requests racing past it).
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        db.Users.Add(new User { Email = "case.test@example.com", NormalizedEmail = "CASE.TEST@EXAMPLE.COM" });
-        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            // The unique index holds even when the validator is bypassed (two requests racing past it).
+            var db = services.GetRequiredService<WardenDbContext>();
+            db.Users.Add(new User { Email = "case.test@example.com", NormalizedEmail = "CASE.TEST@EXAMPLE.COM" });
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        });
     }
 
     [Fact]
@@ -81,10 +87,11 @@ public sealed class DatabaseTests(WardenFactory factory) : IClassFixture<WardenF
         _ = factory.CreateClient();
         var initializer = factory.Services.GetRequiredService<DatabaseInitializer>();
         await initializer.SeedAsync();
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(3, await db.Roles.CountAsync(r => r.Name == "user" || r.Name == "admin" || r.Name == "moderator"));
-        Assert.Equal(6, await db.Permissions.CountAsync());
+        await factory.InDbAsync(async db =>
+        {
+            Assert.Equal(3, await db.Roles.CountAsync(r => r.Name == "user" || r.Name == "admin" || r.Name == "moderator"));
+            Assert.Equal(6, await db.Permissions.CountAsync());
+        });
     }
 
     private static async Task<List<string>> TableNamesAsync(WardenDbContext db)
@@ -110,11 +117,13 @@ public sealed class GeneratedAdminTests : IDisposable
         Assert.Contains(BootstrapAdministrator.GeneratedAdminEmail, text, StringComparison.Ordinal);
         var password = text.Split('\n').Single(l => l.Contains("password:", StringComparison.Ordinal)).Split("password:")[1].Trim();
 
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var admin = await users.FindByEmailAsync(BootstrapAdministrator.GeneratedAdminEmail);
-        Assert.NotNull(admin);
-        Assert.True(await users.CheckPasswordAsync(admin, password));
+        await _factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var admin = await users.FindByEmailAsync(BootstrapAdministrator.GeneratedAdminEmail);
+            Assert.NotNull(admin);
+            Assert.True(await users.CheckPasswordAsync(admin, password));
+        });
     }
 
     public void Dispose() => _factory.Dispose();

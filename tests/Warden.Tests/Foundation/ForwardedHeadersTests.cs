@@ -59,9 +59,10 @@ public sealed class ForwardedHeadersTests
         client.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.7");
         var (_, tokens) = await factory.SignedInUserAsync(client);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = tokens.User.GetProperty("id").GetGuid();
-        Assert.Equal(expected, await db.Sessions.Where(s => s.UserId == userId).Select(s => s.IpAddress).SingleAsync());
+        await factory.InDbAsync(async db =>
+        {
+            var userId = tokens.User.GetProperty("id").GetGuid();
+            Assert.Equal(expected, await db.Sessions.Where(s => s.UserId == userId).Select(s => s.IpAddress).SingleAsync());
+        });
     }
 }

@@ -1,10 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
 
 namespace Warden.Tests.Infrastructure;
@@ -28,44 +25,26 @@ public static class AuthFlows
     /// <summary>Marks the account verified directly in the database (for tests not about verification).</summary>
     public static async Task ActivateAsync(this WardenFactory factory, string email)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var normalized = email.ToUpperInvariant();
         var now = factory.Time.GetUtcNow();
-        await db.Users.Where(u => u.NormalizedEmail == normalized).ExecuteUpdateAsync(s => s
+        await factory.InDbAsync(db => db.Users.Where(u => u.NormalizedEmail == normalized).ExecuteUpdateAsync(s => s
             .SetProperty(u => u.Status, UserStatus.Active)
             .SetProperty(u => u.EmailConfirmed, true)
-            .SetProperty(u => u.EmailVerifiedAt, now));
+            .SetProperty(u => u.EmailVerifiedAt, now)));
     }
 
     /// <summary>Clears the failed-attempt count of an email address (for tests about something else).</summary>
     public static async Task ClearLockoutAsync(this WardenFactory factory, string email)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var key = "email:" + email.ToUpperInvariant();
-        await db.LoginAttempts.Where(a => a.Identifier == key).ExecuteDeleteAsync();
+        await factory.InDbAsync(db => db.LoginAttempts.Where(a => a.Identifier == key).ExecuteDeleteAsync());
     }
 
     /// <summary>Waits until the user.registered handler has made the default profile.</summary>
-    public static async Task WaitForProfileAsync(this WardenFactory factory, Guid userId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            await using (var scope = factory.Services.CreateAsyncScope())
-            {
-                if (await scope.ServiceProvider.GetRequiredService<WardenDbContext>().Profiles.AnyAsync(p => p.UserId == userId))
-                {
-                    return;
-                }
-            }
+    public static Task WaitForProfileAsync(this WardenFactory factory, Guid userId) =>
+        factory.EventuallyInDbAsync(db => db.Profiles.AnyAsync(p => p.UserId == userId), $"the default profile of {userId}");
 
-            Assert.True(DateTime.UtcNow < deadline, $"no profile for {userId} after 10 s");
-            await Task.Delay(20);
-        }
-    }
-
+    /// <summary>A new, verified user signed in on <paramref name="client"/>: their email and tokens (for tests about the tokens themselves; to act as a user, see <see cref="SignedInClients.SignedInClientAsync"/>).</summary>
     public static async Task<(string Email, Tokens Tokens)> SignedInUserAsync(this WardenFactory factory, HttpClient? client = null, string? username = null)
     {
         client ??= factory.CreateClient();
@@ -89,17 +68,4 @@ public static class AuthFlows
         body.GetProperty("refreshToken").GetString()!,
         body.GetProperty("expiresIn").GetInt32(),
         body.GetProperty("user"));
-
-    public static HttpClient WithBearer(this HttpClient client, string accessToken)
-    {
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return client;
-    }
-
-    public static async Task<HttpResponseMessage> GetWithBearerAsync(this HttpClient client, string url, string accessToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return await client.SendAsync(request);
-    }
 }

@@ -3,12 +3,10 @@ namespace Warden.Tests.Infrastructure;
 /// <summary>
 /// The emails a test server wrote to its pickup directory (<c>&lt;data&gt;/mail</c>). Delivery is
 /// asynchronous (an outbox handler sends after the request commits), so tests wait for a message with a
-/// short bounded poll instead of reading once.
+/// short bounded poll (<see cref="Eventually"/>) instead of reading once.
 /// </summary>
 public sealed class Mailbox(string directory)
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     public string Directory { get; } = directory;
 
     /// <summary>Every message so far, oldest first.</summary>
@@ -40,24 +38,7 @@ public sealed class Mailbox(string directory)
     public Task<MailboxMessage> WaitForAsync(Func<MailboxMessage, bool> match, TimeSpan? timeout = null) =>
         WaitAsync(() => Messages.FirstOrDefault(match), "a matching email", timeout);
 
-    private async Task<MailboxMessage> WaitAsync(Func<MailboxMessage?> find, string what, TimeSpan? timeout)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
-        while (true)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                var present = Messages;
-                throw new Xunit.Sdk.XunitException(
-                    $"No {what} within {timeout ?? DefaultTimeout}. The mailbox has {present.Count}: {string.Join("; ", present)}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    private Task<MailboxMessage> WaitAsync(Func<MailboxMessage?> find, string what, TimeSpan? timeout) =>
+        Eventually.ValueAsync(() => Task.FromResult(find()), what, timeout,
+            otherwise: () => $"The mailbox has {Messages.Count}: {string.Join("; ", Messages)}");
 }

@@ -47,24 +47,7 @@ public sealed class SmsInbox(string directory)
     public IReadOnlyList<SmsRecord> To(string phoneNumber) => [.. Messages.Where(m => m.To == phoneNumber)];
 
     /// <summary>Waits for the <paramref name="number"/>-th message (1 = first) to <paramref name="phoneNumber"/>.</summary>
-    public async Task<SmsRecord> WaitForAsync(string phoneNumber, int number = 1, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? Mailbox.DefaultTimeout);
-        while (true)
-        {
-            var found = To(phoneNumber);
-            if (found.Count >= number)
-            {
-                return found[number - 1];
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException(
-                    $"No SMS #{number} to {phoneNumber} within {timeout ?? Mailbox.DefaultTimeout}; {Messages.Count} SMS in the inbox.");
-            }
-
-            await Task.Delay(25);
-        }
-    }
+    public Task<SmsRecord> WaitForAsync(string phoneNumber, int number = 1, TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(() => Task.FromResult(To(phoneNumber) is { } found && found.Count >= number ? found[number - 1] : null),
+            $"SMS #{number} to {phoneNumber}", timeout, otherwise: () => $"{Messages.Count} SMS in the inbox.");
 }

@@ -37,22 +37,8 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>Every command line the sink read (AUTH payloads included), to check what crossed the wire.</summary>
     public ConcurrentQueue<string> Commands { get; } = new();
 
-    public async Task<SmtpSinkMessage> WaitForMessageAsync(TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? Mailbox.DefaultTimeout);
-        while (!Received.TryPeek(out _))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException("The SMTP sink received no message.");
-            }
-
-            await Task.Delay(25);
-        }
-
-        Received.TryPeek(out var message);
-        return message!;
-    }
+    public Task<SmtpSinkMessage> WaitForMessageAsync(TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(() => Task.FromResult(Received.TryPeek(out var message) ? message : null), "a message at the SMTP sink", timeout);
 
     private async Task AcceptAsync()
     {

@@ -205,12 +205,11 @@ public sealed class EmailDeliveryTests
     public async Task EmailSentFromAnEventHandlerArrivesAfterTheCommit()
     {
         await using var factory = new WelcomeMailFactory();
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             db.AddEvent(WelcomeMailHandler.EventType, null, new { email = "carol@example.com", name = "Carol <3" }, factory.Time.GetUtcNow());
             await db.SaveChangesAsync();
-        }
+        });
 
         var email = await factory.Mailbox.WaitForAsync("carol@example.com");
         Assert.Equal("Welcome to Warden", email.Subject);

@@ -27,13 +27,13 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostLoginAsync(email, "Wrong-Password-1!")).StatusCode);
         var first = await client.LoginAsync(email);
         var second = await client.LoginAsync(email);
-        var sessions = await client.GetJsonAsync("/api/v1/users/sessions", second.AccessToken);
+        var sessions = await factory.CreateClientFor(second).GetJsonAsync("/api/v1/users/sessions");
         var other = sessions.EnumerateArray().Single(s => !s.GetProperty("current").GetBoolean()).GetProperty("id").GetString();
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithBearerAsync(HttpMethod.Delete, $"/api/v1/users/sessions/{other}", second.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await factory.CreateClientFor(second).SendAsync(HttpMethod.Delete, $"/api/v1/users/sessions/{other}")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = second.RefreshToken })).StatusCode);
         await factory.WaitForEventsHandledAsync();
 
-        var page = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&size=100", await factory.AdminTokenAsync());
+        var page = await (await factory.AdminClientAsync()).Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&size=100");
         var entries = page.GetProperty("items").EnumerateArray().ToList();
         var actions = entries.Select(e => e.GetProperty("action").GetString()).ToList();
         foreach (var expected in new[]
@@ -71,7 +71,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         }
 
         // Exactly one entry per event about this user.
-        var (events, audited) = await factory.WithDbAsync(async db => (
+        var (events, audited) = await factory.InDbAsync(async db => (
             await db.OutboxMessages.Where(m => m.Subject == userId).Select(m => m.Id).ToListAsync(),
             await db.AuditLog.Where(e => e.SubjectId == userId).Select(e => e.EventId).ToListAsync()));
         Assert.Equal(events.Order(), audited.OfType<Guid>().Order());
@@ -89,10 +89,10 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
 
         await factory.WaitForEventsHandledAsync();
         var userId = await UserIdAsync(email);
-        var page = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=user.locked", await factory.AdminTokenAsync());
+        var page = await (await factory.AdminClientAsync()).Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=user.locked");
         var locked = Assert.Single(page.GetProperty("items").EnumerateArray());
         Assert.True(locked.GetProperty("details").TryGetProperty("until", out _));
-        var failures = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.failed", await factory.AdminTokenAsync());
+        var failures = await (await factory.AdminClientAsync()).Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.failed");
         Assert.Equal(5, failures.GetProperty("total").GetInt32());
     }
 
@@ -100,13 +100,13 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
     public async Task AnAdministratorsActionNamesTheAdministratorAsActor()
     {
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        var adminId = (await client.GetJsonAsync("/api/v1/users/me", admin)).GetProperty("id").GetGuid();
-        var created = await (await client.SendWithBearerAsync(HttpMethod.Post, "/api/v1/admin/webhooks", admin,
+        var admin = await factory.AdminClientAsync();
+        var adminId = (await admin.Client.GetJsonAsync("/api/v1/users/me")).GetProperty("id").GetGuid();
+        var created = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/webhooks",
             new { url = "http://127.0.0.1:9/audit-test", eventTypes = new[] { "user.deleted" } })).ReadJsonAsync(HttpStatusCode.Created);
         await factory.WaitForEventsHandledAsync();
 
-        var page = await client.GetJsonAsync($"/api/v1/admin/audit?userId={adminId}&type=webhook.*", admin);
+        var page = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={adminId}&type=webhook.*");
         var entry = page.GetProperty("items").EnumerateArray()
             .Single(e => e.GetProperty("details").GetProperty("webhookId").GetString() == created.GetProperty("id").GetString());
         Assert.Equal("webhook.created", entry.GetProperty("action").GetString());
@@ -125,15 +125,15 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         var bystanderId = await UserIdAsync(bystanderEmail);
         await factory.WaitForEventsHandledAsync();
 
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            Assert.True(await scope.ServiceProvider.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
-        }
+            Assert.True(await services.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
+        });
 
         await factory.WaitForEventsHandledAsync();
 
         // An event about the user handled after the erasure (a retry, another node) is stored scrubbed too.
-        var late = await factory.WithDbAsync(async db =>
+        var late = await factory.InDbAsync(async db =>
         {
             var message = db.AddEvent(EventTypes.LoginFailed, userId,
                 new { reason = "invalid_credentials", ipAddress = "198.51.100.9", userAgent = Browser, email, attempted = new { contact = email } },
@@ -143,8 +143,8 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         });
         await factory.WaitForEventsHandledAsync();
 
-        var admin = await factory.AdminTokenAsync();
-        var page = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&size=100", admin);
+        var admin = await factory.AdminClientAsync();
+        var page = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&size=100");
         var entries = page.GetProperty("items").EnumerateArray().ToList();
         Assert.Contains(entries, e => e.GetProperty("action").GetString() == EventTypes.UserRegistered);
         Assert.Contains(entries, e => e.GetProperty("id").GetGuid() != late && e.GetProperty("action").GetString() == EventTypes.UserDeleted);
@@ -159,7 +159,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         Assert.DoesNotContain("Test Person", raw, StringComparison.Ordinal);
 
         // Nobody else's entries are touched.
-        var bystander = await client.GetJsonAsync($"/api/v1/admin/audit?userId={bystanderId}&type=login.succeeded", admin);
+        var bystander = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={bystanderId}&type=login.succeeded");
         Assert.Equal(OutsideFactory.DefaultClientIp, bystander.GetProperty("items")[0].GetProperty("ipAddress").GetString());
     }
 
@@ -172,15 +172,15 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         await client.PostLoginAsync(email, "Wrong-Password-1!");
         await factory.WaitForEventsHandledAsync();
         var userId = await UserIdAsync(email);
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
 
-        var logins = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*", admin);
+        var logins = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*");
         var actions = logins.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
         Assert.Equal(3, actions.Count);
         Assert.All(actions, a => Assert.StartsWith("login.", a, StringComparison.Ordinal));
 
-        var first = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*&size=1&page=1", admin);
-        var second = await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*&size=1&page=2", admin);
+        var first = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*&size=1&page=1");
+        var second = await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&type=login.*&size=1&page=2");
         Assert.Equal(3, first.GetProperty("total").GetInt32());
         Assert.Equal(1, first.GetProperty("items").GetArrayLength());
         Assert.NotEqual(first.GetProperty("items")[0].GetProperty("id").GetString(), second.GetProperty("items")[0].GetProperty("id").GetString());
@@ -188,9 +188,9 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         var now = factory.Time.GetUtcNow();
         var future = Uri.EscapeDataString(now.AddHours(1).ToString("O"));
         var past = Uri.EscapeDataString(now.AddHours(-1).ToString("O"));
-        Assert.Equal(0, (await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&from={future}", admin)).GetProperty("total").GetInt32());
-        Assert.Equal(0, (await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&to={past}", admin)).GetProperty("total").GetInt32());
-        Assert.True((await client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&from={past}&to={future}", admin)).GetProperty("total").GetInt32() >= 4);
+        Assert.Equal(0, (await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&from={future}")).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&to={past}")).GetProperty("total").GetInt32());
+        Assert.True((await admin.Client.GetJsonAsync($"/api/v1/admin/audit?userId={userId}&from={past}&to={future}")).GetProperty("total").GetInt32() >= 4);
     }
 
     [Theory]
@@ -204,7 +204,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
     [InlineData("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")]
     public async Task InvalidQueriesAreValidationProblems(string query)
     {
-        var response = await factory.CreateClient().GetWithBearerAsync($"/api/v1/admin/audit?{query}", await factory.AdminTokenAsync());
+        var response = await (await factory.AdminClientAsync()).Client.GetAsync($"/api/v1/admin/audit?{query}");
         await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 
@@ -214,7 +214,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/admin/audit")).StatusCode);
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        await (await client.GetWithBearerAsync("/api/v1/admin/audit", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/admin/audit")).AssertProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
     {
         var now = factory.Time.GetUtcNow();
         var (old, recent) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-        await factory.WithDbAsync(async db =>
+        await factory.InDbAsync(async db =>
         {
             db.AuditLog.Add(new AuditEntry { Id = old, OccurredAt = now.AddDays(-366), Action = "test.old", Outcome = "success" });
             db.AuditLog.Add(new AuditEntry { Id = recent, OccurredAt = now.AddDays(-364), Action = "test.recent", Outcome = "success" });
@@ -231,13 +231,13 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
 
         Assert.True(await factory.Services.GetRequiredService<AuditRetention>().RunOnceAsync(CancellationToken.None) >= 1);
 
-        var left = await factory.WithDbAsync(db => db.AuditLog.Where(e => e.Id == old || e.Id == recent).Select(e => e.Id).ToListAsync());
+        var left = await factory.InDbAsync(db => db.AuditLog.Where(e => e.Id == old || e.Id == recent).Select(e => e.Id).ToListAsync());
         Assert.Equal([recent], left);
     }
 
     private Task<Guid> UserIdAsync(string email)
     {
         var normalized = email.ToUpperInvariant();
-        return factory.WithDbAsync(db => db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).SingleAsync());
+        return factory.InDbAsync(db => db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).SingleAsync());
     }
 }

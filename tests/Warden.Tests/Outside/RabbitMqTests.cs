@@ -34,11 +34,11 @@ public sealed class RabbitMqTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = refreshed.RefreshToken })).StatusCode);
             await factory.WaitForEventsHandledAsync();
 
-            var events = await factory.WithDbAsync(db => db.OutboxMessages.AsNoTracking().ToListAsync());
+            var events = await factory.InDbAsync(db => db.OutboxMessages.AsNoTracking().ToListAsync());
             Assert.Superset(
                 new HashSet<string> { EventTypes.UserRegistered, EventTypes.ProfileCreated, EventTypes.UserEmailVerified, EventTypes.LoginSucceeded, EventTypes.SessionRevoked, EventTypes.UserLoggedOut },
                 events.Select(e => e.Type).ToHashSet());
-            await OutsideFlows.EventuallyAsync(
+            await Eventually.TrueAsync(
                 () => Task.FromResult(events.All(e => consumer.Messages.Any(m => m.MessageId == e.Id.ToString()))),
                 "every event to reach the consumer", TimeSpan.FromSeconds(10));
 
@@ -79,7 +79,7 @@ public sealed class RabbitMqTests(ITestOutputHelper output)
             await using var factory = Factory(exchange);
             var client = factory.CreateClient();
             await client.RegisterAsync(AuthFlows.NewEmail("before"));
-            await OutsideFlows.EventuallyAsync(() => Task.FromResult(received.Any(m => m.RoutingKey == EventTypes.UserRegistered)),
+            await Eventually.TrueAsync(() => Task.FromResult(received.Any(m => m.RoutingKey == EventTypes.UserRegistered)),
                 "the first registration to arrive"); // the publisher is connected
 
             await consumer.DisposeAsync();
@@ -88,16 +88,16 @@ public sealed class RabbitMqTests(ITestOutputHelper output)
             output.WriteLine($"broker stopped after {watch.Elapsed.TotalSeconds:F1} s");
 
             var heldBackUser = await client.RegisterAsync(AuthFlows.NewEmail("during")); // the request does not notice
-            var heldBack = await factory.WithDbAsync(db => db.OutboxMessages.AsNoTracking()
+            var heldBack = await factory.InDbAsync(db => db.OutboxMessages.AsNoTracking()
                 .SingleAsync(m => m.Subject == heldBackUser && m.Type == EventTypes.UserRegistered));
-            await OutsideFlows.EventuallyAsync(async () => (await factory.WithDbAsync(db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == heldBack.Id)))
+            await Eventually.TrueAsync(async () => (await factory.InDbAsync(db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == heldBack.Id)))
                 .LastError?.Contains("rabbitmq.publish", StringComparison.Ordinal) == true, "the publish to fail");
 
             // Only the broker's handler waits: the audit entry is there, the event is not lost, not poisoned.
-            var state = await factory.WithDbAsync(db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == heldBack.Id));
+            var state = await factory.InDbAsync(db => db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == heldBack.Id));
             Assert.Null(state.ProcessedAt);
             Assert.False(state.Poisoned);
-            Assert.True(await factory.WithDbAsync(db => db.AuditLog.AnyAsync(e => e.EventId == heldBack.Id)));
+            Assert.True(await factory.InDbAsync(db => db.AuditLog.AnyAsync(e => e.EventId == heldBack.Id)));
 
             await RabbitMqBroker.ControlAsync("start_app");
             await RabbitMqBroker.ControlAsync("await_startup");
@@ -107,9 +107,9 @@ public sealed class RabbitMqTests(ITestOutputHelper output)
             factory.Time.Advance(TimeSpan.FromMinutes(2)); // past the outbox's backoff
             await factory.WaitForEventsHandledAsync(TimeSpan.FromSeconds(30));
             await using var again = await RabbitMqConsumer.StartAsync(exchange, queue, received);
-            var held = await factory.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.Subject == heldBackUser).ToListAsync());
+            var held = await factory.InDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.Subject == heldBackUser).ToListAsync());
             Assert.Contains(held, m => m.Type == EventTypes.ProfileCreated);
-            await OutsideFlows.EventuallyAsync(
+            await Eventually.TrueAsync(
                 () => Task.FromResult(held.All(m => received.Any(r => r.MessageId == m.Id.ToString()))),
                 "the held-back events to arrive", TimeSpan.FromSeconds(10));
             output.WriteLine($"held-back events delivered after {watch.Elapsed.TotalSeconds:F1} s");

@@ -13,7 +13,7 @@ public sealed class StatsTests
     {
         await using var factory = new OutsideFactory();
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync(); // 1 login (the administrator)
+        var admin = await factory.AdminClientAsync(); // 1 login (the administrator)
 
         var (active, _) = await factory.SignedInUserAsync(client);      // registration + login
         var (locked, _) = await factory.SignedInUserAsync(client);      // registration + login
@@ -28,7 +28,7 @@ public sealed class StatsTests
         await client.PostLoginAsync("nobody@example.com", "Wrong-Password-1!");                // a failure for no account
         await factory.WaitForEventsHandledAsync();
 
-        var stats = await client.GetJsonAsync("/api/v1/admin/stats", admin);
+        var stats = await admin.Client.GetJsonAsync("/api/v1/admin/stats");
         Assert.Equal(4, stats.GetProperty("totalUsers").GetInt64());      // admin, active, locked, pending
         Assert.Equal(3, stats.GetProperty("activeUsers").GetInt64());
         Assert.Equal(3, stats.GetProperty("verifiedUsers").GetInt64());
@@ -36,7 +36,7 @@ public sealed class StatsTests
         Assert.Equal(1, stats.GetProperty("lockedUsers").GetInt64());
         Assert.Equal(0, stats.GetProperty("twoFactorUsers").GetInt64());
 
-        var days = (await client.GetJsonAsync("/api/v1/admin/stats/logins?days=7", admin)).GetProperty("days").EnumerateArray().ToList();
+        var days = (await admin.Client.GetJsonAsync("/api/v1/admin/stats/logins?days=7")).GetProperty("days").EnumerateArray().ToList();
         Assert.Equal(7, days.Count);
         var today = DateOnly.FromDateTime(factory.Time.GetUtcNow().UtcDateTime);
         Assert.Equal(Enumerable.Range(0, 7).Select(i => today.AddDays(i - 6).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), days.Select(d => d.GetProperty("date").GetString()));
@@ -55,11 +55,11 @@ public sealed class StatsTests
         factory.Time.Advance(TimeSpan.FromDays(1));
         await client.LoginAsync(active);
         await factory.WaitForEventsHandledAsync();
-        admin = await factory.AdminTokenAsync();
+        admin = await factory.AdminClientAsync();
         await factory.WaitForEventsHandledAsync();
-        days = (await client.GetJsonAsync("/api/v1/admin/stats/logins?days=2", admin)).GetProperty("days").EnumerateArray().ToList();
+        days = (await admin.Client.GetJsonAsync("/api/v1/admin/stats/logins?days=2")).GetProperty("days").EnumerateArray().ToList();
         Assert.Equal([4L, 2L], days.Select(d => d.GetProperty("logins").GetInt64()));
-        Assert.Equal(0, (await client.GetJsonAsync("/api/v1/admin/stats", admin)).GetProperty("lockedUsers").GetInt64());
+        Assert.Equal(0, (await admin.Client.GetJsonAsync("/api/v1/admin/stats")).GetProperty("lockedUsers").GetInt64());
     }
 
     [Fact]
@@ -68,15 +68,15 @@ public sealed class StatsTests
         await using var factory = new OutsideFactory();
         var client = factory.CreateClient();
         var (email, _) = await factory.SignedInUserAsync(client);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
             var normalized = email.ToUpperInvariant();
             var id = db.Users.Single(u => u.NormalizedEmail == normalized).Id;
-            await scope.ServiceProvider.GetRequiredService<Warden.Server.Privacy.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
-        }
+            await services.GetRequiredService<Warden.Server.Privacy.AccountErasure>().EraseAsync(id, null, CancellationToken.None);
+        });
 
-        var stats = await client.GetJsonAsync("/api/v1/admin/stats", await factory.AdminTokenAsync());
+        var stats = await (await factory.AdminClientAsync()).Client.GetJsonAsync("/api/v1/admin/stats");
         Assert.Equal(1, stats.GetProperty("totalUsers").GetInt64());
     }
 }
@@ -91,7 +91,7 @@ public sealed class StatsQueryTests(OutsideFactory factory) : IClassFixture<Outs
     [InlineData("week")]
     public async Task DaysOutsideOneTo365AreValidationProblems(string days)
     {
-        var response = await factory.CreateClient().GetWithBearerAsync($"/api/v1/admin/stats/logins?days={days}", await factory.AdminTokenAsync());
+        var response = await (await factory.AdminClientAsync()).Client.GetAsync($"/api/v1/admin/stats/logins?days={days}");
         await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 
@@ -99,9 +99,9 @@ public sealed class StatsQueryTests(OutsideFactory factory) : IClassFixture<Outs
     public async Task ThreeHundredSixtyFiveDaysAreAllPresentAndTheDefaultIsThirty()
     {
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        Assert.Equal(365, (await client.GetJsonAsync("/api/v1/admin/stats/logins?days=365", admin)).GetProperty("days").GetArrayLength());
-        var month = await client.GetJsonAsync("/api/v1/admin/stats/logins", admin);
+        var admin = await factory.AdminClientAsync();
+        Assert.Equal(365, (await admin.Client.GetJsonAsync("/api/v1/admin/stats/logins?days=365")).GetProperty("days").GetArrayLength());
+        var month = await admin.Client.GetJsonAsync("/api/v1/admin/stats/logins");
         Assert.Equal(30, month.GetProperty("days").GetArrayLength());
         Assert.Equal(JsonValueKind.String, month.GetProperty("from").ValueKind);
     }
@@ -112,7 +112,7 @@ public sealed class StatsQueryTests(OutsideFactory factory) : IClassFixture<Outs
         var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/admin/stats")).StatusCode);
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        await (await client.GetWithBearerAsync("/api/v1/admin/stats", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden);
-        await (await client.GetWithBearerAsync("/api/v1/admin/stats/logins", tokens.AccessToken)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/admin/stats")).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/admin/stats/logins")).AssertProblemAsync(HttpStatusCode.Forbidden);
     }
 }

@@ -17,17 +17,17 @@ public sealed class WebhookTests
         await using var factory = new OutsideFactory();
         await using var receiver = await HttpReceiver.StartAsync();
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        var created = await CreateAsync(client, admin, receiver.Url + "/hooks", ["user.registered"]);
+        var admin = await factory.AdminClientAsync();
+        var created = await CreateAsync(admin, receiver.Url + "/hooks", ["user.registered"]);
         var secret = created.GetProperty("secret").GetString()!;
         Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
         Assert.True(secret.Length >= 40);
 
         // Shown once: not in the listing, not stored as it is.
-        var listing = await (await client.GetWithBearerAsync("/api/v1/admin/webhooks", admin)).Content.ReadAsStringAsync();
+        var listing = await (await admin.Client.GetAsync("/api/v1/admin/webhooks")).Content.ReadAsStringAsync();
         Assert.Contains(created.GetProperty("id").GetString()!, listing, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, listing, StringComparison.Ordinal);
-        var stored = await factory.WithDbAsync(db => db.WebhookSubscriptions.Select(s => s.ProtectedSecret).SingleAsync());
+        var stored = await factory.InDbAsync(db => db.WebhookSubscriptions.Select(s => s.ProtectedSecret).SingleAsync());
         Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
 
         var email = AuthFlows.NewEmail("hook");
@@ -58,8 +58,8 @@ public sealed class WebhookTests
         Assert.True(envelope.TryGetProperty("occurredAt", out _));
         Assert.Single(receiver.Requests);
 
-        var delivery = await WaitForDeliveryAsync(client, admin, created.GetProperty("id").GetString(), d => d.GetProperty("status").GetString() == "delivered");
-        Assert.Equal(1, (await client.GetJsonAsync($"/api/v1/admin/webhooks/{created.GetProperty("id").GetString()}/deliveries", admin)).GetProperty("total").GetInt32());
+        var delivery = await WaitForDeliveryAsync(admin, created.GetProperty("id").GetString(), d => d.GetProperty("status").GetString() == "delivered");
+        Assert.Equal(1, (await admin.Client.GetJsonAsync($"/api/v1/admin/webhooks/{created.GetProperty("id").GetString()}/deliveries")).GetProperty("total").GetInt32());
         Assert.Equal(200, delivery.GetProperty("responseStatus").GetInt32());
         Assert.Equal(1, delivery.GetProperty("attempts").GetInt32());
         Assert.Equal(request.Headers["Warden-Event-Id"], delivery.GetProperty("eventId").GetString());
@@ -72,13 +72,13 @@ public sealed class WebhookTests
         await using var receiver = await HttpReceiver.StartAsync();
         receiver.Respond(503).Respond(200);
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        var hook = (await CreateAsync(client, admin, receiver.Url, ["user.*"], secret: "a-secret-of-my-own-choosing")).GetProperty("id").GetString();
+        var admin = await factory.AdminClientAsync();
+        var hook = (await CreateAsync(admin, receiver.Url, ["user.*"], secret: "a-secret-of-my-own-choosing")).GetProperty("id").GetString();
 
         await client.RegisterAsync(AuthFlows.NewEmail());
         await WaitForRequestAsync(receiver, 1);
         await WaitForAttemptsRecordedAsync(factory, 1);
-        var failed = await WaitForDeliveryAsync(client, admin, hook, d => d.GetProperty("status").GetString() == "retrying");
+        var failed = await WaitForDeliveryAsync(admin, hook, d => d.GetProperty("status").GetString() == "retrying");
         Assert.Equal(503, failed.GetProperty("responseStatus").GetInt32());
         Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
         var wait = failed.GetProperty("nextAttemptAt").GetDateTimeOffset() - factory.Time.GetUtcNow();
@@ -90,7 +90,7 @@ public sealed class WebhookTests
 
         factory.Time.Advance(TimeSpan.FromMinutes(1));
         var second = await WaitForRequestAsync(receiver, 2);
-        var delivered = await WaitForDeliveryAsync(client, admin, hook, d => d.GetProperty("status").GetString() == "delivered");
+        var delivered = await WaitForDeliveryAsync(admin, hook, d => d.GetProperty("status").GetString() == "delivered");
         Assert.Equal(2, delivered.GetProperty("attempts").GetInt32());
         Assert.Equal(200, delivered.GetProperty("responseStatus").GetInt32());
         Assert.True(WebhookSignature.Verify("a-secret-of-my-own-choosing", second.Headers["Warden-Signature"], Encoding.UTF8.GetBytes(second.Body), factory.Time.GetUtcNow()));
@@ -106,13 +106,13 @@ public sealed class WebhookTests
         await using var receiver = await HttpReceiver.StartAsync();
         receiver.Respond(500);
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        var hook = (await CreateAsync(client, admin, receiver.Url, ["user.registered", "profile.*"])).GetProperty("id").GetString();
+        var admin = await factory.AdminClientAsync();
+        var hook = (await CreateAsync(admin, receiver.Url, ["user.registered", "profile.*"])).GetProperty("id").GetString();
 
         await client.RegisterAsync(AuthFlows.NewEmail());
         await factory.WaitForEventsHandledAsync();
         const int fannedOut = 2; // user.registered and profile.created
-        Assert.Equal(fannedOut, await factory.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
+        Assert.Equal(fannedOut, await factory.InDbAsync(db => db.WebhookDeliveries.CountAsync()));
         for (var attempt = 2; attempt <= 3; attempt++)
         {
             await WaitForAttemptsRecordedAsync(factory, attempt - 1); // before the clock moves, or the backoff starts later
@@ -120,9 +120,9 @@ public sealed class WebhookTests
             await WaitForRequestAsync(receiver, fannedOut * attempt);
         }
 
-        admin = await factory.AdminTokenAsync(); // hours went by
+        admin = await factory.AdminClientAsync(); // hours went by
 
-        var dead = await WaitForDeliveryAsync(client, admin, hook, d => d.GetProperty("status").GetString() == "dead", all: true);
+        var dead = await WaitForDeliveryAsync(admin, hook, d => d.GetProperty("status").GetString() == "dead", all: true);
         Assert.Equal(3, dead.GetProperty("attempts").GetInt32());
         Assert.Equal(500, dead.GetProperty("responseStatus").GetInt32());
         Assert.Equal(JsonValueKind.Null, dead.GetProperty("nextAttemptAt").ValueKind);
@@ -131,7 +131,7 @@ public sealed class WebhookTests
         factory.Time.Advance(TimeSpan.FromDays(2));
         await Task.Delay(400);
         Assert.Equal(fannedOut * 3, receiver.Requests.Count); // dead means no more attempts
-        admin = await factory.AdminTokenAsync(); // days went by
+        admin = await factory.AdminClientAsync(); // days went by
 
         var metrics = PrometheusScrape.Parse(await (await client.GetAsync("/metrics")).Content.ReadAsStringAsync());
         Assert.Equal(fannedOut * 2, metrics.Value("warden_webhook_delivery_failures_total", ("result", "retrying")));
@@ -139,10 +139,9 @@ public sealed class WebhookTests
 
         // The receiver is fixed; an administrator sends it again.
         receiver.Respond(200);
-        var redelivered = await (await client.SendWithBearerAsync(HttpMethod.Post,
-            $"/api/v1/admin/webhooks/{hook}/deliveries/{dead.GetProperty("id").GetString()}/redeliver", admin)).ReadJsonAsync(HttpStatusCode.Accepted);
+        var redelivered = await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/webhooks/{hook}/deliveries/{dead.GetProperty("id").GetString()}/redeliver")).ReadJsonAsync(HttpStatusCode.Accepted);
         Assert.Equal("pending", redelivered.GetProperty("status").GetString());
-        await WaitForDeliveryAsync(client, admin, hook, d => d.GetProperty("id").GetString() == dead.GetProperty("id").GetString()
+        await WaitForDeliveryAsync(admin, hook, d => d.GetProperty("id").GetString() == dead.GetProperty("id").GetString()
                                                              && d.GetProperty("status").GetString() == "delivered");
         Assert.Equal(fannedOut * 3 + 1, receiver.Requests.Count);
     }
@@ -155,16 +154,16 @@ public sealed class WebhookTests
         await using var receiver = await HttpReceiver.StartAsync();
         receiver.Respond(200, TimeSpan.FromSeconds(10));
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
-        var hook = (await CreateAsync(client, admin, receiver.Url, ["*"])).GetProperty("id").GetString();
+        var admin = await factory.AdminClientAsync();
+        var hook = (await CreateAsync(admin, receiver.Url, ["*"])).GetProperty("id").GetString();
 
         var userId = await client.RegisterAsync(AuthFlows.NewEmail());
         await WaitForRequestAsync(receiver, 3); // webhook.created, user.registered, profile.created, all at once
         // The receiver is still sitting on the request, and the event is already done with: audited, mailed, fanned out.
         await factory.WaitForEventsHandledAsync(TimeSpan.FromSeconds(1));
-        Assert.True(await factory.WithDbAsync(db => db.AuditLog.AnyAsync(e => e.SubjectId == userId && e.Action == "user.registered")));
+        Assert.True(await factory.InDbAsync(db => db.AuditLog.AnyAsync(e => e.SubjectId == userId && e.Action == "user.registered")));
 
-        var timedOut = await WaitForDeliveryAsync(client, admin, hook, d => d.GetProperty("status").GetString() == "retrying");
+        var timedOut = await WaitForDeliveryAsync(admin, hook, d => d.GetProperty("status").GetString() == "retrying");
         Assert.Equal(JsonValueKind.Null, timedOut.GetProperty("responseStatus").ValueKind);
         Assert.StartsWith("No answer within 1.5 s", timedOut.GetProperty("lastError").GetString(), StringComparison.Ordinal);
     }
@@ -196,15 +195,15 @@ public sealed class WebhookTests
         await using var factory = new OutsideFactory();
         factory.With("Warden:Webhooks:AllowPrivateTargets", "false");
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
         foreach (var url in InternalTargets)
         {
-            var response = await client.SendWithBearerAsync(HttpMethod.Post, "/api/v1/admin/webhooks", admin, new { url, eventTypes = new[] { "*" } });
+            var response = await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/webhooks", new { url, eventTypes = new[] { "*" } });
             var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
             Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _), url);
         }
 
-        Assert.Equal(0, await factory.WithDbAsync(db => db.WebhookSubscriptions.CountAsync()));
+        Assert.Equal(0, await factory.InDbAsync(db => db.WebhookSubscriptions.CountAsync()));
     }
 
     [Fact]
@@ -216,24 +215,24 @@ public sealed class WebhookTests
         // A name that resolved to a public address when it was checked and to loopback now (DNS rebinding):
         // the subscription is written as the creation check would have let it through.
         var port = new Uri(receiver.Url).Port;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
             db.WebhookSubscriptions.Add(new WebhookSubscription
             {
                 Url = $"http://localhost:{port}/rebound",
                 EventTypes = "user.registered",
-                ProtectedSecret = scope.ServiceProvider.GetRequiredService<SecretProtector>().Protect(WebhookSignature.NewSecret()),
+                ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(WebhookSignature.NewSecret()),
                 CreatedAt = factory.Time.GetUtcNow(),
             });
             await db.SaveChangesAsync();
-        }
+        });
 
         await factory.CreateClient().RegisterAsync(AuthFlows.NewEmail());
         WebhookDelivery? delivery = null;
-        await OutsideFlows.EventuallyAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
-            delivery = await factory.WithDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
+            delivery = await factory.InDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
             return delivery?.Status == WebhookDeliveryStatus.Retrying;
         }, "the delivery to be refused");
 
@@ -248,11 +247,11 @@ public sealed class WebhookTests
         await using var factory = new OutsideFactory();
         factory.With("Warden:Webhooks:RequireHttps", "true");
         var client = factory.CreateClient();
-        var admin = await factory.AdminTokenAsync();
+        var admin = await factory.AdminClientAsync();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/admin/webhooks")).StatusCode);
         var (_, user) = await factory.SignedInUserAsync(client);
-        await (await client.SendWithBearerAsync(HttpMethod.Post, "/api/v1/admin/webhooks", user.AccessToken,
+        await (await factory.CreateClientFor(user).SendAsync(HttpMethod.Post, "/api/v1/admin/webhooks",
             new { url = "https://example.com/hook", eventTypes = new[] { "*" } })).AssertProblemAsync(HttpStatusCode.Forbidden);
 
         foreach (var (body, field) in new (object Body, string Field)[]
@@ -267,44 +266,44 @@ public sealed class WebhookTests
                      (new { url = "https://example.com/", eventTypes = new[] { "*" }, secret = "short" }, "secret"),
                  })
         {
-            var problem = await (await client.SendWithBearerAsync(HttpMethod.Post, "/api/v1/admin/webhooks", admin, body))
+            var problem = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/webhooks", body))
                 .AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{JsonSerializer.Serialize(body)}: {problem}");
         }
 
         // Removing a subscription removes its deliveries; unknown ids are 404 everywhere.
-        var id = (await CreateAsync(client, admin, "https://example.com/hook", ["user.registered"])).GetProperty("id").GetString();
+        var id = (await CreateAsync(admin, "https://example.com/hook", ["user.registered"])).GetProperty("id").GetString();
         await client.RegisterAsync(AuthFlows.NewEmail());
         await factory.WaitForEventsHandledAsync();
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithBearerAsync(HttpMethod.Delete, $"/api/v1/admin/webhooks/{id}", admin)).StatusCode);
-        Assert.Equal(0, await factory.WithDbAsync(db => db.WebhookDeliveries.CountAsync()));
-        await (await client.SendWithBearerAsync(HttpMethod.Delete, $"/api/v1/admin/webhooks/{id}", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.GetWithBearerAsync($"/api/v1/admin/webhooks/{id}/deliveries", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.SendWithBearerAsync(HttpMethod.Post, $"/api/v1/admin/webhooks/{id}/deliveries/{Guid.NewGuid()}/redeliver", admin))
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/webhooks/{id}")).StatusCode);
+        Assert.Equal(0, await factory.InDbAsync(db => db.WebhookDeliveries.CountAsync()));
+        await (await admin.Client.SendAsync(HttpMethod.Delete, $"/api/v1/admin/webhooks/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.GetAsync($"/api/v1/admin/webhooks/{id}/deliveries")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/webhooks/{id}/deliveries/{Guid.NewGuid()}/redeliver"))
             .AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
-    private static async Task<JsonElement> CreateAsync(HttpClient client, string admin, string url, string[] eventTypes, string? secret = null) =>
-        await (await client.SendWithBearerAsync(HttpMethod.Post, "/api/v1/admin/webhooks", admin, new { url, eventTypes, secret }))
+    private static async Task<JsonElement> CreateAsync(SignedInUser admin, string url, string[] eventTypes, string? secret = null) =>
+        await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/webhooks", new { url, eventTypes, secret }))
             .ReadJsonAsync(HttpStatusCode.Created);
 
     private static Task WaitForAttemptsRecordedAsync(WardenFactory factory, int attempts) =>
-        OutsideFlows.EventuallyAsync(
-            () => factory.WithDbAsync(db => db.WebhookDeliveries.AllAsync(d => d.Attempts == attempts && d.ClaimId == null)),
+        Eventually.TrueAsync(
+            () => factory.InDbAsync(db => db.WebhookDeliveries.AllAsync(d => d.Attempts == attempts && d.ClaimId == null)),
             $"every delivery to have {attempts} attempt(s) recorded");
 
     private static async Task<ReceivedRequest> WaitForRequestAsync(HttpReceiver receiver, int count)
     {
-        await OutsideFlows.EventuallyAsync(() => Task.FromResult(receiver.Requests.Count >= count), $"{count} webhook request(s)");
+        await Eventually.TrueAsync(() => Task.FromResult(receiver.Requests.Count >= count), $"{count} webhook request(s)");
         return receiver.Requests.ElementAt(count - 1);
     }
 
-    private static async Task<JsonElement> WaitForDeliveryAsync(HttpClient client, string admin, string? hook, Func<JsonElement, bool> match, bool all = false)
+    private static async Task<JsonElement> WaitForDeliveryAsync(SignedInUser admin, string? hook, Func<JsonElement, bool> match, bool all = false)
     {
         JsonElement found = default;
-        await OutsideFlows.EventuallyAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
-            var items = (await client.GetJsonAsync($"/api/v1/admin/webhooks/{hook}/deliveries?size=100", admin)).GetProperty("items").EnumerateArray().ToList();
+            var items = (await admin.Client.GetJsonAsync($"/api/v1/admin/webhooks/{hook}/deliveries?size=100")).GetProperty("items").EnumerateArray().ToList();
             if (items.Count == 0 || (all ? !items.All(match) : !items.Any(match)))
             {
                 return false;

@@ -16,18 +16,19 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
     public async Task ChangeEndsEveryOtherSessionAtOnceAndKeepsTheCurrentOne()
     {
         var client = factory.CreateClient();
-        client.DefaultRequestHeaders.UserAgent.ParseAdd("password-changer/1.0");
         var (email, current) = await factory.SignedInUserAsync(client);
         var other = await client.LoginAsync(email);
         var third = await client.LoginAsync(email);
 
-        var result = await (await client.ChangeAsync(current.AccessToken, AuthFlows.Password, NewPassword)).ReadJsonAsync();
+        var changer = factory.CreateClientFor(current);
+        changer.DefaultRequestHeaders.UserAgent.ParseAdd("password-changer/1.0");
+        var result = await (await changer.ChangeAsync(AuthFlows.Password, NewPassword)).ReadJsonAsync();
         Assert.Equal(2, result.GetProperty("revokedSessions").GetInt32());
 
-        await (await client.GetWithBearerAsync("/api/v1/users/me", other.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", third.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(other).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(third).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         Assert.NotEqual(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = other.RefreshToken })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", current.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(current).GetAsync("/api/v1/users/me")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = current.RefreshToken })).StatusCode);
 
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
@@ -51,12 +52,12 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         var (email, tokens) = await factory.SignedInUserAsync(client);
         for (var i = 0; i < 5; i++)
         {
-            await (await client.ChangeAsync(tokens.AccessToken, "Wrong-Guess-1234!", NewPassword))
+            await (await factory.CreateClientFor(tokens).ChangeAsync("Wrong-Guess-1234!", NewPassword))
                 .AssertProblemAsync(HttpStatusCode.Forbidden, ProblemCodes.ReauthenticationFailed);
         }
 
         // The sixth guess is not even evaluated: a stolen access token is no unlimited password oracle...
-        await (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, NewPassword))
+        await (await factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, NewPassword))
             .AssertProblemAsync(HttpStatusCode.TooManyRequests, ProblemCodes.ReauthenticationLocked);
 
         // ...and cannot lock the owner out of signing in either.
@@ -71,12 +72,12 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         var (email, tokens) = await factory.SignedInUserAsync(client);
         for (var i = 0; i < 4; i++)
         {
-            await client.ChangeAsync(tokens.AccessToken, "Wrong-Guess-1234!", NewPassword);
+            await factory.CreateClientFor(tokens).ChangeAsync("Wrong-Guess-1234!", NewPassword);
         }
 
         // One wrong guess short of the lockout, the owner can still change (twice) and sign in.
-        Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, NewPassword)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(tokens.AccessToken, NewPassword, "Changed-Again-9315!")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, NewPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).ChangeAsync(NewPassword, "Changed-Again-9315!")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostLoginAsync(email, "Changed-Again-9315!")).StatusCode);
     }
 
@@ -87,7 +88,7 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         var (email, tokens) = await factory.SignedInUserAsync(client);
         string[] candidates = ["Racing-Choice-1001!", "Racing-Choice-2002!", "Racing-Choice-3003!"];
 
-        var answers = await Task.WhenAll(candidates.Select(c => client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, c)));
+        var answers = await Task.WhenAll(candidates.Select(c => factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, c)));
 
         // The losers saw either the winner's commit (the current password no longer matches: 403) or Identity's
         // concurrency stamp (409); never a server error, never two winners.
@@ -105,18 +106,18 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         string[] passwords = [AuthFlows.Password, "Second-Choice-1101!", "Third-Choice-2202!", "Fourth-Choice-3303!", "Fifth-Choice-4404!", "Sixth-Choice-5505!"];
         for (var i = 1; i < passwords.Length; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(tokens.AccessToken, passwords[i - 1], passwords[i])).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).ChangeAsync(passwords[i - 1], passwords[i])).StatusCode);
         }
 
         // The current one and the four before it are remembered; the sixth-newest is forgotten.
         var current = passwords[^1];
         foreach (var recent in passwords[^5..])
         {
-            var problem = await (await client.ChangeAsync(tokens.AccessToken, current, recent)).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
+            var problem = await (await factory.CreateClientFor(tokens).ChangeAsync(current, recent)).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
             Assert.Equal(["password_reused"], problem.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
         }
 
-        Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(tokens.AccessToken, current, passwords[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).ChangeAsync(current, passwords[0])).StatusCode);
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         var client = factory.CreateClient();
         var (_, tokens) = await factory.SignedInUserAsync(client);
 
-        var weak = await (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, "qwerty")).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
+        var weak = await (await factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, "qwerty")).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
         Assert.Equal(
             ["password_too_short", "password_requires_uppercase", "password_requires_digit", "password_requires_special", "password_common"],
             weak.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
@@ -133,10 +134,10 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         Assert.Equal(5, messages.Count);
         Assert.Contains(messages, m => m.Contains("at least 8", StringComparison.Ordinal));
 
-        var common = await (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, "Qwerty123!")).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
+        var common = await (await factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, "Qwerty123!")).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
         Assert.Equal(["password_common"], common.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
 
-        var tooLong = await (await client.ChangeAsync(tokens.AccessToken, AuthFlows.Password, "Zz9#" + new string('q', 125)))
+        var tooLong = await (await factory.CreateClientFor(tokens).ChangeAsync(AuthFlows.Password, "Zz9#" + new string('q', 125)))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
         Assert.Equal(["password_too_long"], tooLong.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
 
@@ -154,7 +155,7 @@ public sealed class PasswordChangeTests(WardenFactory factory) : IClassFixture<W
         }
 
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        var problem = await (await client.ChangeAsync(tokens.AccessToken, "", "")).AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        var problem = await (await factory.CreateClientFor(tokens).ChangeAsync("", "")).AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("currentPassword", out _));
         Assert.True(problem.GetProperty("errors").TryGetProperty("newPassword", out _));
     }

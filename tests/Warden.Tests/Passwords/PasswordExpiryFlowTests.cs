@@ -50,19 +50,18 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
 
         // The pending session exists but nothing can use it: no refresh token, not active, not listed.
         var userId = tokens.User.GetProperty("id").GetGuid();
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var pending = await db.Sessions.SingleAsync(s => s.UserId == userId && s.State == SessionState.PendingPasswordChange);
             Assert.False(await db.RefreshTokens.AnyAsync(t => t.SessionId == pending.Id));
-        }
+        });
 
         // The same password again is no recovery.
         var reused = await (await ChangeExpiredAsync(client, challengeToken, AuthFlows.Password)).AssertProblemAsync(HttpStatusCode.BadRequest, "password_policy");
         Assert.Equal(["password_reused"], reused.GetProperty("failedRules").EnumerateArray().Select(r => r.GetString()));
 
         var signedIn = AuthFlows.ReadTokens(await (await ChangeExpiredAsync(client, challengeToken, NewPassword)).ReadJsonAsync());
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", signedIn.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(signedIn).GetAsync("/api/v1/users/me")).StatusCode);
         await (await ChangeExpiredAsync(client, challengeToken, "Other-Renewal-7711!")).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
 
         // The new password is good for another 90 days; the old one is gone.
@@ -115,11 +114,12 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
         Assert.False(answer.TryGetProperty("refreshToken", out _));
         Assert.NotEqual(challenge.GetProperty("challengeToken").GetString(), answer.GetProperty("challengeToken").GetString());
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var now = factory.Time.GetUtcNow();
-        Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId && s.State == SessionState.Active && s.RevokedAt == null && s.ExpiresAt > now));
-        Assert.Single(await db.Sessions.Where(s => s.UserId == userId && s.State == SessionState.PendingSecondFactor && s.RevokedAt == null).ToListAsync());
+        await factory.InDbAsync(async db =>
+        {
+            var now = factory.Time.GetUtcNow();
+            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId && s.State == SessionState.Active && s.RevokedAt == null && s.ExpiresAt > now));
+            Assert.Single(await db.Sessions.Where(s => s.UserId == userId && s.State == SessionState.PendingSecondFactor && s.RevokedAt == null).ToListAsync());
+        });
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
 
         // A new password earns a reminder of its own, once, when its time comes.
         var fresh = await client.LoginAsync(email);
-        Assert.Equal(HttpStatusCode.OK, (await client.ChangeAsync(fresh.AccessToken, AuthFlows.Password, NewPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(fresh).ChangeAsync(AuthFlows.Password, NewPassword)).StatusCode);
         var changedAt = factory.Time.GetUtcNow();
         await reminders.RunOnceAsync(CancellationToken.None);
         Assert.Single(await factory.EventsAsync(userId, EventTypes.PasswordExpiryReminderDue));

@@ -1,9 +1,6 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 
@@ -21,32 +18,16 @@ internal static class PasswordFlows
     public static Task<HttpResponseMessage> ResetAsync(this HttpClient client, string token, string newPassword) =>
         client.PostAsJsonAsync("/api/v1/auth/reset-password", new { token, newPassword });
 
-    public static async Task<HttpResponseMessage> ChangeAsync(this HttpClient client, string accessToken, string currentPassword, string newPassword)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/users/password")
-        {
-            Content = JsonContent.Create(new { currentPassword, newPassword }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return await client.SendAsync(request);
-    }
+    /// <summary>Changes the password of the user <paramref name="client"/> acts as.</summary>
+    public static Task<HttpResponseMessage> ChangeAsync(this HttpClient client, string currentPassword, string newPassword) =>
+        client.PutAsJsonAsync("/api/v1/users/password", new { currentPassword, newPassword });
 
     /// <summary>Waits for the <paramref name="number"/>-th email to <paramref name="address"/> whose subject starts as given.</summary>
-    public static async Task<MailboxMessage> WaitForEmailAsync(this WardenFactory factory, string address, string subject, int number = 1)
-    {
-        var deadline = DateTime.UtcNow + Mailbox.DefaultTimeout;
-        while (true)
-        {
-            var found = factory.Mailbox.To(address).Where(m => m.Subject.StartsWith(subject, StringComparison.Ordinal)).ToList();
-            if (found.Count >= number)
-            {
-                return found[number - 1];
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No email #{number} '{subject}' to {address}; the mailbox has: {string.Join("; ", factory.Mailbox.To(address))}");
-            await Task.Delay(25);
-        }
-    }
+    public static Task<MailboxMessage> WaitForEmailAsync(this WardenFactory factory, string address, string subject, int number = 1) =>
+        Eventually.ValueAsync(
+            () => Task.FromResult(factory.Mailbox.To(address).Where(m => m.Subject.StartsWith(subject, StringComparison.Ordinal)).ElementAtOrDefault(number - 1)),
+            $"email #{number} '{subject}' to {address}",
+            otherwise: () => $"The mailbox has: {string.Join("; ", factory.Mailbox.To(address))}");
 
     public static int CountEmails(this WardenFactory factory, string address, string subject) =>
         factory.Mailbox.To(address).Count(m => m.Subject.StartsWith(subject, StringComparison.Ordinal));
@@ -60,26 +41,20 @@ internal static class PasswordFlows
 
     public static async Task UpdateUserAsync(this WardenFactory factory, string email, Action<User> change)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var normalized = email.ToUpperInvariant();
-        var user = await db.Users.SingleAsync(u => u.NormalizedEmail == normalized);
-        change(user);
-        await db.SaveChangesAsync();
+        await factory.InDbAsync(async db =>
+        {
+            change(await db.Users.SingleAsync(u => u.NormalizedEmail == normalized));
+            await db.SaveChangesAsync();
+        });
     }
 
-    public static async Task<User> LoadUserAsync(this WardenFactory factory, string email)
+    public static Task<User> LoadUserAsync(this WardenFactory factory, string email)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var normalized = email.ToUpperInvariant();
-        return await db.Users.AsNoTracking().SingleAsync(u => u.NormalizedEmail == normalized);
+        return factory.InDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.NormalizedEmail == normalized));
     }
 
-    public static async Task<List<OutboxMessage>> EventsAsync(this WardenFactory factory, Guid userId, string type)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        return await db.OutboxMessages.AsNoTracking().Where(m => m.Subject == userId && m.Type == type).ToListAsync();
-    }
+    public static Task<List<OutboxMessage>> EventsAsync(this WardenFactory factory, Guid userId, string type) =>
+        factory.InDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.Subject == userId && m.Type == type).ToListAsync());
 }

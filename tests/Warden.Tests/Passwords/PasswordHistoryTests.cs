@@ -45,16 +45,18 @@ public sealed class PasswordHistoryTests(WardenFactory factory) : IClassFixture<
         }
 
         // Five remembered: the current hash in users, the four before it here. Nothing older is kept.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var kept = await db.PasswordHistory.Where(h => h.UserId == id).ToListAsync();
-        Assert.Equal(4, kept.Count);
-        var hasher = scope.ServiceProvider.GetRequiredService<IPasswordHasher<User>>();
-        var user = await db.Users.SingleAsync(u => u.Id == id);
-        Assert.All(kept, h => Assert.DoesNotContain("Orchard", h.PasswordHash, StringComparison.Ordinal));
-        Assert.Equal(
-            Passwords[1..5],
-            Passwords.Where(p => kept.Any(h => hasher.VerifyHashedPassword(user, h.PasswordHash, p) != PasswordVerificationResult.Failed)));
+        await factory.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<WardenDbContext>();
+            var kept = await db.PasswordHistory.Where(h => h.UserId == id).ToListAsync();
+            Assert.Equal(4, kept.Count);
+            var hasher = services.GetRequiredService<IPasswordHasher<User>>();
+            var user = await db.Users.SingleAsync(u => u.Id == id);
+            Assert.All(kept, h => Assert.DoesNotContain("Orchard", h.PasswordHash, StringComparison.Ordinal));
+            Assert.Equal(
+                Passwords[1..5],
+                Passwords.Where(p => kept.Any(h => hasher.VerifyHashedPassword(user, h.PasswordHash, p) != PasswordVerificationResult.Failed)));
+        });
     }
 
     [Fact]
@@ -69,10 +71,11 @@ public sealed class PasswordHistoryTests(WardenFactory factory) : IClassFixture<
 
         Assert.False(wrongCurrent.Succeeded);
         Assert.False(weakNew.Succeeded);
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.False(await db.PasswordHistory.AnyAsync(h => h.UserId == id));
-        Assert.Equal(createdAt, (await db.Users.SingleAsync(u => u.Id == id)).PasswordChangedAt!.Value, Stored);
+        await factory.InDbAsync(async db =>
+        {
+            Assert.False(await db.PasswordHistory.AnyAsync(h => h.UserId == id));
+            Assert.Equal(createdAt, (await db.Users.SingleAsync(u => u.Id == id)).PasswordChangedAt!.Value, Stored);
+        });
     }
 
     [Fact]
@@ -83,42 +86,50 @@ public sealed class PasswordHistoryTests(WardenFactory factory) : IClassFixture<
 
         Assert.True((await ChangeAsync(id, Passwords[0], Passwords[1])).Succeeded);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var user = await scope.ServiceProvider.GetRequiredService<WardenDbContext>().Users.SingleAsync(u => u.Id == id);
-        Assert.Equal(factory.Time.GetUtcNow(), user.PasswordChangedAt!.Value, Stored);
+        await factory.InDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == id);
+            Assert.Equal(factory.Time.GetUtcNow(), user.PasswordChangedAt!.Value, Stored);
+        });
     }
 
     [Fact]
     public async Task APasswordRemovedAndAddedBackStillHonoursTheHistory()
     {
         var id = await CreateUserAsync("history-remove@example.com", Passwords[0]);
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = await users.FindByIdAsync(id.ToString());
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = await users.FindByIdAsync(id.ToString());
 
-        Assert.True((await users.RemovePasswordAsync(user!)).Succeeded);
-        var readded = await users.AddPasswordAsync(user!, Passwords[0]);
+            Assert.True((await users.RemovePasswordAsync(user!)).Succeeded);
+            var readded = await users.AddPasswordAsync(user!, Passwords[0]);
 
-        Assert.Equal([PasswordRules.Reused], readded.Errors.Select(e => e.Code));
-        Assert.True((await users.AddPasswordAsync(user!, Passwords[1])).Succeeded);
+            Assert.Equal([PasswordRules.Reused], readded.Errors.Select(e => e.Code));
+            Assert.True((await users.AddPasswordAsync(user!, Passwords[1])).Succeeded);
+        });
     }
 
     private async Task<Guid> CreateUserAsync(string email, string password)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = new User { Email = email, CreatedAt = factory.Time.GetUtcNow(), UpdatedAt = factory.Time.GetUtcNow() };
-        var result = await users.CreateAsync(user, password);
-        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Code)));
-        return user.Id;
+        return await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = new User { Email = email, CreatedAt = factory.Time.GetUtcNow(), UpdatedAt = factory.Time.GetUtcNow() };
+            var result = await users.CreateAsync(user, password);
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Code)));
+            return user.Id;
+        });
     }
 
     private async Task<IdentityResult> ChangeAsync(Guid id, string current, string next)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = await users.FindByIdAsync(id.ToString());
-        return await users.ChangePasswordAsync(user!, current, next);
+        return await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = await users.FindByIdAsync(id.ToString());
+            return await users.ChangePasswordAsync(user!, current, next);
+        });
     }
 }
 
@@ -129,13 +140,15 @@ public sealed class PasswordHistoryOffTests : IDisposable
     [Fact]
     public async Task WithHistoryOffEvenTheCurrentPasswordMayBeChosenAgainAndNothingIsStored()
     {
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = new User { Email = "history-off@example.com" };
-        Assert.True((await users.CreateAsync(user, "Orchard-Lantern-01")).Succeeded);
+        await _factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = new User { Email = "history-off@example.com" };
+            Assert.True((await users.CreateAsync(user, "Orchard-Lantern-01")).Succeeded);
 
-        Assert.True((await users.ChangePasswordAsync(user, "Orchard-Lantern-01", "Orchard-Lantern-01")).Succeeded);
-        Assert.False(await scope.ServiceProvider.GetRequiredService<WardenDbContext>().PasswordHistory.AnyAsync());
+            Assert.True((await users.ChangePasswordAsync(user, "Orchard-Lantern-01", "Orchard-Lantern-01")).Succeeded);
+            Assert.False(await services.GetRequiredService<WardenDbContext>().PasswordHistory.AnyAsync());
+        });
     }
 
     public void Dispose() => _factory.Dispose();

@@ -21,34 +21,37 @@ public sealed class PasswordIdentityTests(WardenFactory factory) : IClassFixture
     [Fact]
     public async Task CreateAsyncReportsEveryFailedRuleAndNothingTwiceAndCreatesNoUser()
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
 
-        var result = await users.CreateAsync(new User { Email = "love@example.com", UserName = "love" }, "love");
+            var result = await users.CreateAsync(new User { Email = "love@example.com", UserName = "love" }, "love");
 
-        Assert.Equal(EveryRuleLoveBreaks, result.Errors.Select(e => e.Code));
-        Assert.Null(await users.FindByEmailAsync("love@example.com"));
+            Assert.Equal(EveryRuleLoveBreaks, result.Errors.Select(e => e.Code));
+            Assert.Null(await users.FindByEmailAsync("love@example.com"));
+        });
     }
 
     [Fact]
     public async Task CreateAsyncAcceptsAPasswordThatMeetsThePolicyAndStampsItsDate()
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = new User { Email = "meets-policy@example.com", UserName = "meets-policy" };
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = new User { Email = "meets-policy@example.com", UserName = "meets-policy" };
 
-        var result = await users.CreateAsync(user, "Tangerine-Vortex-42");
+            var result = await users.CreateAsync(user, "Tangerine-Vortex-42");
 
-        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Code)));
-        Assert.Equal(factory.Time.GetUtcNow(), user.PasswordChangedAt);
-        Assert.True(await users.CheckPasswordAsync(user, "Tangerine-Vortex-42"));
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Code)));
+            Assert.Equal(factory.Time.GetUtcNow(), user.PasswordChangedAt);
+            Assert.True(await users.CheckPasswordAsync(user, "Tangerine-Vortex-42"));
+        });
     }
 
     [Fact]
-    public void IdentityUsesOnlyWardensPasswordValidator()
+    public async Task IdentityUsesOnlyWardensPasswordValidator()
     {
-        using var scope = factory.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var users = await factory.InScopeAsync(services => Task.FromResult(services.GetRequiredService<UserManager<User>>()));
 
         Assert.IsType<PasswordChangingUserManager>(users);
         Assert.IsType<PasswordPolicyValidator>(Assert.Single(users.PasswordValidators));
@@ -85,27 +88,31 @@ public sealed class PasswordIdentityTests(WardenFactory factory) : IClassFixture
     [Fact]
     public async Task AWrongCurrentPasswordIsNotAPolicyFailure()
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        var user = new User { Email = "wrong-current@example.com" };
-        Assert.True((await users.CreateAsync(user, "Tangerine-Vortex-42")).Succeeded);
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var user = new User { Email = "wrong-current@example.com" };
+            Assert.True((await users.CreateAsync(user, "Tangerine-Vortex-42")).Succeeded);
 
-        var result = await users.ChangePasswordAsync(user, "Not-The-Password-1", "weak");
+            var result = await users.ChangePasswordAsync(user, "Not-The-Password-1", "weak");
 
-        Assert.False(PasswordPolicy.IsPolicyFailure(result));
-        Assert.Empty(PasswordPolicy.ToProblemErrors(result, "newPassword"));
+            Assert.False(PasswordPolicy.IsPolicyFailure(result));
+            Assert.Empty(PasswordPolicy.ToProblemErrors(result, "newPassword"));
+        });
     }
 
     [Fact]
     public async Task TheBootstrapAdministratorOfTheTestsIsCreatedWithItsPassword()
     {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
 
-        var admin = await users.FindByEmailAsync(WardenFactory.AdminEmail);
+            var admin = await users.FindByEmailAsync(WardenFactory.AdminEmail);
 
-        Assert.NotNull(admin);
-        Assert.True(await users.CheckPasswordAsync(admin, WardenFactory.AdminPassword));
+            Assert.NotNull(admin);
+            Assert.True(await users.CheckPasswordAsync(admin, WardenFactory.AdminPassword));
+        });
     }
 
     [Fact]

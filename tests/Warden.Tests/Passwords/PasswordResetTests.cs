@@ -40,33 +40,34 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         Assert.False(reset.TryGetProperty("accessToken", out _), "a reset never signs anyone in");
 
         // Both sessions are dead on the very next request, and their refresh tokens with them.
-        await (await client.GetWithBearerAsync("/api/v1/users/me", first.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
-        await (await client.GetWithBearerAsync("/api/v1/users/me", second.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(first).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+        await (await factory.CreateClientFor(second).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
         Assert.NotEqual(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = second.RefreshToken })).StatusCode);
 
         await (await client.PostLoginAsync(email)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
         var signedIn = await client.LoginAsync(email, NewPassword);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetWithBearerAsync("/api/v1/users/me", signedIn.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(signedIn).GetAsync("/api/v1/users/me")).StatusCode);
 
         var confirmation = await factory.WaitForEmailAsync(email, PasswordFlows.ChangedSubject);
         Assert.Contains("was just changed", confirmation.TextBody, StringComparison.Ordinal);
 
         // Stored as a SHA-256 hash only, spent; no event holds the secret.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var stored = await db.AccountTokens.SingleAsync(t => t.TokenHash == hash);
-        Assert.Equal(AccountTokenPurpose.PasswordReset, stored.Purpose);
-        Assert.NotNull(stored.ConsumedAt);
-        Assert.Equal(stored.CreatedAt.AddHours(1), stored.ExpiresAt);
-        var events = await db.OutboxMessages.Where(m => m.Subject == userId).ToListAsync();
-        Assert.Contains(events, m => m.Type == EventTypes.PasswordResetRequested);
-        var changed = Assert.Single(events, m => m.Type == EventTypes.PasswordChanged);
-        Assert.Equal("reset", JsonDocument.Parse(changed.Data).RootElement.GetProperty("method").GetString());
-        Assert.Equal(2, JsonDocument.Parse(changed.Data).RootElement.GetProperty("revokedSessions").GetInt32());
-        Assert.DoesNotContain(events, m => m.Data.Contains(token, StringComparison.Ordinal));
-        Assert.All(await db.Sessions.Where(s => s.UserId == userId && s.RevokedReason != null).ToListAsync(),
-            s => Assert.Equal("password_reset", s.RevokedReason));
+        await factory.InDbAsync(async db =>
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+            var stored = await db.AccountTokens.SingleAsync(t => t.TokenHash == hash);
+            Assert.Equal(AccountTokenPurpose.PasswordReset, stored.Purpose);
+            Assert.NotNull(stored.ConsumedAt);
+            Assert.Equal(stored.CreatedAt.AddHours(1), stored.ExpiresAt);
+            var events = await db.OutboxMessages.Where(m => m.Subject == userId).ToListAsync();
+            Assert.Contains(events, m => m.Type == EventTypes.PasswordResetRequested);
+            var changed = Assert.Single(events, m => m.Type == EventTypes.PasswordChanged);
+            Assert.Equal("reset", JsonDocument.Parse(changed.Data).RootElement.GetProperty("method").GetString());
+            Assert.Equal(2, JsonDocument.Parse(changed.Data).RootElement.GetProperty("revokedSessions").GetInt32());
+            Assert.DoesNotContain(events, m => m.Data.Contains(token, StringComparison.Ordinal));
+            Assert.All(await db.Sessions.Where(s => s.UserId == userId && s.RevokedReason != null).ToListAsync(),
+                s => Assert.Equal("password_reset", s.RevokedReason));
+        });
     }
 
     [Fact]
@@ -193,11 +194,12 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         Assert.Equal(known.Headers.Select(h => h.Key).Order(), stranger.Headers.Select(h => h.Key).Order());
 
         // The unknown address is throttled like a real one, but not stored anywhere.
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var identifiers = await db.LoginAttempts.Select(a => a.Identifier).ToListAsync();
-        Assert.DoesNotContain(identifiers, i => i.Contains(unknown, StringComparison.OrdinalIgnoreCase));
-        Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(unknown)));
+        await factory.InDbAsync(async db =>
+        {
+            var identifiers = await db.LoginAttempts.Select(a => a.Identifier).ToListAsync();
+            Assert.DoesNotContain(identifiers, i => i.Contains(unknown, StringComparison.OrdinalIgnoreCase));
+            Assert.False(await db.OutboxMessages.AnyAsync(m => m.Data.Contains(unknown)));
+        });
     }
 
     [Fact]
@@ -286,12 +288,10 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var email = AuthFlows.NewEmail("invited");
-        Guid userId;
-        string invitation;
-        await using (var scope = factory.Services.CreateAsyncScope())
+        var (userId, invitation) = await factory.InScopeAsync(async services =>
         {
             // What the administration module does when an admin invites someone: an account with no password.
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            var db = services.GetRequiredService<WardenDbContext>();
             var user = new User
             {
                 Email = email,
@@ -302,10 +302,10 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
             };
             db.Users.Add(user);
             await db.SaveChangesAsync();
-            userId = user.Id;
-            invitation = await scope.ServiceProvider.GetRequiredService<AccountTokens>().IssueAsync(userId, AccountTokenPurpose.Invitation, TimeSpan.FromDays(7));
+            var invitation = await services.GetRequiredService<AccountTokens>().IssueAsync(user.Id, AccountTokenPurpose.Invitation, TimeSpan.FromDays(7));
             await db.SaveChangesAsync();
-        }
+            return (user.Id, invitation);
+        });
 
         await (await client.PostLoginAsync(email, NewPassword)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
 

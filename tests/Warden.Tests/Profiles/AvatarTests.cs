@@ -139,7 +139,7 @@ public sealed class AvatarTests(WardenFactory factory) : IClassFixture<WardenFac
         await (await factory.CreateClient().GetAsync(path)).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
-    private static Task<HttpResponseMessage> UploadAsync(SignedIn user, byte[] content, string contentType)
+    private static Task<HttpResponseMessage> UploadAsync(SignedInUser user, byte[] content, string contentType)
     {
         var body = new ByteArrayContent(content);
         body.Headers.ContentType = new MediaTypeHeaderValue(contentType);

@@ -36,7 +36,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
 
         // The session that confirmed stays; the others (the one signed in earlier included) end.
         Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode);
-        await (await factory.CreateClient().GetWithBearerAsync("/api/v1/users/me", otherSession.AccessToken)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await factory.CreateClientFor(otherSession).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.EmailChanged)));
 
         // Single use.
@@ -55,7 +55,7 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
 
         // The old address is told either way; once every handler has run, the taken address has had nothing.
         await factory.Mailbox.WaitForAsync(m => m.To == user.Email && m.Subject.Contains("being changed", StringComparison.Ordinal));
-        await factory.WaitForAsync(db => db.OutboxMessages.AnyAsync(m =>
+        await factory.EventuallyInDbAsync(db => db.OutboxMessages.AnyAsync(m =>
             m.Subject == user.Id && m.Type == EventTypes.EmailChangeRequested && m.ProcessedAt != null), "the email change to be handled");
         Assert.DoesNotContain(factory.Mailbox.To(owner.Email), m => m.Subject.Contains("new email", StringComparison.OrdinalIgnoreCase));
         Assert.False(await factory.InDbAsync(db => db.AccountTokens.AnyAsync(t => t.UserId == user.Id && t.Purpose == AccountTokenPurpose.EmailChange)));
@@ -164,9 +164,9 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         await (await ConfirmAsync(user, token)).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
     }
 
-    private static Task<HttpResponseMessage> RequestAsync(SignedIn user, string newEmail) =>
+    private static Task<HttpResponseMessage> RequestAsync(SignedInUser user, string newEmail) =>
         user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail, password = AuthFlows.Password });
 
-    private static Task<HttpResponseMessage> ConfirmAsync(SignedIn user, string token) =>
+    private static Task<HttpResponseMessage> ConfirmAsync(SignedInUser user, string token) =>
         user.Client.SendJsonAsync(HttpMethod.Post, "/api/v1/users/email/confirm", new { token });
 }

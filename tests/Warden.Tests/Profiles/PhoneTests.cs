@@ -179,9 +179,9 @@ public sealed class PhoneTests(WardenFactory factory) : IClassFixture<WardenFact
         Assert.DoesNotContain(number[3..], data, StringComparison.Ordinal);
     }
 
-    private static Task<HttpResponseMessage> PutPhoneAsync(SignedIn user, object body) =>
+    private static Task<HttpResponseMessage> PutPhoneAsync(SignedInUser user, object body) =>
         user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/phone", body);
 
-    private static Task<HttpResponseMessage> VerifyAsync(SignedIn user, string code) =>
+    private static Task<HttpResponseMessage> VerifyAsync(SignedInUser user, string code) =>
         user.Client.SendJsonAsync(HttpMethod.Post, "/api/v1/users/phone/verify", new { code });
 }

@@ -17,7 +17,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
     private static int _next = 10;
 
     /// <summary>A user who has left personal data in every corner Warden has: the data, and what to look for afterwards.</summary>
-    private async Task<(SignedIn User, Dictionary<string, string> Traces)> WellUsedAccountAsync()
+    private async Task<(SignedInUser User, Dictionary<string, string> Traces)> WellUsedAccountAsync()
     {
         var n = Interlocked.Increment(ref _next);
         var tag = Guid.NewGuid().ToString("N")[..10];
@@ -162,7 +162,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
             .AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
-    private static Task<HttpResponseMessage> DeleteAsync(SignedIn user, string? password) =>
+    private static Task<HttpResponseMessage> DeleteAsync(SignedInUser user, string? password) =>
         user.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/me") { Content = JsonContent.Create(new { password }) });
 
     /// <summary>The trace as written, and as a JSON string escapes it (event data and preferences are JSON: "+" is "\u002B").</summary>

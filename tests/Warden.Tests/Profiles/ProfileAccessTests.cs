@@ -69,10 +69,9 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
     public async Task AdministratorChangesAnotherUsersProfileAndIsNamedAsTheActor()
     {
         var owner = await factory.SignedInWithProfileAsync();
-        var admin = factory.CreateClient();
-        var tokens = await admin.LoginAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
-        admin.WithBearer(tokens.AccessToken);
-        var adminId = Guid.Parse(tokens.User.GetProperty("id").GetString()!);
+        var root = await factory.AdminClientAsync();
+        var admin = root.Client;
+        var adminId = root.Id;
 
         var patched = await (await admin.PatchProfileAsync("""{"bio":"Set by an administrator"}""", $"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
         Assert.Equal("Set by an administrator", patched.GetProperty("bio").GetString());

@@ -4,9 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Profiles;
@@ -44,58 +42,26 @@ public sealed class ProfilesFactory : WardenFactory
     }
 }
 
-public sealed record SignedIn(Guid Id, string Email, string AccessToken, HttpClient Client);
-
 public static class ProfileFlows
 {
     /// <summary>A signed-in, verified user whose default profile (made by the registration handler) exists.</summary>
-    public static async Task<SignedIn> SignedInWithProfileAsync(
+    public static async Task<SignedInUser> SignedInWithProfileAsync(
         this WardenFactory factory, string? userAgent = null, string? ipAddress = null, string? username = null)
     {
-        var client = factory.CreateClient();
-        if (userAgent is not null)
+        var user = await factory.SignedInClientAsync(username, client =>
         {
-            client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        }
-
-        if (ipAddress is not null)
-        {
-            client.DefaultRequestHeaders.Add(ProfilesFactory.ClientIpHeader, ipAddress);
-        }
-
-        var (email, tokens) = await factory.SignedInUserAsync(client, username);
-        var id = Guid.Parse(tokens.User.GetProperty("id").GetString()!);
-        await factory.WaitForAsync(db => db.Profiles.AnyAsync(p => p.UserId == id));
-        client.WithBearer(tokens.AccessToken);
-        return new SignedIn(id, email, tokens.AccessToken, client);
-    }
-
-    public static async Task WaitForAsync(this WardenFactory factory, Func<WardenDbContext, Task<bool>> condition, string what = "a condition")
-    {
-        var deadline = DateTime.UtcNow + Mailbox.DefaultTimeout;
-        while (true)
-        {
-            await using (var scope = factory.Services.CreateAsyncScope())
+            if (userAgent is not null)
             {
-                if (await condition(scope.ServiceProvider.GetRequiredService<WardenDbContext>()))
-                {
-                    return;
-                }
+                client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (ipAddress is not null)
             {
-                throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}.");
+                client.DefaultRequestHeaders.Add(ProfilesFactory.ClientIpHeader, ipAddress);
             }
-
-            await Task.Delay(25);
-        }
-    }
-
-    public static async Task<T> InDbAsync<T>(this WardenFactory factory, Func<WardenDbContext, Task<T>> query)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        return await query(scope.ServiceProvider.GetRequiredService<WardenDbContext>());
+        });
+        await factory.WaitForProfileAsync(user.Id);
+        return user;
     }
 
     public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, HttpMethod method, string url, string json, string contentType = "application/json")

@@ -84,6 +84,6 @@ public sealed class SettingsTests(WardenFactory factory) : IClassFixture<WardenF
         await (await PutAsync(user, """{"preferredSecondFactor":"sms"}""")).AssertValidationAsync("preferredSecondFactor");
     }
 
-    private static Task<HttpResponseMessage> PutAsync(SignedIn user, string json) =>
+    private static Task<HttpResponseMessage> PutAsync(SignedInUser user, string json) =>
         user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/settings", json);
 }

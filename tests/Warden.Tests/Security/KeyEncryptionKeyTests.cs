@@ -33,8 +33,10 @@ public sealed class KeyEncryptionKeyTests : IDisposable
 
     private async Task<List<string>> StoredKeyRingAsync()
     {
-        await using var scope = _node.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<WardenDbContext>().DataProtectionKeys.Select(k => k.Xml).ToListAsync();
+        return await _node.InDbAsync(async db =>
+        {
+            return await db.DataProtectionKeys.Select(k => k.Xml).ToListAsync();
+        });
     }
 
     /// <summary>What the server prints when it refuses to start (the command line turns the failure into exit code 2).</summary>

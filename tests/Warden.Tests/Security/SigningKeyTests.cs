@@ -57,11 +57,13 @@ public sealed class SigningKeyTests : IDisposable
         // The token's kid is the published one, and the private part is stored only in protected form.
         var token = (await Tokens.IssueAsync(Subject())).Token;
         Assert.Equal(keys[0].GetProperty("kid").GetString(), Kid(token));
-        await using var scope = _factory.Services.CreateAsyncScope();
-        var stored = await scope.ServiceProvider.GetRequiredService<WardenDbContext>().SigningKeys.SingleAsync();
-        Assert.Equal("RS256", stored.Algorithm);
-        Assert.DoesNotContain("MII", stored.ProtectedPrivateKey, StringComparison.Ordinal); // no DER in base64
-        Assert.StartsWith("CfDJ8", stored.ProtectedPrivateKey, StringComparison.Ordinal); // a Data Protection payload
+        await _factory.InDbAsync(async db =>
+        {
+            var stored = await db.SigningKeys.SingleAsync();
+            Assert.Equal("RS256", stored.Algorithm);
+            Assert.DoesNotContain("MII", stored.ProtectedPrivateKey, StringComparison.Ordinal); // no DER in base64
+            Assert.StartsWith("CfDJ8", stored.ProtectedPrivateKey, StringComparison.Ordinal); // a Data Protection payload
+        });
     }
 
     [Fact]

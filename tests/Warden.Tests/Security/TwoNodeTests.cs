@@ -47,10 +47,11 @@ public sealed class TwoNodeTests : IDisposable
         Assert.Equal(Kid(token), Kid(secondToken));
         Assert.NotNull(await Service<AccessTokenService>(_first).ValidateAsync(secondToken));
 
-        await using var scope = _first.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        Assert.Equal(1, await db.SigningKeys.CountAsync());
-        Assert.Equal(1, await db.DataProtectionKeys.CountAsync());
+        await _first.InDbAsync(async db =>
+        {
+            Assert.Equal(1, await db.SigningKeys.CountAsync());
+            Assert.Equal(1, await db.DataProtectionKeys.CountAsync());
+        });
     }
 
     [Fact]
@@ -82,9 +83,8 @@ public sealed class TwoNodeTests : IDisposable
 
         // A second key with the same activation, as when two nodes start together on an empty database.
         var store = Service<SigningKeyStore>(_second);
-        await using (var scope = _second.Services.CreateAsyncScope())
+        await _second.InDbAsync(async db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
             var existing = await db.SigningKeys.AsNoTracking().SingleAsync();
             using var rsa = System.Security.Cryptography.RSA.Create(2048);
             db.SigningKeys.Add(new SigningKey
@@ -101,7 +101,7 @@ public sealed class TwoNodeTests : IDisposable
                 ExpiresAt = existing.ExpiresAt,
             });
             await db.SaveChangesAsync();
-        }
+        });
 
         await Service<SigningKeyStore>(_first).EnsureKeysAsync();
         await store.EnsureKeysAsync();

@@ -15,23 +15,22 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var (email, tokens) = await factory.SignedInUserAsync(client);
         var phone = "+1555" + Random.Shared.Next(1000000, 9999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using (var scope = factory.Services.CreateAsyncScope())
+        await factory.InScopeAsync(async services =>
         {
             // Phone verification itself is the profile module's; here the number is simply on file and verified.
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            var protector = scope.ServiceProvider.GetRequiredService<SecretProtector>();
+            var db = services.GetRequiredService<WardenDbContext>();
+            var protector = services.GetRequiredService<SecretProtector>();
             var userId = tokens.User.GetProperty("id").GetGuid();
             await factory.WaitForProfileAsync(userId);
             await db.Profiles.Where(p => p.UserId == userId).ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.PhoneNumberProtected, protector.Protect(phone))
                 .SetProperty(p => p.PhoneVerified, true));
-        }
+        });
 
-        client.WithBearer(tokens.AccessToken);
-        var status = await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms", password = AuthFlows.Password })).ReadJsonAsync();
+        var signedIn = factory.CreateClientFor(tokens);
+        var status = await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms", password = AuthFlows.Password })).ReadJsonAsync();
         Assert.Equal(["sms"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Equal(10, status.GetProperty("recoveryCodes").GetArrayLength());
-        client.DefaultRequestHeaders.Authorization = null;
         return (email, phone, tokens);
     }
 
@@ -116,10 +115,10 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var client = factory.CreateClient();
         var (_, tokens) = await factory.SignedInUserAsync(client);
-        client.WithBearer(tokens.AccessToken);
-        await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { email = true }))
+        var signedIn = factory.CreateClientFor(tokens);
+        await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { email = true }))
             .AssertProblemAsync(HttpStatusCode.Conflict, "method_unavailable");
-        await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true }))
+        await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true }))
             .AssertProblemAsync(HttpStatusCode.Conflict, "method_unavailable");
     }
 
@@ -128,10 +127,10 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var client = factory.CreateClient();
         var (_, _, tokens) = await UserWithSmsAsync(client);
-        client.WithBearer(tokens.AccessToken);
-        await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = false }))
+        var signedIn = factory.CreateClientFor(tokens);
+        await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = false }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
-        var off = await (await client.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = false, password = AuthFlows.Password })).ReadJsonAsync();
+        var off = await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = false, password = AuthFlows.Password })).ReadJsonAsync();
         Assert.Empty(off.GetProperty("methods").EnumerateArray());
     }
 }

@@ -17,17 +17,16 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     private async Task<Enrolled> EnrollAsync(HttpClient client)
     {
         var (email, tokens) = await factory.SignedInUserAsync(client);
-        client.WithBearer(tokens.AccessToken);
-        var setup = await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password })).ReadJsonAsync();
+        var signedIn = factory.CreateClientFor(tokens);
+        var setup = await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password })).ReadJsonAsync();
         var secret = setup.GetProperty("secret").GetString()!;
         Assert.StartsWith("otpauth://totp/", setup.GetProperty("otpauthUri").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("data:image/png;base64,", setup.GetProperty("qrCodePng").GetString(), StringComparison.Ordinal);
 
         var code = await Oathtool.TotpAsync(secret, factory.Time.GetUtcNow());
-        var confirmed = await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/confirm", new { code })).ReadJsonAsync();
+        var confirmed = await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/totp/confirm", new { code })).ReadJsonAsync();
         var recovery = confirmed.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
         Assert.Equal(10, recovery.Count);
-        client.DefaultRequestHeaders.Authorization = null;
 
         // The confirming code was spent; the next sign-in needs the next time step.
         factory.Time.Advance(TimeSpan.FromSeconds(30));
@@ -53,7 +52,7 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
 
         var body = await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code })).ReadJsonAsync();
         var tokens = AuthFlows.ReadTokens(body);
-        var me = await (await client.GetWithBearerAsync("/api/v1/users/me", tokens.AccessToken)).ReadJsonAsync();
+        var me = await (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).ReadJsonAsync();
         Assert.Equal(["totp"], me.GetProperty("twoFactor").EnumerateArray().Select(m => m.GetString()));
         var payload = JwtPayload(tokens.AccessToken);
         Assert.Equal(["pwd", "otp", "mfa"], payload.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
@@ -157,15 +156,16 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
         Assert.DoesNotContain("refreshToken", text, StringComparison.Ordinal);
         Assert.DoesNotContain("accessToken", text, StringComparison.Ordinal);
 
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
-        var pending = await db.Sessions.Where(s => s.UserId == userId && s.State != Warden.Server.Authentication.Sessions.SessionState.Active).Select(s => s.Id).ToListAsync();
-        Assert.NotEmpty(pending);
-        Assert.False(await db.RefreshTokens.AnyAsync(t => pending.Contains(t.SessionId)));
+        await factory.InDbAsync(async db =>
+        {
+            var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+            var pending = await db.Sessions.Where(s => s.UserId == userId && s.State != Warden.Server.Authentication.Sessions.SessionState.Active).Select(s => s.Id).ToListAsync();
+            Assert.NotEmpty(pending);
+            Assert.False(await db.RefreshTokens.AnyAsync(t => pending.Contains(t.SessionId)));
 
-        var sessions = await (await client.GetWithBearerAsync("/api/v1/users/sessions", enrolled.Tokens.AccessToken)).ReadJsonAsync();
-        Assert.DoesNotContain(sessions.EnumerateArray(), s => pending.Contains(s.GetProperty("id").GetGuid()));
+            var sessions = await (await factory.CreateClientFor(enrolled.Tokens.AccessToken).GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
+            Assert.DoesNotContain(sessions.EnumerateArray(), s => pending.Contains(s.GetProperty("id").GetGuid()));
+        });
     }
 
     [Fact]
@@ -173,36 +173,35 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var enrolled = await EnrollAsync(client);
-        client.WithBearer(enrolled.Tokens.AccessToken);
+        var signedIn = factory.CreateClientFor(enrolled.Tokens);
 
         using (var bare = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa"))
         {
-            await (await client.SendAsync(bare)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
+            await (await signedIn.SendAsync(bare)).AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
         }
 
         using (var wrong = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = "Wrong-Pass-2024!", code = "123456" }) })
         {
-            await (await client.SendAsync(wrong)).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
+            await (await signedIn.SendAsync(wrong)).AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
         }
 
         // With an authenticator on, the password alone is no proof (a code is required), nor a code alone.
-        await (await client.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password }))
+        await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/totp/setup", new { password = AuthFlows.Password }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
-        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code = "000000" }))
+        await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { code = "000000" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "reauthentication_required");
-        await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code = "000000" }))
+        await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code = "000000" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "reauthentication_failed");
 
-        var status = await (await client.GetAsync("/api/v1/users/2fa")).ReadJsonAsync();
+        var status = await (await signedIn.GetAsync("/api/v1/users/2fa")).ReadJsonAsync();
         Assert.Equal(["totp"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
 
         var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
         using (var right = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/2fa") { Content = JsonContent.Create(new { password = AuthFlows.Password, code }) })
         {
-            Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(right)).StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, (await signedIn.SendAsync(right)).StatusCode);
         }
 
-        client.DefaultRequestHeaders.Authorization = null;
         Assert.True((await (await client.PostLoginAsync(enrolled.Email)).ReadJsonAsync()).TryGetProperty("accessToken", out _));
     }
 
@@ -211,11 +210,10 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var enrolled = await EnrollAsync(client);
-        client.WithBearer(enrolled.Tokens.AccessToken);
+        var signedIn = factory.CreateClientFor(enrolled.Tokens);
         var code = await Oathtool.TotpAsync(enrolled.Secret, factory.Time.GetUtcNow());
-        var fresh = await (await client.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code })).ReadJsonAsync();
+        var fresh = await (await signedIn.PostAsJsonAsync("/api/v1/users/2fa/recovery-codes", new { password = AuthFlows.Password, code })).ReadJsonAsync();
         var newCodes = fresh.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
-        client.DefaultRequestHeaders.Authorization = null;
 
         var challenge = await ChallengeAsync(client, enrolled.Email);
         await (await client.PostAsJsonAsync("/api/v1/auth/2fa/verify", new { challengeToken = challenge, code = enrolled.RecoveryCodes[5] }))
@@ -228,15 +226,17 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     {
         var client = factory.CreateClient();
         var enrolled = await EnrollAsync(client);
-        await using var scope = factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
-        var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
-        Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
-        Assert.Equal(enrolled.Secret, scope.ServiceProvider.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
-        var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
-        Assert.Equal(10, hashes.Count);
-        Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
+        await factory.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<WardenDbContext>();
+            var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
+            var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
+            Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
+            Assert.Equal(enrolled.Secret, services.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
+            var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
+            Assert.Equal(10, hashes.Count);
+            Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
+        });
     }
 
     [Fact]
@@ -247,18 +247,10 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
         var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
         var (_, other) = await factory.SignedInUserAsync(client);
 
-        using (var attempt = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{userId}/2fa"))
-        {
-            attempt.Headers.Authorization = new("Bearer", other.AccessToken);
-            await (await client.SendAsync(attempt)).AssertProblemAsync(HttpStatusCode.Forbidden);
-        }
+        await (await factory.CreateClientFor(other).DeleteAsync($"/api/v1/admin/users/{userId}/2fa")).AssertProblemAsync(HttpStatusCode.Forbidden);
 
-        var admin = await client.LoginAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
-        using (var reset = new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/admin/users/{userId}/2fa"))
-        {
-            reset.Headers.Authorization = new("Bearer", admin.AccessToken);
-            Assert.Equal(HttpStatusCode.NoContent, (await client.SendAsync(reset)).StatusCode);
-        }
+        var admin = await factory.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/v1/admin/users/{userId}/2fa")).StatusCode);
 
         var login = await (await client.PostLoginAsync(enrolled.Email)).ReadJsonAsync();
         Assert.True(login.TryGetProperty("accessToken", out _));

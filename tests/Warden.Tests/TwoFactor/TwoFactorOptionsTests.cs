@@ -1,45 +1,13 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Warden.Server;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.TwoFactor;
 
-[Collection(ConsoleCollection.Name)]
 public sealed class TwoFactorOptionsTests
 {
-    [Theory]
-    [InlineData("Warden:TwoFactor:Issuer", "")]
-    [InlineData("Warden:TwoFactor:Issuer", "Evil:Corp")]
-    [InlineData("Warden:TwoFactor:CodeLifetime", "00:00:10")]
-    [InlineData("Warden:TwoFactor:CodeLifetime", "02:00:00")]
-    [InlineData("Warden:TwoFactor:MaxCodeAttempts", "0")]
-    [InlineData("Warden:TwoFactor:MaxCodeAttempts", "1000")]
-    [InlineData("Warden:TwoFactor:CodeHashKey", "c2hvcnQ=")]
-    [InlineData("Warden:TwoFactor:CodeHashKey", "not base64!")]
-    public async Task StartRefusesInvalidTwoFactorSettingsNamingTheKey(string key, string value)
-    {
-        string[] args =
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--Warden:DataDirectory={Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"))}",
-            "--Warden:Database:Provider=Postgres",
-            "--Warden:Database:ConnectionString=Host=127.0.0.1;Database=never_used",
-            $"--{key}={value}",
-        ];
-
-        var (exitCode, error) = await ConsoleCollection.CaptureErrorAsync(() => Program.Main(args));
-
-        Assert.Equal(2, exitCode);
-        Assert.Contains(key, error, StringComparison.Ordinal);
-        if (key.EndsWith("CodeHashKey", StringComparison.Ordinal))
-        {
-            Assert.DoesNotContain(value, error, StringComparison.Ordinal); // a secret is never echoed
-        }
-    }
-
     [Fact]
     public void TheDefaultsAreThoseOfTheIssue()
     {
