@@ -99,7 +99,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         Assert.All(sessions, s => Assert.Equal(traces["ipAddress"], s.GetProperty("ipAddress").GetString()));
         Assert.All(sessions, s => Assert.Equal(traces["userAgent"], s.GetProperty("userAgent").GetString()));
         Assert.Equal(traces["phone"], Assert.Single(export.GetProperty("phoneVerifications").EnumerateArray()).GetProperty("phoneNumber").GetString());
-        Assert.Contains(export.GetProperty("accountTokens").EnumerateArray(), t => t.GetProperty("data").GetString() == traces["pendingEmail"]);
+        Assert.Contains(export.GetProperty("accountTokens").EnumerateArray(), t => t.GetProperty("data").GetString() == traces["pendingEmail"] && t.GetProperty("purpose").GetString() == "email_change");
         var events = export.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Contains(EventTypes.UserRegistered, events);
         Assert.Contains(EventTypes.ProfileUpdated, events);

@@ -46,20 +46,11 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.ChallengeToken))
+        if (ApiProblems.Missing(
+                ("challengeToken", request.ChallengeToken, "The challenge token from the sign-in answer is required."),
+                ("newPassword", request.NewPassword, "A new password is required.")) is { } missing)
         {
-            errors["challengeToken"] = ["The challenge token from the sign-in answer is required."];
-        }
-
-        if (string.IsNullOrEmpty(request.NewPassword))
-        {
-            errors["newPassword"] = ["A new password is required."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return ApiProblems.Validation(errors);
+            return missing;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

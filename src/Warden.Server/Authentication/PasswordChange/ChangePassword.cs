@@ -36,20 +36,11 @@ public static class ChangePassword
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.CurrentPassword))
+        if (ApiProblems.Missing(
+                ("currentPassword", request.CurrentPassword, "The current password is required."),
+                ("newPassword", request.NewPassword, "A new password is required.")) is { } missing)
         {
-            errors["currentPassword"] = ["The current password is required."];
-        }
-
-        if (string.IsNullOrEmpty(request.NewPassword))
-        {
-            errors["newPassword"] = ["A new password is required."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return ApiProblems.Validation(errors);
+            return missing;
         }
 
         var userId = principal.UserId();

@@ -38,20 +38,11 @@ public static class ResetPassword
         TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrEmpty(request.Token))
+        if (ApiProblems.Missing(
+                ("token", request.Token, "The reset token is required."),
+                ("newPassword", request.NewPassword, "A new password is required.")) is { } missing)
         {
-            errors["token"] = ["The reset token is required."];
-        }
-
-        if (string.IsNullOrEmpty(request.NewPassword))
-        {
-            errors["newPassword"] = ["A new password is required."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return ApiProblems.Validation(errors);
+            return missing;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

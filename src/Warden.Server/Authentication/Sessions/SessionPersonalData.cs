@@ -16,9 +16,10 @@ public sealed class SessionPersonalData(WardenDbContext db) : IPersonalData
 
     public async Task<object?> ExportAsync(Guid userId, CancellationToken cancellationToken) =>
         await db.Sessions.AsNoTracking().Where(s => s.UserId == userId).OrderBy(s => s.CreatedAt)
+            // Enums go out as the API writes them everywhere (snake_case), not as .NET names.
             .Select(s => new
             {
-                s.Id, s.Client, State = s.State.ToString(), s.IpAddress, s.UserAgent, s.Amr, s.RememberMe,
+                s.Id, s.Client, s.State, s.IpAddress, s.UserAgent, s.Amr, s.RememberMe,
                 s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.RevokedAt, s.RevokedReason,
             })
             .ToListAsync(cancellationToken);

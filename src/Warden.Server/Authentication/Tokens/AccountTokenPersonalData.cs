@@ -10,7 +10,7 @@ public sealed class AccountTokenPersonalData(WardenDbContext db) : IPersonalData
 
     public async Task<object?> ExportAsync(Guid userId, CancellationToken cancellationToken) =>
         await db.AccountTokens.AsNoTracking().Where(t => t.UserId == userId).OrderBy(t => t.CreatedAt)
-            .Select(t => new { Purpose = t.Purpose.ToString(), t.Data, t.CreatedAt, t.ExpiresAt, t.ConsumedAt })
+            .Select(t => new { t.Purpose, t.Data, t.CreatedAt, t.ExpiresAt, t.ConsumedAt })
             .ToListAsync(cancellationToken);
 
     public Task EraseAsync(Guid userId, CancellationToken cancellationToken) =>

@@ -45,6 +45,13 @@ public static class ApiProblems
     public static ProblemHttpResult ValidationProblem(string field, string message) =>
         ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>A 400 naming every required field that is empty, or null when none is.</summary>
+    public static ValidationProblem? Missing(params (string Field, string? Value, string Message)[] fields)
+    {
+        var missing = fields.Where(f => string.IsNullOrEmpty(f.Value)).ToDictionary(f => f.Field, f => new[] { f.Message });
+        return missing.Count == 0 ? null : Validation(missing);
+    }
+
     public static ProblemHttpResult NotFound(string title = "Not found.") =>
         Problem(StatusCodes.Status404NotFound, ProblemCodes.NotFound, title);
 
