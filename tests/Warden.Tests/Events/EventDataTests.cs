@@ -1,5 +1,4 @@
 using Warden.Server.Events;
-using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Events;
 

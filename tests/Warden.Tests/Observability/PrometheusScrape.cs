@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Observability;
 
 public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 

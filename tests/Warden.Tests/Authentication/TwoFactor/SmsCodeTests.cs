@@ -6,7 +6,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>The source documents' SMS path: a verified phone, a code sent the moment the password is accepted.</summary>
 public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFactory>

@@ -5,7 +5,7 @@ using Warden.Server.Authentication.TwoFactor;
 
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>
 /// Black-box check against an independent implementation: OATH Toolkit's <c>oathtool</c> (Debian package

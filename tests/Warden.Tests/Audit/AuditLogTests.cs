@@ -9,7 +9,7 @@ using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 using Warden.Server.Privacy;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Audit;
 
 public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<OutsideFactory>
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using Warden.Server.Authentication.TwoFactor;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>The published test vectors: RFC 4226 Appendix D and RFC 6238 Appendix B.</summary>
 public sealed class OtpVectorTests

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Analytics;
 
 /// <summary>Each test runs its own server, so the numbers are exactly what the test did (plus the seeded administrator).</summary>
 public sealed class StatsTests

@@ -7,7 +7,7 @@ using Warden.Server.Events;
 using Warden.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Messaging;
 
 /// <summary>
 /// Against a real broker. The tests of this class run one after another (xunit runs a class's tests in

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Warden.Server.Authentication.TwoFactor;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>What an authenticator app receives at enrolment: the otpauth URI and its QR code.</summary>
 public sealed class EnrolmentTests

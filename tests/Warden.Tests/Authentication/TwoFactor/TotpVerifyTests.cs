@@ -1,6 +1,6 @@
 using Warden.Server.Authentication.TwoFactor;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>What an attacker holding a code, or guessing one, can and cannot do with Totp.Verify.</summary>
 public sealed class TotpVerifyTests

@@ -7,7 +7,7 @@ using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 /// <summary>Authenticator apps and recovery codes end to end, with codes computed by oathtool, not by Warden.</summary>
 public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<WardenFactory>

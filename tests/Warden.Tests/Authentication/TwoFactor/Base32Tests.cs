@@ -1,7 +1,7 @@
 using System.Text;
 using Warden.Server.Authentication.TwoFactor;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 public sealed class Base32Tests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Warden.Server.Audit;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Audit;
 
 public sealed class AuditScrubberTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Infrastructure;
 
 /// <summary>Steps shared by the audit, analytics, metrics, webhook and RabbitMQ tests.</summary>
 public static class OutsideFlows

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Observability;
 
 public sealed class MetricsTests
 {

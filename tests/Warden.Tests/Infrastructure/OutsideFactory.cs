@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Infrastructure;
 
 /// <summary>
 /// A server whose requests come from a client address (the in-memory transport has none): the default

@@ -6,8 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Webhooks;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Observability;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Webhooks;
 
 public sealed class WebhookTests
 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.TwoFactor;
+namespace Warden.Tests.Authentication.TwoFactor;
 
 public sealed class TwoFactorOptionsTests
 {

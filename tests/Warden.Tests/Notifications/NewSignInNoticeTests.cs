@@ -1,6 +1,6 @@
 using Warden.Tests.Infrastructure;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Notifications;
 
 public sealed class NewSignInNoticeTests
 {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
-namespace Warden.Tests.Outside;
+namespace Warden.Tests.Messaging;
 
 public sealed record ReceivedMessage(string RoutingKey, string? MessageId, string? ContentType, DeliveryModes DeliveryMode, string Body);
 
