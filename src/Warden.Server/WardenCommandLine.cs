@@ -70,7 +70,11 @@ internal static class WardenCommandLine
         }
         catch (OptionsValidationException ex)
         {
-            return ConfigurationError(ex);
+            return ConfigurationError(ex.Failures);
+        }
+        catch (InvalidOperationException ex) when (IsUnreadableValue(ex))
+        {
+            return ConfigurationError([ex.Message]);
         }
 
         try
@@ -80,7 +84,11 @@ internal static class WardenCommandLine
         }
         catch (OptionsValidationException ex)
         {
-            return ConfigurationError(ex);
+            return ConfigurationError(ex.Failures);
+        }
+        catch (InvalidOperationException ex) when (IsUnreadableValue(ex))
+        {
+            return ConfigurationError([ex.Message]);
         }
     }
 
@@ -95,7 +103,11 @@ internal static class WardenCommandLine
         }
         catch (OptionsValidationException ex)
         {
-            return ConfigurationError(ex);
+            return ConfigurationError(ex.Failures);
+        }
+        catch (InvalidOperationException ex) when (IsUnreadableValue(ex))
+        {
+            return ConfigurationError([ex.Message]);
         }
     }
 
@@ -106,10 +118,17 @@ internal static class WardenCommandLine
         _ = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
     }
 
-    private static int ConfigurationError(OptionsValidationException ex)
+    /// <summary>
+    /// The configuration binder's own refusal of a value it cannot convert (<c>Security=Ssl</c> for an enum, text for
+    /// a number): its message names the key, so it is a configuration error like any other, not a crash.
+    /// </summary>
+    private static bool IsUnreadableValue(InvalidOperationException ex) =>
+        ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal);
+
+    private static int ConfigurationError(IEnumerable<string> failures)
     {
         Console.Error.WriteLine("Warden cannot start: the configuration is invalid.");
-        foreach (var failure in ex.Failures)
+        foreach (var failure in failures)
         {
             Console.Error.WriteLine($"  - {failure}");
         }

@@ -64,6 +64,8 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:Email:Smtp:Security", "None", "Warden:Email:Smtp:Security",
         "Warden:Email:Delivery=Smtp", "Warden:Email:Smtp:Host=mail.example.com", "Warden:Email:Smtp:UserName=u")]
     [InlineData("Warden:Email:Smtp:EnableStartTls", "false", "Warden:Email:Smtp:Security")]
+    [InlineData("Warden:Email:Smtp:Security", "Ssl", "Warden:Email:Smtp:Security")]
+    [InlineData("Warden:Outbox:BatchSize", "twenty", "Warden:Outbox:BatchSize")]
     [InlineData("Warden:Email:Smtp:Port", "0", "Warden:Email:Smtp:Port", "Warden:Email:Delivery=Smtp", "Warden:Email:Smtp:Host=mail.example.com")]
     [InlineData("Warden:Email:From", "no-reply", "Warden:Email:From")]
     [InlineData("Warden:Email:From", "not an address", "Warden:Email:From")]
