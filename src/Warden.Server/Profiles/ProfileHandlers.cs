@@ -57,7 +57,9 @@ public static class ProfileHandlers
 /// <summary>Applies a PUT or merge-patch body to a profile, with every field's validation, one event and cache invalidation.</summary>
 public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, ProfileCache cache, IAvatarStorage avatars, TimeProvider time)
 {
-    private const int MaxAttempts = 3;
+    // Each lost race means another writer won, so n concurrent writers need at most n attempts; ten covers any
+    // plausible burst on one profile. Past that the answer is a 409 to retry, never a 500.
+    private const int MaxAttempts = 10;
 
     public async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UpdateAsync(HttpContext http, Guid ownerId, bool patch, CancellationToken cancellationToken)
     {
@@ -79,6 +81,11 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
                 {
                     // Someone else changed the profile between our read and write: apply the body again to the new state.
                     db.ChangeTracker.Clear();
+                }
+                catch (DbUpdateConcurrencyException)
+                {
+                    db.ChangeTracker.Clear();
+                    return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile kept changing meanwhile; try again.");
                 }
             }
         }
@@ -104,7 +111,6 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
 
         if (changed.Count > 0)
         {
-            var callerId = http.User.UserId();
             profile.UpdatedAt = now;
             profile.Version++;
             db.AddEvent(EventTypes.ProfileUpdated, ownerId, new

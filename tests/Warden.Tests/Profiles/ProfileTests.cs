@@ -304,11 +304,11 @@ public sealed class ProfileTests(WardenFactory factory) : IClassFixture<WardenFa
     public async Task ConcurrentMergePatchesDoNotLoseEachOthersChanges()
     {
         var user = await factory.SignedInWithProfileAsync();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             user.Client.PatchProfileAsync($$$"""{"preferences":{"k{{{i}}}":{{{i}}}}}""")));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var preferences = (await user.Client.GetProfileAsync()).GetProperty("preferences");
-        Assert.Equal(4, preferences.EnumerateObject().Count());
+        Assert.Equal(8, preferences.EnumerateObject().Count());
     }
 
     [Fact]
