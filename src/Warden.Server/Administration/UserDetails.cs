@@ -53,7 +53,7 @@ public static class UserDetails
         }
 
         var now = time.GetUtcNow();
-        var access = await AccessSnapshot.LoadAsync(db, id, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
         var profile = await db.Profiles.AsNoTracking()
             .Where(p => p.UserId == id)
             .Select(p => new AdminProfileView(p.FullName, p.FirstName, p.LastName, p.Bio, p.AvatarUrl, p.Timezone, p.Locale, p.PhoneVerified, p.UpdatedAt))

@@ -36,7 +36,7 @@ public sealed record AccountView(
             return null;
         }
 
-        var access = await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
         return From(user, access, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
     }
 

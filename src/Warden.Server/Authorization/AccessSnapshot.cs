@@ -31,19 +31,26 @@ public sealed record AccessSnapshot(
             .Where(u => u.Id == userId)
             .Select(u => new { u.Status, u.EmailVerifiedAt })
             .SingleOrDefaultAsync(cancellationToken);
-        if (user is null)
-        {
-            return None(userId);
-        }
+        return user is null
+            ? None(userId)
+            : await RolesOfAsync(db, userId, user.Status, user.EmailVerifiedAt is not null, cancellationToken);
+    }
 
+    /// <summary>The same for a user already loaded: one statement (sign-in, token refresh and <c>/users/me</c> are hot paths).</summary>
+    public static Task<AccessSnapshot> LoadAsync(WardenDbContext db, User user, CancellationToken cancellationToken) =>
+        RolesOfAsync(db, user.Id, user.Status, user.EmailVerifiedAt is not null, cancellationToken);
+
+    private static async Task<AccessSnapshot> RolesOfAsync(
+        WardenDbContext db, Guid userId, UserStatus status, bool emailVerified, CancellationToken cancellationToken)
+    {
         var rows = await db.UserRoles.AsNoTracking()
             .Where(ur => ur.UserId == userId)
             .Select(ur => new { Role = ur.Role!.Name!, Permissions = ur.Role.Permissions.Select(p => p.Permission!.Name).ToList() })
             .ToListAsync(cancellationToken);
         return new AccessSnapshot(
             userId,
-            user.Status,
-            user.EmailVerifiedAt is not null,
+            status,
+            emailVerified,
             new SortedSet<string>(rows.Select(r => r.Role), StringComparer.Ordinal),
             new SortedSet<string>(rows.SelectMany(r => r.Permissions), StringComparer.Ordinal));
     }

@@ -54,7 +54,7 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
             ExpiresAt = session.ExpiresAt,
         });
 
-        var access = await AccessSnapshot.LoadAsync(db, user.Id, cancellationToken);
+        var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
         var profileName = await db.Profiles.Where(p => p.UserId == user.Id)
             .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
             .FirstOrDefaultAsync(cancellationToken);
