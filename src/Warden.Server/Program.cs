@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server;
 

@@ -12,7 +12,6 @@ using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Hosting;
-using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Passwords;
 using Warden.Server.Profiles;
 using Warden.Server.Users;

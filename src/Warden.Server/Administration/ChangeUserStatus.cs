@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;

@@ -2,8 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Events;

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Events;

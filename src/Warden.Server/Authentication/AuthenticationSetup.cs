@@ -4,8 +4,6 @@ using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Hosting;
-using Warden.Server.Notifications;
-using Warden.Server.Users;
 using Warden.Server.Authentication.PasswordChange;
 using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.TwoFactor;

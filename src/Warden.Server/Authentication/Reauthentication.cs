@@ -6,7 +6,6 @@ using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
-using Warden.Server.Passwords;
 using Warden.Server.Users;
 using Warden.Server.Infrastructure.Security;
 
@@ -50,12 +49,13 @@ public sealed class Reauthentication(
     /// </summary>
     public async Task<ProblemHttpResult?> CheckAsync(User user, Guid? sessionId, string? password, string? code, CancellationToken cancellationToken)
     {
-        var totpEnrolled = await db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == user.Id && t.TotpSecretProtected != null, cancellationToken);
         if (string.IsNullOrEmpty(password) && string.IsNullOrWhiteSpace(code) && sessionId is { } recent
             && await ProvenOnSessionAsync(user.Id, recent, cancellationToken))
         {
             return null;
         }
+
+        var totpEnrolled = await db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == user.Id && t.TotpSecretProtected != null, cancellationToken);
 
         if (string.IsNullOrEmpty(password) || (totpEnrolled && string.IsNullOrWhiteSpace(code)))
         {

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 

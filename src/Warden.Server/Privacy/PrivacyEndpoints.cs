@@ -6,10 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
-using Warden.Server.Infrastructure.Security;
-using Warden.Server.Profiles.Settings;
 using Warden.Server.Users;
-using Warden.Server.Profiles;
 
 namespace Warden.Server.Privacy;
 

@@ -1,7 +1,5 @@
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
-using Warden.Server.Users;
-using Warden.Server.Authentication;
 
 namespace Warden.Server.Profiles;
 

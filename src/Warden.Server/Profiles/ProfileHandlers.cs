@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -75,7 +74,7 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
             {
                 try
                 {
-                    return await TryUpdateAsync(http, ownerId, document.RootElement, patch, cancellationToken);
+                    return await TryUpdateAsync(ownerId, document.RootElement, patch, cancellationToken);
                 }
                 catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
                 {
@@ -92,7 +91,7 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
     }
 
     private async Task<Results<Ok<ProfileView>, ProblemHttpResult>> TryUpdateAsync(
-        HttpContext http, Guid ownerId, System.Text.Json.JsonElement body, bool patch, CancellationToken cancellationToken)
+        Guid ownerId, System.Text.Json.JsonElement body, bool patch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var profile = await ProfileRows.LoadForUpdateAsync(db, ownerId, now, cancellationToken);

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Audit;
-using Warden.Server.Authentication;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;

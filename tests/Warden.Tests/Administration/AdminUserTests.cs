@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Administration;

@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Audit;
 using Warden.Server.Events;
-using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 using Warden.Server.Privacy;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 

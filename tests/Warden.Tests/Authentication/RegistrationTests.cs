@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 

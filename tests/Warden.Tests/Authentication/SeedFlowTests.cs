@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Authentication;

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Authentication;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server;
 using Warden.Server.Authorization.Policies;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;

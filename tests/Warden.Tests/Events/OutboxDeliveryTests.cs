@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 using Xunit.Abstractions;
 

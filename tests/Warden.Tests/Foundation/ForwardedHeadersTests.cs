@@ -1,11 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Foundation;

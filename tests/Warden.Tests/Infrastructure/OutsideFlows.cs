@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Infrastructure;
 

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Notifications;
 using Warden.Tests.Infrastructure;
 

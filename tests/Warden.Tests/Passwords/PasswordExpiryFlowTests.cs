@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Passwords;
 using Warden.Tests.Infrastructure;
 

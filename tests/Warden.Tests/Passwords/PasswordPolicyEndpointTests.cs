@@ -1,4 +1,3 @@
-using System.Net;
 using Warden.Server.Passwords;
 using Warden.Tests.Infrastructure;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Tokens;
-using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
-using Warden.Server.Authentication;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Events;
 

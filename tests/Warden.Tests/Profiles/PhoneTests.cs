@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Events;
-using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Profiles;

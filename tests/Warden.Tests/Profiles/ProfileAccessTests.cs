@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
-using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Profiles;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Profiles;
 using Warden.Tests.Infrastructure;
 using Warden.Server.Events;
 

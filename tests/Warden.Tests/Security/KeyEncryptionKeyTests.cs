@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Warden.Server;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Security;
 using Warden.Tests.Infrastructure;

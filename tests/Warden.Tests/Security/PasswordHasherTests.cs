@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Security;
-using Warden.Server.Passwords;
 
 namespace Warden.Tests.Security;
 

@@ -1,8 +1,6 @@
 using System.Buffers.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Tests.Infrastructure;
 using static Warden.Tests.Security.TokenForgery;

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Tests.Infrastructure;
 using static Warden.Tests.Security.TokenForgery;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
@@ -102,7 +101,7 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
 
         // Tokens are signed after the commit, never inside a write transaction: signing may have to create a
         // key on its own connection, which SQLite's single writer would make wait for this transaction forever.
-        var tokens = await completion.ActivateAsync(user, session, "pwd", http, cancellationToken);
+        var tokens = await completion.ActivateAsync(user, session, "pwd", cancellationToken);
         return TypedResults.Ok(tokens);
     }
 }

@@ -3,13 +3,11 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Authentication.Sessions;
-using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
-using Warden.Server.Passwords;
 
 namespace Warden.Server.Authentication.Login;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Identity;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
@@ -22,21 +21,21 @@ public sealed class SignInCompletion(
     public async Task<TokenResponse> CompleteAsync(User user, bool rememberMe, string amr, HttpContext http, CancellationToken cancellationToken)
     {
         var session = sessions.Start(user, rememberMe, amr, SessionState.Active, http);
-        return await FinishAsync(user, session, http, cancellationToken);
+        return await FinishAsync(user, session, cancellationToken);
     }
 
     /// <summary>Activates a session that was waiting for a second factor.</summary>
-    public async Task<TokenResponse> ActivateAsync(User user, UserSession pending, string amr, HttpContext http, CancellationToken cancellationToken)
+    public async Task<TokenResponse> ActivateAsync(User user, UserSession pending, string amr, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         pending.State = SessionState.Active;
         pending.Amr = amr;
         pending.AuthenticatedAt = now;
         pending.LastUsedAt = now;
-        return await FinishAsync(user, pending, http, cancellationToken);
+        return await FinishAsync(user, pending, cancellationToken);
     }
 
-    private async Task<TokenResponse> FinishAsync(User user, UserSession session, HttpContext http, CancellationToken cancellationToken)
+    private async Task<TokenResponse> FinishAsync(User user, UserSession session, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         user.LastLoginAt = now;

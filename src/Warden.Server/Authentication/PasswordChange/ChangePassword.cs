@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
@@ -27,7 +26,6 @@ public static class ChangePassword
     public static async Task<Results<Ok<PasswordChangeResult>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         ChangePasswordRequest request,
         ClaimsPrincipal principal,
-        HttpContext http,
         WardenDbContext db,
         PasswordChangingUserManager users,
         PasswordPolicy policy,

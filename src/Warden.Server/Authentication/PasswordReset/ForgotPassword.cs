@@ -36,7 +36,6 @@ public static class ForgotPassword
 
     public static async Task<Results<Accepted, ValidationProblem>> HandleAsync(
         ForgotPasswordRequest request,
-        HttpContext http,
         WardenDbContext db,
         UserManager<User> users,
         TimeProvider time,

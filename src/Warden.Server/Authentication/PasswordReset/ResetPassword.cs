@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
@@ -30,7 +29,6 @@ public static class ResetPassword
 {
     public static async Task<Results<Ok<PasswordResetResult>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         ResetPasswordRequest request,
-        HttpContext http,
         WardenDbContext db,
         PasswordChangingUserManager users,
         AccountTokens tokens,

@@ -1,14 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
-using Warden.Server.Passwords;
 
 namespace Warden.Server.Authentication.Registration;
 

@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;

@@ -111,7 +111,7 @@ public static class LoginSecondFactor
         var session = await db.Sessions.SingleAsync(s => s.Id == challenge.SessionId, cancellationToken);
         var amr = method == SecondFactorMethods.Sms ? "pwd sms mfa" : "pwd otp mfa";
         db.AddEvent(EventTypes.TwoFactorVerified, user.Id, new { userId = user.Id, sessionId = session.Id, method }, now);
-        var tokens = await completion.ActivateAsync(user, session, amr, http, cancellationToken);
+        var tokens = await completion.ActivateAsync(user, session, amr, cancellationToken);
         sessionCache.Forget(session.Id);
         return TypedResults.Ok(tokens);
     }

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Warden.Server.Authentication;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Infrastructure.Observability;

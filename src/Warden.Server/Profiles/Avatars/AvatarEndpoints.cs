@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Warden.Server.Authentication;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;

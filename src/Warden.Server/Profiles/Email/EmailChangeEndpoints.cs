@@ -1,9 +1,7 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;

@@ -1,6 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Globalization;
 using Warden.Server.Authentication.TwoFactor;
 
 using Warden.Tests.Infrastructure;
