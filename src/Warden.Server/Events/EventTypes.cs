@@ -20,6 +20,9 @@ public static class EventTypes
     public const string TwoFactorDisabled = "two_factor.disabled";
     public const string TwoFactorRecoveryCodesRegenerated = "two_factor.recovery_codes_regenerated";
 
+    /// <summary>A second factor was added, removed or replaced. Data: userId, actorId (an administrator, or null), added, removed, replaced (method names).</summary>
+    public const string TwoFactorMethodsChanged = "two_factor.methods_changed";
+
     /// <summary>A signed-in-half user asked for an SMS or email code (the handler makes and sends it).</summary>
     public const string TwoFactorCodeRequested = "two_factor.code_requested";
     public const string PasswordResetRequested = "password.reset_requested";
@@ -49,6 +52,9 @@ public static class EventTypes
 
     /// <summary>Data: userId.</summary>
     public const string PhoneVerified = "user.phone_verified";
+
+    /// <summary>The phone number was set, changed or removed. Data: userId, removed.</summary>
+    public const string PhoneChanged = "user.phone_changed";
 
     /// <summary>Data: userId, fields (names only).</summary>
     public const string SettingsUpdated = "user.settings_updated";

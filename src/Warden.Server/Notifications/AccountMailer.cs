@@ -4,8 +4,8 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Notifications;
 
 /// <summary>
-/// Sends a templated email to a user, in the user's locale and with the user's name filled in. Called from
-/// event handlers only, never from a request.
+/// Sends a templated email to a user, in the user's locale and with the user's name filled in, unless the template's
+/// <see cref="MailCategory"/> is one the user turned off. Called from event handlers only, never from a request.
 /// </summary>
 public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, IEmailSender sender)
 {
@@ -18,12 +18,19 @@ public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, 
                 u.Email,
                 u.UserName,
                 Profile = db.Profiles.Where(p => p.UserId == u.Id).Select(p => new { p.FullName, p.FirstName, p.LastName, p.Locale }).FirstOrDefault(),
+                // No settings row means the defaults, and account notices default to on.
+                NotifyAccount = db.UserSettings.Where(s => s.UserId == u.Id).Select(s => (bool?)s.NotifyAccount).FirstOrDefault() ?? true,
             })
             .SingleOrDefaultAsync(cancellationToken);
         var to = toAddress ?? recipient?.Email;
         if (recipient is null || to is null)
         {
             return; // erased or never existed: nobody to write to
+        }
+
+        if (EmailTemplateNames.CategoryOf(template) == MailCategory.Account && !recipient.NotifyAccount)
+        {
+            return; // the user asked not to get these; security notices and requested mail are not theirs to turn off
         }
 
         var merged = new Dictionary<string, string>(values);

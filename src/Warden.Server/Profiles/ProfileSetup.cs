@@ -22,6 +22,7 @@ public static class ProfileSetup
 
         services.AddEventHandler<CreateDefaultProfile>();
         services.AddEventHandler<SendPhoneVerificationCode>();
+        services.AddEventHandler<SendPhoneChangedNotice>();
         services.AddEventHandler<SendEmailChangeConfirmation>();
         services.AddEventHandler<SendEmailChangeNotice>();
         services.AddPersonalData<ProfilePersonalData>();

@@ -1,4 +1,5 @@
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Profiles;
 
 namespace Warden.Tests.Notifications;
 
@@ -43,6 +44,19 @@ public sealed class NewSignInNoticeTests
         await using var factory = new OutsideFactory();
         factory.With("Warden:Notifications:NewSignInNotice", "false");
         var (email, _) = await factory.SignedInUserAsync(Client(factory, "Laptop/1.0"));
+        await Client(factory, "Phone/2.0").LoginAsync(email);
+        await factory.WaitForEventsHandledAsync();
+        Assert.Empty(Notices(factory, email));
+    }
+
+    [Fact]
+    public async Task AUserWhoTurnedAccountNoticesOffGetsNone()
+    {
+        await using var factory = new OutsideFactory();
+        var laptop = Client(factory, "Laptop/1.0");
+        var (email, tokens) = await factory.SignedInUserAsync(laptop);
+        await (await factory.CreateClientFor(tokens).SendJsonAsync(HttpMethod.Put, "/api/v1/users/settings", """{"notifications":{"account":false}}""")).ReadJsonAsync();
+
         await Client(factory, "Phone/2.0").LoginAsync(email);
         await factory.WaitForEventsHandledAsync();
         Assert.Empty(Notices(factory, email));

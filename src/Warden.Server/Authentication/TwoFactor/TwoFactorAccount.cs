@@ -35,8 +35,10 @@ public sealed class TwoFactorAccount(WardenDbContext db, TimeProvider time)
     }
 
     /// <summary>
-    /// Keeps <see cref="User.TwoFactorEnabled"/> (what sign-in checks) in step with the methods, and drops the
-    /// recovery codes once no factor is left.
+    /// Keeps <see cref="User.TwoFactorEnabled"/> (what sign-in checks) in step with the methods, drops the
+    /// recovery codes once no factor is left, and records what changed against the row as it was loaded:
+    /// <c>two_factor.methods_changed</c> whenever a method is added, removed or (an authenticator) replaced,
+    /// so the owner is told of every change (<see cref="SendSecondFactorChangedNotice"/>).
     /// </summary>
     public async Task SyncAsync(User user, UserTwoFactor row, Guid? actorId, CancellationToken cancellationToken)
     {
@@ -46,6 +48,19 @@ public sealed class TwoFactorAccount(WardenDbContext db, TimeProvider time)
         if (row.PreferredMethod is not null && !methods.Contains(row.PreferredMethod))
         {
             row.PreferredMethod = methods.Count > 0 ? methods[0] : null;
+        }
+
+        var entry = db.Entry(row);
+        var loaded = entry.State == EntityState.Added ? null : (UserTwoFactor)entry.OriginalValues.ToObject();
+        var before = loaded?.EnabledMethods() ?? [];
+        string[] added = [.. methods.Except(before)];
+        string[] removed = [.. before.Except(methods)];
+        string[] replaced = loaded?.TotpSecretProtected is { } oldSecret && row.TotpSecretProtected is { } newSecret && oldSecret != newSecret
+            ? [SecondFactorMethods.Totp]
+            : [];
+        if (added.Length + removed.Length + replaced.Length > 0)
+        {
+            db.AddEvent(EventTypes.TwoFactorMethodsChanged, user.Id, new { userId = user.Id, actorId, added, removed, replaced }, now);
         }
 
         var wasEnabled = user.TwoFactorEnabled;

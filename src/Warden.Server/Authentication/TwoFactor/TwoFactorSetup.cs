@@ -15,6 +15,7 @@ public static class TwoFactorSetup
         services.AddScoped<SecondFactorVerifier>();
         services.AddScoped<TwoFactorAccount>();
         services.AddEventHandler<SendSecondFactorCode>();
+        services.AddEventHandler<SendSecondFactorChangedNotice>();
         services.AddPersonalData<TwoFactorPersonalData>();
         return services;
     }

@@ -11,8 +11,8 @@ namespace Warden.Server.Notifications.NewSignIn;
 /// <c>login.succeeded</c> from an IP address and user agent this user has not signed in from within
 /// <see cref="NewSignInOptions.NewSignInKnownFor"/> → the <c>new-sign-in</c> email. Known devices are found in the
 /// user's other sessions and in earlier sign-ins of the audit log (sessions are deleted when they expire; the audit
-/// log keeps a year). A user's very first sign-in is the device that registered and gets no notice. This is a
-/// security notice: it is sent whatever the user's notification preferences.
+/// log keeps a year). A user's very first sign-in is the device that registered and gets no notice. It is an
+/// <see cref="MailCategory.Account"/> notice: a user who turned account notices off does not get it.
 /// </summary>
 public sealed class SendNewSignInNotice(WardenDbContext db, AccountMailer mailer, IOptions<NewSignInOptions> options) : IEventHandler
 {

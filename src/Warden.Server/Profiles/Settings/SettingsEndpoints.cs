@@ -9,7 +9,11 @@ using Warden.Server.Users;
 
 namespace Warden.Server.Profiles.Settings;
 
-/// <summary>Notification categories. <c>security</c> (sign-ins, password and email changes) is always on.</summary>
+/// <summary>
+/// Notification categories (<see cref="Notifications.MailCategory"/>). <c>security</c> (password, second factor, phone
+/// and email changes; registration attempts) is always on; <c>account</c> (welcome, password expiry, new sign-ins) may
+/// be turned off; Warden sends no <c>marketing</c> or <c>productUpdates</c> mail: it keeps those for the application.
+/// </summary>
 public sealed record NotificationSettings(bool Security, bool Account, bool Marketing, bool ProductUpdates);
 
 public sealed record SettingsView(NotificationSettings Notifications, string Theme, string? PreferredSecondFactor, DateTimeOffset? UpdatedAt)
