@@ -62,7 +62,7 @@ public static class EventTypes
     /// <summary>Data: userId, newEmail. Handlers mail the confirmation link (if the address is free) and the notice to the old address.</summary>
     public const string EmailChangeRequested = "user.email_change_requested";
 
-    /// <summary>Data: userId, revokedSessions.</summary>
+    /// <summary>Data: userId, previousEmail, revokedSessions. Its handler tells the previous address.</summary>
     public const string EmailChanged = "user.email_changed";
 
     // Webhooks

@@ -15,7 +15,7 @@ public static class OutboxRedaction
     /// <summary>Fields whose text values are not personal (reasons, field names, methods).</summary>
     private static readonly HashSet<string> SafeTextFields = new(StringComparer.OrdinalIgnoreCase)
     {
-        "reason", "fields", "amr", "methods", "method", "purpose", "status", "role", "type", "client",
+        "reason", "fields", "amr", "methods", "method", "purpose", "status", "role", "type", "client", "added", "removed", "replaced",
     };
 
     public static async Task RedactAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)

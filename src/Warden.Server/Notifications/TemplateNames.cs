@@ -21,8 +21,11 @@ public static class EmailTemplateNames
     /// <summary>To the new address. link, token</summary>
     public const string EmailChangeConfirm = "email-change-confirm";
 
-    /// <summary>To the old address; no values.</summary>
+    /// <summary>To the old address when a change is asked for; no values.</summary>
     public const string EmailChangeNotice = "email-change-notice";
+
+    /// <summary>To the old address once the change is done; no values.</summary>
+    public const string EmailChanged = "email-changed";
 
     /// <summary>code, expiresMinutes</summary>
     public const string TwoFactorCode = "two-factor-code";
@@ -49,7 +52,7 @@ public static class EmailTemplateNames
     public static MailCategory CategoryOf(string template) => template switch
     {
         VerifyEmail or PasswordReset or EmailChangeConfirm or TwoFactorCode or Invitation => MailCategory.Requested,
-        RegistrationAttempt or PasswordChanged or EmailChangeNotice or SecondFactorChanged or PhoneChanged => MailCategory.Security,
+        RegistrationAttempt or PasswordChanged or EmailChangeNotice or EmailChanged or SecondFactorChanged or PhoneChanged => MailCategory.Security,
         Welcome or PasswordExpiryReminder or NewSignIn => MailCategory.Account,
         _ => throw new ArgumentOutOfRangeException(nameof(template), template, "This template has no mail category."),
     };

@@ -25,6 +25,7 @@ public static class ProfileSetup
         services.AddEventHandler<SendPhoneChangedNotice>();
         services.AddEventHandler<SendEmailChangeConfirmation>();
         services.AddEventHandler<SendEmailChangeNotice>();
+        services.AddEventHandler<SendEmailChangedNotice>();
         services.AddPersonalData<ProfilePersonalData>();
         services.AddPersonalData<SettingsPersonalData>();
         services.AddPersonalData<PhonePersonalData>();

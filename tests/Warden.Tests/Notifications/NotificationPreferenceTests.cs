@@ -58,7 +58,7 @@ public sealed class NotificationPreferenceTests(WardenFactory factory) : IClassF
             [EmailTemplateNames.NewSignIn, EmailTemplateNames.PasswordExpiryReminder, EmailTemplateNames.Welcome],
             BuiltInTemplates().Where(t => EmailTemplateNames.CategoryOf(t) == MailCategory.Account).Order(StringComparer.Ordinal));
         Assert.Equal(
-            [EmailTemplateNames.EmailChangeNotice, EmailTemplateNames.PasswordChanged, EmailTemplateNames.PhoneChanged,
+            [EmailTemplateNames.EmailChangeNotice, EmailTemplateNames.EmailChanged, EmailTemplateNames.PasswordChanged, EmailTemplateNames.PhoneChanged,
              EmailTemplateNames.RegistrationAttempt, EmailTemplateNames.SecondFactorChanged],
             BuiltInTemplates().Where(t => EmailTemplateNames.CategoryOf(t) == MailCategory.Security).Order(StringComparer.Ordinal));
         Assert.Throws<ArgumentOutOfRangeException>(() => EmailTemplateNames.CategoryOf("newsletter"));

@@ -37,6 +37,10 @@ public sealed class EmailChangeTests(WardenFactory factory) : IClassFixture<Ward
         await (await factory.CreateClientFor(otherSession).GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.EmailChanged)));
 
+        // The old address hears that the change is done, without learning the new one.
+        var done = await factory.Mailbox.WaitForAsync(m => m.To == user.Email && m.Subject == "Your email address was changed");
+        Assert.DoesNotContain(newEmail, done.TextBody, StringComparison.OrdinalIgnoreCase);
+
         // Single use.
         await (await ConfirmAsync(user, confirmation.Token())).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
     }

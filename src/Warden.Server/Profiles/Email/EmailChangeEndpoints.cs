@@ -99,6 +99,7 @@ public static class EmailChangeEndpoints
         }
 
         var now = time.GetUtcNow();
+        var previousEmail = user.Email;
         user.Email = newEmail;
         user.NormalizedEmail = normalized;
         user.EmailConfirmed = true; // the token proves the new address
@@ -121,6 +122,7 @@ public static class EmailChangeEndpoints
         db.AddEvent(EventTypes.EmailChanged, userId, new
         {
             userId,
+            previousEmail,
             revokedSessions = revoked.Count,
         }, now);
         await db.SaveChangesAsync(cancellationToken);

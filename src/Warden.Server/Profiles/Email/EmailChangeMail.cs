@@ -67,3 +67,25 @@ public sealed class SendEmailChangeNotice(WardenDbContext db, AccountMailer mail
         }
     }
 }
+
+/// <summary>
+/// <c>user.email_changed</c> → the <c>email-changed</c> notice to the address the account had before. Whoever lost
+/// their address to a stolen session learns of it where they still read mail; always sent.
+/// </summary>
+public sealed class SendEmailChangedNotice(AccountMailer mailer) : IEventHandler
+{
+    public string Name => "profiles.send-email-changed-notice";
+
+    public bool CanHandle(string eventType) => eventType == EventTypes.EmailChanged;
+
+    public Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        // Erasure blanks the address in the event: then there is nobody left to tell.
+        var changed = JsonSerializer.Deserialize<Changed>(message.Data, JsonSerializerOptions.Web);
+        return message.Subject is { } userId && changed?.PreviousEmail is { Length: > 0 } previous
+            ? mailer.SendAsync(userId, EmailTemplateNames.EmailChanged, new Dictionary<string, string>(), cancellationToken, toAddress: previous)
+            : Task.CompletedTask;
+    }
+
+    private sealed record Changed(string? PreviousEmail);
+}
