@@ -22,9 +22,10 @@ public static class AuthenticationEndpoints
 
         auth.MapPost("/login", Login.Login.HandleAsync).WithName("Login").WithSummary("Sign in with email or username and password.");
         auth.MapPost("/2fa/send", LoginSecondFactor.SendAsync).WithName("SendTwoFactorCode").WithSummary("Send (or resend) an SMS or email code for a sign-in.");
-        auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor").WithSummary("Finish a sign-in with a second-factor or recovery code.");
+        auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor")
+            .WithSummary("Finish a sign-in with a second-factor or recovery code; answers tokens, or the password-change challenge when the password has expired.");
         auth.MapPost("/change-expired-password", ExpiredPassword.HandleAsync).WithName("ChangeExpiredPassword")
-            .WithSummary("Replace an expired password with the sign-in challenge; answers tokens or the second-factor challenge.");
+            .WithSummary("Replace an expired password with the challenge a sign-in gave once every factor was verified; answers tokens, other sessions end.");
 
         auth.MapPost("/refresh", Refresh.HandleAsync).WithName("Refresh").WithSummary("Trade a refresh token for a new token pair.");
         auth.MapPost("/logout", Logout.HandleAsync).WithName("Logout").WithSummary("End the session of the refresh or bearer token.")

@@ -27,6 +27,13 @@ public sealed class AuthenticationOptions
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Second-factor codes one sign-in challenge takes before it dies and the client must sign in again (each code
+    /// also counts towards <see cref="MaxFailedAttempts"/> on the account, which binds first unless raised). Five,
+    /// like <c>Warden:TwoFactor:MaxCodeAttempts</c>: one in 200,000 for six-digit codes.
+    /// </summary>
+    public int MaxChallengeAttempts { get; set; } = 5;
+
+    /// <summary>
     /// How long a node trusts its cached view of a session. Revocation on the same node is seen at once;
     /// another node sees it within this time.
     /// </summary>
@@ -68,6 +75,7 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
         errors.AddErrorIf(o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1),
             $"{AuthenticationOptions.Section}:ReauthenticationWindow must be between 0 and 1 hour.");
         errors.AddErrorIf(o.MaxFailedAttempts is < 1 or > 100, $"{AuthenticationOptions.Section}:MaxFailedAttempts must be between 1 and 100.");
+        errors.AddErrorIf(o.MaxChallengeAttempts is < 1 or > 10, $"{AuthenticationOptions.Section}:MaxChallengeAttempts must be between 1 and 10.");
         return errors.Build();
     }
 }

@@ -178,6 +178,77 @@ public sealed class LoginTests(WardenFactory factory) : IClassFixture<WardenFact
         Assert.Equal(20, evaluated + refused + responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
     }
 
+    /// <summary>A problem's property names and its fixed texts (not the per-request trace id).</summary>
+    private static string Shape(System.Text.Json.JsonElement problem) => string.Join(", ", problem.EnumerateObject()
+        .Select(p => p.Name is "title" or "detail" or "code" or "status" or "type" ? $"{p.Name}={p.Value}" : p.Name));
+
+    private static Task<HttpResponseMessage> PostUsernameLoginAsync(HttpClient client, string username, string password = AuthFlows.Password) =>
+        client.PostAsJsonAsync("/api/v1/auth/login", new { username, password });
+
+    [Fact]
+    public async Task LockingTheEmailLocksTheUsernameOfTheSameAccount()
+    {
+        var client = factory.CreateClient();
+        var email = AuthFlows.NewEmail("frank");
+        var username = "frank" + Guid.NewGuid().ToString("N")[..6];
+        await client.RegisterAsync(email, username: username);
+        await factory.ActivateAsync(email);
+        for (var i = 0; i < 5; i++)
+        {
+            await (await client.PostLoginAsync(email, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        }
+
+        // The username is another key to the same account, not a fresh set of guesses.
+        await (await PostUsernameLoginAsync(client, username)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
+        await (await PostUsernameLoginAsync(client, username.ToUpperInvariant(), "Wrong-Pass-2024!")).AssertProblemAsync((HttpStatusCode)423, "account_locked");
+    }
+
+    [Fact]
+    public async Task FailuresByEmailAndByUsernameAddUpOnTheAccount()
+    {
+        var client = factory.CreateClient();
+        var email = AuthFlows.NewEmail("frank");
+        var username = "frank" + Guid.NewGuid().ToString("N")[..6];
+        await client.RegisterAsync(email, username: username);
+        await factory.ActivateAsync(email);
+        for (var i = 0; i < 3; i++)
+        {
+            await (await PostUsernameLoginAsync(client, username, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await (await client.PostLoginAsync(email, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        }
+
+        await (await client.PostLoginAsync(email)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
+    }
+
+    [Fact]
+    public async Task AnUnknownUsernameLocksAfterAsManyFailuresAndAnswersLikeAKnownOne()
+    {
+        var client = factory.CreateClient();
+        var known = "grace" + Guid.NewGuid().ToString("N")[..6];
+        var email = AuthFlows.NewEmail();
+        await client.RegisterAsync(email, username: known);
+        await factory.ActivateAsync(email);
+        var unknown = "grace" + Guid.NewGuid().ToString("N")[..6];
+
+        for (var i = 0; i < 5; i++)
+        {
+            var a = await (await PostUsernameLoginAsync(client, known, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+            var b = await (await PostUsernameLoginAsync(client, unknown, "Wrong-Pass-2024!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+            Assert.Equal(Shape(a), Shape(b));
+        }
+
+        var knownLocked = await PostUsernameLoginAsync(client, known, "Wrong-Pass-2024!");
+        var unknownLocked = await PostUsernameLoginAsync(client, unknown, "Wrong-Pass-2024!");
+        var c = await knownLocked.AssertProblemAsync((HttpStatusCode)423, "account_locked");
+        var d = await unknownLocked.AssertProblemAsync((HttpStatusCode)423, "account_locked");
+        Assert.Equal(Shape(c), Shape(d));
+        Assert.Equal(knownLocked.Headers.GetValues("Retry-After").Single(), unknownLocked.Headers.GetValues("Retry-After").Single());
+    }
+
     [Fact]
     public async Task LoginFailsGivenMissingOrOversizedFields()
     {

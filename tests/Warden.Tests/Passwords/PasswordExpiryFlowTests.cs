@@ -96,29 +96,74 @@ public sealed class PasswordExpiryFlowTests(WardenFactory factory) : IClassFixtu
     }
 
     [Fact]
-    public async Task AnExpiredPasswordIsNoWayAroundTwoFactorAuthentication()
+    public async Task TheExpiredPasswordAloneCannotReplaceThePasswordOfAUserWithTwoFactorAuthentication()
+    {
+        // The owner has an authenticator; an attacker has only the old, expired password.
+        var enrolled = await factory.TotpUserAsync(factory.CreateClient());
+        factory.Time.Advance(TimeSpan.FromDays(91));
+        var attacker = factory.CreateClient();
+
+        // Whatever challenge the password earns, it replaces no password and ends no session.
+        var answer = await (await attacker.PostLoginAsync(enrolled.Email)).ReadJsonAsync();
+        await (await ChangeExpiredAsync(attacker, answer.GetProperty("challengeToken").GetString()!, "Attacker-Chosen-9911!"))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
+        await (await attacker.PostLoginAsync(enrolled.Email, "Attacker-Chosen-9911!")).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        Assert.Empty(await factory.EventsAsync(enrolled.Id, EventTypes.PasswordChanged));
+        await factory.InDbAsync(async db =>
+            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == enrolled.Id && s.RevokedAt != null), "no session of the owner was revoked"));
+
+        // What the password earned is the second-factor challenge, not the password change.
+        Assert.True(answer.Flag("requires2fa"));
+        Assert.False(answer.Flag("passwordChangeRequired"));
+    }
+
+    [Fact]
+    public async Task AUserWithTwoFactorAuthenticationGivesTheSecondFactorFirstAndOnlyThenReplacesTheExpiredPassword()
     {
         var client = factory.CreateClient();
-        var (email, tokens) = await factory.SignedInUserAsync(client);
-        await factory.UpdateUserAsync(email, u => u.TwoFactorEnabled = true);
-        var userId = tokens.User.GetProperty("id").GetGuid();
-
+        var enrolled = await factory.TotpUserAsync(client);
         factory.Time.Advance(TimeSpan.FromDays(91));
-        var challenge = await (await client.PostLoginAsync(email)).ReadJsonAsync();
-        Assert.True(challenge.GetProperty("passwordChangeRequired").GetBoolean());
 
-        var answer = await (await ChangeExpiredAsync(client, challenge.GetProperty("challengeToken").GetString()!, NewPassword)).ReadJsonAsync();
-        Assert.True(answer.GetProperty("requires2fa").GetBoolean());
-        Assert.False(answer.TryGetProperty("accessToken", out _));
-        Assert.False(answer.TryGetProperty("refreshToken", out _));
-        Assert.NotEqual(challenge.GetProperty("challengeToken").GetString(), answer.GetProperty("challengeToken").GetString());
+        var first = await (await client.PostLoginAsync(enrolled.Email)).ReadJsonAsync();
+        Assert.True(first.Flag("requires2fa"));
+        Assert.Contains("totp", first.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+
+        // The second factor verified, the answer is the password change, still without tokens, nothing revoked yet.
+        var verified = await (await client.PostSecondFactorAsync(first.GetProperty("challengeToken").GetString()!, await factory.TotpNowAsync(enrolled))).ReadJsonAsync();
+        Assert.True(verified.Flag("passwordChangeRequired"));
+        Assert.False(verified.TryGetProperty("accessToken", out _));
+        Assert.False(verified.TryGetProperty("refreshToken", out _));
+        var challengeToken = verified.GetProperty("challengeToken").GetString()!;
+        Assert.NotEqual(first.GetProperty("challengeToken").GetString(), challengeToken);
+        await factory.InDbAsync(async db => Assert.False(await db.Sessions.AnyAsync(s => s.UserId == enrolled.Id && s.RevokedAt != null)));
+        Assert.Empty(await factory.EventsAsync(enrolled.Id, EventTypes.PasswordChanged));
+
+        var signedIn = AuthFlows.ReadTokens(await (await ChangeExpiredAsync(client, challengeToken, NewPassword)).ReadJsonAsync());
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(signedIn).GetAsync("/api/v1/users/me")).StatusCode);
+        await (await ChangeExpiredAsync(client, challengeToken, "Other-Renewal-7711!")).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
 
         await factory.InDbAsync(async db =>
         {
-            var now = factory.Time.GetUtcNow();
-            Assert.False(await db.Sessions.AnyAsync(s => s.UserId == userId && s.State == SessionState.Active && s.RevokedAt == null && s.ExpiresAt > now));
-            Assert.Single(await db.Sessions.Where(s => s.UserId == userId && s.State == SessionState.PendingSecondFactor && s.RevokedAt == null).ToListAsync());
+            var active = await db.Sessions.SingleAsync(s => s.UserId == enrolled.Id && s.RevokedAt == null && s.State == SessionState.Active);
+            Assert.Equal("pwd otp mfa", active.Amr);
+            Assert.True(await db.Sessions.AnyAsync(s => s.UserId == enrolled.Id && s.RevokedAt != null), "the older sessions ended with the change");
         });
+        await (await client.PostLoginAsync(enrolled.Email)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+        Assert.True((await (await client.PostLoginAsync(enrolled.Email, NewPassword)).ReadJsonAsync()).Flag("requires2fa"));
+        Assert.Single(await factory.EventsAsync(enrolled.Id, EventTypes.PasswordChanged));
+    }
+
+    [Fact]
+    public async Task APasswordChangeChallengeFromBeforeTwoFactorWasTurnedOnChangesNothing()
+    {
+        var client = factory.CreateClient();
+        var (email, userId, challenge) = await ExpiredSignInAsync(client);
+        Assert.True(challenge.Flag("passwordChangeRequired"));
+        await factory.UpdateUserAsync(email, u => u.TwoFactorEnabled = true);
+
+        await (await ChangeExpiredAsync(client, challenge.GetProperty("challengeToken").GetString()!, NewPassword))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
+        Assert.Empty(await factory.EventsAsync(userId, EventTypes.PasswordChanged));
     }
 
     [Fact]

@@ -205,6 +205,39 @@ public sealed class PasswordHasherTests : IDisposable
         Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(_hasher.DummyHash, Password));
     }
 
+    [Theory]
+    [InlineData("ANXrDknc7fGPpigibZXXZFMX4aoqz44JveK6jQuwY3eH/UyPhvr5xTPeGYEckLxz9A==", 1)] // Identity V2
+    [InlineData("AQAAAAEAACcQAAAAEAABAgMEBQYHCAkKCwwNDg+yWU7rLgUwPZb1Itsmra7cbxw2EFpwpVFIEtP+JIuUEw==", 1)] // Identity V3
+    [InlineData("$argon2id$v=19$m=32,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // older Argon2id
+    [InlineData("$pbkdf2-sha512$i=1000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // PBKDF2 fallback
+    [InlineData("$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 0)] // bcrypt: not a format Warden reads
+    [InlineData("", 0)]
+    public void ARefusedPasswordCostsOneHashAtTheCurrentParametersWhateverTheStoredFormat(string stored, int ownComputations)
+    {
+        using var hasher = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+        var before = hasher.Computations;
+
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(stored, "not my password"));
+
+        // Exactly what an unknown account costs (one check against the dummy hash), plus the stored format's own check.
+        Assert.Equal(1, hasher.Computations.AtCurrentCost - before.AtCurrentCost);
+        Assert.Equal(ownComputations, hasher.Computations.AtOtherCost - before.AtOtherCost);
+    }
+
+    [Fact]
+    public void AHashAtTheCurrentParametersAndTheDummyHashCostOneComputationEach()
+    {
+        using var hasher = Create(new PasswordHashingOptions { Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+        var hash = hasher.HashPassword(Password);
+        _ = hasher.DummyHash;
+        var before = hasher.Computations;
+
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(hash, "not my password"));
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(hash, Password));
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(hasher.DummyHash, Password));
+        Assert.Equal(new HashComputations(before.AtCurrentCost + 3, before.AtOtherCost), hasher.Computations);
+    }
+
     [Fact]
     public void NoMoreHashesRunAtOnceThanConfigured()
     {

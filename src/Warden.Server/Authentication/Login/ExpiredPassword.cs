@@ -16,6 +16,13 @@ public sealed record ChangeExpiredPasswordRequest(string? ChallengeToken, string
 /// Password expiry at sign-in (<c>Warden:Passwords:MaxAge</c>). A correct but expired password earns a
 /// challenge, not tokens: a pending session in <see cref="SessionState.PendingPasswordChange"/> (which no
 /// access token can use) and a single-use, short-lived challenge token bound to it and to the user.
+/// <para>
+/// The challenge is handed out only once every factor of the account is verified: at once for a user with the
+/// password alone, after the second factor for a user with one (<see cref="ContinueAfterSecondFactorAsync"/>).
+/// Changing the password ends every other session, so if the old password alone could do it, whoever learnt it
+/// could lock the owner out of an account protected by a second factor. The pending session's <c>amr</c> records
+/// what was verified, and the change checks it again before it writes anything.
+/// </para>
 /// </summary>
 public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, LoginChallenges challenges, PasswordExpiry expiry)
 {
@@ -30,13 +37,29 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
     }
 
     /// <summary>
-    /// <c>POST /api/v1/auth/change-expired-password</c>: the challenge and a new password that meets the policy
-    /// and history. Then sign-in goes on exactly where the expiry interrupted it: tokens, or the second-factor
-    /// challenge for a user with two-factor authentication (never tokens for them).
+    /// The second factor verified on a pending sign-in whose password has expired: the same session waits for the
+    /// password change now, remembering both factors, and a new challenge (the spent one proved the second factor).
     /// </summary>
-    public static async Task<Results<Ok<TokenResponse>, Ok<LoginChallengeResponse>, ProblemHttpResult, ValidationProblem>> HandleAsync(
+    public async Task<LoginChallengeResponse> ContinueAfterSecondFactorAsync(User user, UserSession session, string amr, CancellationToken cancellationToken)
+    {
+        session.State = SessionState.PendingPasswordChange;
+        session.Amr = amr;
+        var token = challenges.Add(user, session, LoginChallengeKind.PasswordChange);
+        await db.SaveChangesAsync(cancellationToken);
+        return new LoginChallengeResponse(null, true, token, null);
+    }
+
+    /// <summary>True when the pending session has verified every factor the account has.</summary>
+    private static bool FullyVerified(User user, UserSession session) =>
+        !user.TwoFactorEnabled || session.AmrValues.Contains("mfa", StringComparer.Ordinal);
+
+    /// <summary>
+    /// <c>POST /api/v1/auth/change-expired-password</c>: the challenge and a new password that meets the policy
+    /// and history. The challenge came after every factor, so sign-in finishes here: the password is replaced,
+    /// every other session ends, and this one gets its tokens.
+    /// </summary>
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         ChangeExpiredPasswordRequest request,
-        HttpContext http,
         WardenDbContext db,
         PasswordChangingUserManager users,
         LoginChallenges challenges,
@@ -62,7 +85,8 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         if (challenge is null || session is null || user is null
             || session.UserId != user.Id || session.State != SessionState.PendingPasswordChange
             || session.RevokedAt is not null || session.ExpiresAt <= now
-            || user.Status != UserStatus.Active)
+            || user.Status != UserStatus.Active
+            || !FullyVerified(user, session)) // two-factor turned on since the password step: that step proves too little now
         {
             await transaction.RollbackAsync(cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.TokenInvalid,
@@ -82,26 +106,16 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         {
             userId = user.Id,
             method = PasswordChangeMethods.Expired,
-            keptSessionId = user.TwoFactorEnabled ? (Guid?)null : session.Id,
+            keptSessionId = session.Id,
             revokedSessions = revoked.Count,
         }, now);
-
-        if (user.TwoFactorEnabled)
-        {
-            // The expired password only ever earned a password change, never a way past the second factor:
-            // the pending session ends and the second factor starts its own, exactly as at sign-in.
-            await revocation.RevokeAsync(user.Id, session.Id, RevocationReasons.PasswordChanged, cancellationToken);
-            var secondFactor = await challenges.StartSecondFactorAsync(user, session.RememberMe, http, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return TypedResults.Ok(secondFactor);
-        }
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         // Tokens are signed after the commit, never inside a write transaction: signing may have to create a
         // key on its own connection, which SQLite's single writer would make wait for this transaction forever.
-        var tokens = await completion.ActivateAsync(user, session, "pwd", cancellationToken);
+        var tokens = await completion.ActivateAsync(user, session, session.Amr, cancellationToken);
         return TypedResults.Ok(tokens);
     }
 }

@@ -64,8 +64,9 @@ public static class Login
             return InvalidCredentials();
         }
 
-        var key = byEmail ? LoginThrottle.EmailKey(users.NormalizeEmail(identifier)) : LoginThrottle.UsernameKey(users.NormalizeName(identifier));
-        using (var lease = rateLimiter.Acquire(key))
+        var normalized = byEmail ? users.NormalizeEmail(identifier) : users.NormalizeName(identifier);
+        var identifierKey = byEmail ? LoginThrottle.EmailKey(normalized) : LoginThrottle.UsernameKey(normalized);
+        using (var lease = rateLimiter.Acquire(identifierKey))
         {
             if (!lease.IsAcquired)
             {
@@ -73,6 +74,13 @@ public static class Login
             }
         }
 
+        var user = byEmail
+            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken)
+            : await db.Users.SingleOrDefaultAsync(u => u.NormalizedUserName == normalized, cancellationToken);
+
+        // An identifier that names an account counts on the account, whichever of its identifiers was typed; one that
+        // names none counts on itself. Either way one reservation, before any hash: same statements, same answers.
+        var key = user is null ? identifierKey : LoginThrottle.AccountKey(user);
         var locked = await throttle.TryBeginAsync(key, cancellationToken);
         if (locked is { } retryAfter)
         {
@@ -80,11 +88,6 @@ public static class Login
             return ApiProblems.Problem(StatusCodes.Status423Locked, ProblemCodes.AccountLocked,
                 "Too many failed sign-in attempts. Try again later.");
         }
-
-        var normalized = byEmail ? users.NormalizeEmail(identifier) : users.NormalizeName(identifier);
-        var user = byEmail
-            ? await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken)
-            : await db.Users.SingleOrDefaultAsync(u => u.NormalizedUserName == normalized, cancellationToken);
 
         var now = time.GetUtcNow();
         // The slot is awaited, not blocked on: a flood of sign-ins must not starve the node's thread pool.
@@ -124,16 +127,19 @@ public static class Login
 
         var rememberMe = request.RememberMe ?? false;
 
-        // An expired password (Warden:Passwords:MaxAge) still proves who this is but earns no token until it
-        // is replaced. Asked before the second factor, which follows the change (ExpiredPassword.HandleAsync).
-        if (expiredPassword.IsExpired(user, now))
-        {
-            return TypedResults.Ok(await expiredPassword.StartChallengeAsync(user, rememberMe, http, cancellationToken));
-        }
-
+        // The second factor comes before anything else, an expired password included: the password alone must never
+        // be enough to replace the password (and end every session) of someone who has a second factor. Its
+        // expiry is asked once the second factor is verified (LoginSecondFactor.VerifyAsync).
         if (user.TwoFactorEnabled)
         {
             return TypedResults.Ok(await challenges.StartSecondFactorAsync(user, rememberMe, http, cancellationToken));
+        }
+
+        // An expired password (Warden:Passwords:MaxAge) still proves who this is but earns no token until it is
+        // replaced (ExpiredPassword.HandleAsync); for this user it is the only factor, so the change may follow.
+        if (expiredPassword.IsExpired(user, now))
+        {
+            return TypedResults.Ok(await expiredPassword.StartChallengeAsync(user, rememberMe, http, cancellationToken));
         }
 
         return TypedResults.Ok(await completion.CompleteAsync(user, rememberMe, "pwd", http, cancellationToken));

@@ -19,7 +19,11 @@ public sealed class LoginChallenge
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? ConsumedAt { get; set; }
 
-    /// <summary>Wrong codes presented against this challenge; it dies after too many.</summary>
+    /// <summary>
+    /// Codes presented against this challenge, each counted before it is checked (so parallel guesses cannot get
+    /// more checked than the limit); at <see cref="AuthenticationOptions.MaxChallengeAttempts"/> it is dead. A right
+    /// code spends the challenge, so in effect only wrong codes ever count here.
+    /// </summary>
     public int FailedAttempts { get; set; }
 
     public UserSession? Session { get; set; }

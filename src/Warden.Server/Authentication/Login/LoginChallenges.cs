@@ -43,7 +43,7 @@ public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, 
         return spent == 0 ? null : await db.LoginChallenges.Include(c => c.Session).SingleAsync(c => c.TokenHash == hash, cancellationToken);
     }
 
-    /// <summary>Reads a live challenge without spending it (to send a code, or to count a wrong one).</summary>
+    /// <summary>Reads a live challenge without spending it (to send a code, or to check one); none once too many codes were tried.</summary>
     public async Task<LoginChallenge?> FindAsync(string? token, LoginChallengeKind kind, CancellationToken cancellationToken)
     {
         if (!OpaqueToken.LooksValid(token))
@@ -53,8 +53,24 @@ public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, 
 
         var hash = OpaqueToken.Hash(token!);
         var now = time.GetUtcNow();
+        var max = options.Value.MaxChallengeAttempts;
         return await db.LoginChallenges.Include(c => c.Session)
-            .SingleOrDefaultAsync(c => c.TokenHash == hash && c.Kind == kind && c.ConsumedAt == null && c.ExpiresAt > now, cancellationToken);
+            .SingleOrDefaultAsync(c => c.TokenHash == hash && c.Kind == kind && c.ConsumedAt == null && c.ExpiresAt > now
+                                       && c.FailedAttempts < max, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts one code against the challenge before the code is checked, with one conditional update: false when
+    /// the challenge has had its <see cref="AuthenticationOptions.MaxChallengeAttempts"/> (or is spent), and then it
+    /// is dead — the client signs in again, and every code tried also counted towards the account's lockout.
+    /// </summary>
+    public async Task<bool> TryCountAttemptAsync(LoginChallenge challenge, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxChallengeAttempts;
+        var now = time.GetUtcNow();
+        return await db.LoginChallenges
+            .Where(c => c.Id == challenge.Id && c.ConsumedAt == null && c.ExpiresAt > now && c.FailedAttempts < max)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, c => c.FailedAttempts + 1), cancellationToken) == 1;
     }
 
     public string Add(User user, UserSession session, LoginChallengeKind kind)

@@ -6,7 +6,10 @@ using Warden.Server.Infrastructure.Observability;
 namespace Warden.Server.Authentication.Login;
 
 /// <summary>
-/// Counts sign-in attempts per identifier in the database, so every node sees the same count. An attempt is
+/// Counts sign-in attempts in the database, so every node sees the same count. An identifier that names an account
+/// counts on the account's one key (<see cref="AccountKey"/>), whichever of its identifiers was typed and for
+/// second-factor codes too; one that names no account counts on its own key, so that it locks after as many
+/// failures and answers alike (no enumeration). An attempt is
 /// reserved with one conditional update before any password hash is computed: twenty parallel guesses
 /// cannot get more than <see cref="AuthenticationOptions.MaxFailedAttempts"/> of them evaluated. Only a
 /// complete sign-in clears the count — never the password step alone, or the second factor could be
@@ -18,10 +21,21 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
 
     public static string UsernameKey(string normalizedUserName) => "username:" + normalizedUserName;
 
-    /// <summary>The keys of every identifier a user signs in with (email and, when set, username).</summary>
+    /// <summary>
+    /// The key every sign-in attempt on this account counts on: its email's. Counting per identifier let the
+    /// username be a fresh set of guesses once the email was locked. The email's key rather than a new one made
+    /// from the id, so that what already reads lockout per identifier (the administrator's view and unlock,
+    /// statistics, erasure) finds the account's lock where it looks.
+    /// </summary>
+    public static string AccountKey(Users.User user) =>
+        user.NormalizedEmail is not null ? EmailKey(user.NormalizedEmail)
+        : user.NormalizedUserName is not null ? UsernameKey(user.NormalizedUserName)
+        : "account:" + user.Id.ToString("N");
+
+    /// <summary>The keys of every identifier a user signs in with (email and, when set, username), the account's among them.</summary>
     public static List<string> KeysOf(Users.User user)
     {
-        var keys = new List<string>(2);
+        var keys = new List<string>(3);
         if (user.NormalizedEmail is not null)
         {
             keys.Add(EmailKey(user.NormalizedEmail));
@@ -30,6 +44,11 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
         if (user.NormalizedUserName is not null)
         {
             keys.Add(UsernameKey(user.NormalizedUserName));
+        }
+
+        if (!keys.Contains(AccountKey(user)))
+        {
+            keys.Add(AccountKey(user));
         }
 
         return keys;

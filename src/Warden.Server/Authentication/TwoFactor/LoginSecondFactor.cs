@@ -64,10 +64,16 @@ public static class LoginSecondFactor
         return TypedResults.Accepted((string?)null);
     }
 
-    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult, ValidationProblem>> VerifyAsync(
+    /// <summary>
+    /// Checks a code against the challenge. Each code counts twice before it is checked: on the challenge (dead after
+    /// <see cref="AuthenticationOptions.MaxChallengeAttempts"/>) and on the account's sign-in lockout, whichever
+    /// identifier the password step used. A right code finishes the sign-in — or, when the password has expired,
+    /// answers the password-change challenge on the same pending session, which now records both factors.
+    /// </summary>
+    public static async Task<Results<Ok<TokenResponse>, Ok<LoginChallengeResponse>, ProblemHttpResult, ValidationProblem>> VerifyAsync(
         VerifySecondFactorRequest request, HttpContext http, WardenDbContext db, LoginChallenges challenges, LoginThrottle throttle,
-        SecondFactorVerifier verifier, SignInCompletion completion, SessionCache sessionCache, TimeProvider time,
-        CancellationToken cancellationToken)
+        SecondFactorVerifier verifier, SignInCompletion completion, ExpiredPassword expiredPassword, SessionCache sessionCache,
+        TimeProvider time, IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Code))
         {
@@ -81,8 +87,13 @@ public static class LoginSecondFactor
             return InvalidChallenge();
         }
 
-        // Wrong codes count against the same lockout as wrong passwords.
-        var key = completion.IdentifierKeys(user).First();
+        if (!await challenges.TryCountAttemptAsync(challenge, cancellationToken))
+        {
+            return InvalidChallenge();
+        }
+
+        // Wrong codes count against the same lockout as wrong passwords: the account's.
+        var key = LoginThrottle.AccountKey(user);
         if (await throttle.TryBeginAsync(key, cancellationToken) is { } retryAfter)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -93,10 +104,13 @@ public static class LoginSecondFactor
         var now = time.GetUtcNow();
         if (method is null)
         {
-            await throttle.FailAsync(key, cancellationToken);
-            var failures = await db.LoginChallenges.Where(c => c.Id == challenge.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedAttempts, c => c.FailedAttempts + 1), cancellationToken);
+            var justLocked = await throttle.FailAsync(key, cancellationToken);
             db.ChangeTracker.Clear();
+            if (justLocked)
+            {
+                db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + options.Value.LockoutDuration }, now);
+            }
+
             db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor" }, now);
             await db.SaveChangesAsync(cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCode, "The code is wrong or expired.");
@@ -111,6 +125,12 @@ public static class LoginSecondFactor
         var session = await db.Sessions.SingleAsync(s => s.Id == challenge.SessionId, cancellationToken);
         var amr = method == SecondFactorMethods.Sms ? "pwd sms mfa" : "pwd otp mfa";
         db.AddEvent(EventTypes.TwoFactorVerified, user.Id, new { userId = user.Id, sessionId = session.Id, method }, now);
+        if (expiredPassword.IsExpired(user, now))
+        {
+            // Every factor is verified; only now may the expired password be replaced (and other sessions end).
+            return TypedResults.Ok(await expiredPassword.ContinueAfterSecondFactorAsync(user, session, amr, cancellationToken));
+        }
+
         var tokens = await completion.ActivateAsync(user, session, amr, cancellationToken);
         sessionCache.Forget(session.Id);
         return TypedResults.Ok(tokens);

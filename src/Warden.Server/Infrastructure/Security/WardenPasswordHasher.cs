@@ -28,6 +28,8 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
     private int _running;
     private int _peakRunning;
+    private long _atCurrentCost;
+    private long _atOtherCost;
 
     public WardenPasswordHasher(IOptions<PasswordHashingOptions> options, ILogger<WardenPasswordHasher> logger)
     {
@@ -69,12 +71,12 @@ public sealed partial class WardenPasswordHasher : IDisposable
         {
             if (UsesArgon2)
             {
-                var parameters = new Argon2Parameters(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism);
-                Gated(() => Argon2Native.Argon2id(passwordBytes, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag));
+                var parameters = CurrentArgon2Parameters;
+                Gated(() => Argon2Native.Argon2id(passwordBytes, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag), atCurrentCost: true);
                 return PasswordHashFormats.FormatArgon2id(parameters, salt, tag);
             }
 
-            Gated(() => Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, tag, _options.Pbkdf2Iterations, HashAlgorithmName.SHA512));
+            Gated(() => Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, tag, _options.Pbkdf2Iterations, HashAlgorithmName.SHA512), atCurrentCost: true);
             return PasswordHashFormats.FormatPbkdf2(_options.Pbkdf2Iterations, salt, tag);
         }
         finally
@@ -83,28 +85,26 @@ public sealed partial class WardenPasswordHasher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Verifies a password against a stored hash of any format Warden reads. A refusal always includes exactly one
+    /// computation at the parameters of new hashes, whatever is stored (see <see cref="PayTheCurrentCost"/>).
+    /// </summary>
     public PasswordVerificationResult VerifyHashedPassword(string hashedPassword, string providedPassword)
     {
         ArgumentNullException.ThrowIfNull(providedPassword);
-        if (string.IsNullOrEmpty(hashedPassword))
-        {
-            return PasswordVerificationResult.Failed;
-        }
-
         var passwordBytes = Encoding.UTF8.GetBytes(providedPassword);
         try
         {
-            if (hashedPassword.StartsWith(PasswordHashFormats.Argon2idPrefix, StringComparison.Ordinal))
+            var (result, atCurrentCost) = string.IsNullOrEmpty(hashedPassword) ? (PasswordVerificationResult.Failed, false)
+                : hashedPassword.StartsWith(PasswordHashFormats.Argon2idPrefix, StringComparison.Ordinal) ? VerifyArgon2id(hashedPassword, passwordBytes)
+                : hashedPassword.StartsWith(PasswordHashFormats.Pbkdf2Prefix, StringComparison.Ordinal) ? VerifyPbkdf2(hashedPassword, passwordBytes)
+                : VerifyIdentity(hashedPassword, passwordBytes);
+            if (result == PasswordVerificationResult.Failed && !atCurrentCost)
             {
-                return VerifyArgon2id(hashedPassword, passwordBytes);
+                PayTheCurrentCost(passwordBytes);
             }
 
-            if (hashedPassword.StartsWith(PasswordHashFormats.Pbkdf2Prefix, StringComparison.Ordinal))
-            {
-                return VerifyPbkdf2(hashedPassword, passwordBytes);
-            }
-
-            return VerifyIdentity(hashedPassword, passwordBytes);
+            return result;
         }
         finally
         {
@@ -112,67 +112,96 @@ public sealed partial class WardenPasswordHasher : IDisposable
         }
     }
 
-    private PasswordVerificationResult VerifyArgon2id(string hashedPassword, byte[] password)
+    /// <summary>
+    /// One hash at the current parameters, thrown away. An unknown account costs exactly one of those (the dummy
+    /// hash); so does an account whose hash is current. An imported or older hash (ASP.NET Identity V2/V3, weaker
+    /// Argon2id or PBKDF2 parameters) or one Warden cannot read (bcrypt, anything malformed) costs something else:
+    /// Identity V2 is 1,000 rounds of SHA-1, under a millisecond, so without this a wrong password would be refused
+    /// measurably faster for imported accounts, and instantly for unreadable ones, telling which accounts exist and
+    /// which were imported. So a refusal that did not compute a current-parameter hash computes one here. A correct
+    /// password on such a hash pays the same through its upgrade (the caller rehashes on SuccessRehashNeeded).
+    /// What remains is the older format's own work on top: small for V2, a bound of the imported iteration count
+    /// for V3, and gone for each account at its next sign-in. Every refusal thus costs at least what an unknown
+    /// account costs; padding every attempt to the dearest imported format instead would slow every sign-in.
+    /// </summary>
+    private void PayTheCurrentCost(byte[] password)
+    {
+        var salt = new byte[SaltBytes];
+        var tag = new byte[TagBytes];
+        if (UsesArgon2)
+        {
+            var parameters = CurrentArgon2Parameters;
+            Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag), atCurrentCost: true);
+        }
+        else
+        {
+            Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, tag, _options.Pbkdf2Iterations, HashAlgorithmName.SHA512), atCurrentCost: true);
+        }
+    }
+
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyArgon2id(string hashedPassword, byte[] password)
     {
         if (!PasswordHashFormats.TryParseArgon2id(hashedPassword, out var parameters, out var salt, out var stored))
         {
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, false);
         }
 
         if (!Argon2Native.IsAvailable)
         {
             // The hash is intact, but this node cannot compute it: say so loudly rather than locking everyone out silently.
             LogArgon2Missing(_logger, Argon2Native.LibraryName);
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, false);
         }
 
+        var atCurrentCost = UsesArgon2 && parameters == CurrentArgon2Parameters;
         var computed = new byte[stored.Length];
-        Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, computed));
+        Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, computed), atCurrentCost);
         if (!PasswordHashFormats.TagsEqual(computed, stored))
         {
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, atCurrentCost);
         }
 
         var weaker = !UsesArgon2
             ? false // PBKDF2 is the current setting only because Argon2 is unavailable; keep the stronger hash.
             : parameters.MemoryKiB < _options.Argon2MemoryKiB || parameters.Iterations < _options.Argon2Iterations
               || salt.Length < SaltBytes || stored.Length < TagBytes;
-        return weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
+        return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
     }
 
-    private PasswordVerificationResult VerifyPbkdf2(string hashedPassword, byte[] password)
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyPbkdf2(string hashedPassword, byte[] password)
     {
         if (!PasswordHashFormats.TryParsePbkdf2(hashedPassword, out var iterations, out var salt, out var stored))
         {
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, false);
         }
 
+        var atCurrentCost = !UsesArgon2 && iterations == _options.Pbkdf2Iterations;
         var computed = new byte[stored.Length];
-        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, HashAlgorithmName.SHA512));
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, HashAlgorithmName.SHA512), atCurrentCost);
         if (!PasswordHashFormats.TagsEqual(computed, stored))
         {
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, atCurrentCost);
         }
 
         var weaker = UsesArgon2 || iterations < _options.Pbkdf2Iterations || salt.Length < SaltBytes || stored.Length < TagBytes;
-        return weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
+        return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
     }
 
-    private PasswordVerificationResult VerifyIdentity(string hashedPassword, byte[] password)
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyIdentity(string hashedPassword, byte[] password)
     {
         if (!PasswordHashFormats.TryParseIdentity(hashedPassword, out var prf, out var iterations, out var salt, out var stored))
         {
-            return PasswordVerificationResult.Failed;
+            return (PasswordVerificationResult.Failed, false);
         }
 
         var computed = new byte[stored.Length];
-        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, prf));
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, prf), atCurrentCost: false);
 
         // Every Identity hash is weaker than Warden's current setting (SHA-1 or at most 100,000 iterations of SHA-512
         // by Identity's defaults), so a correct password is always rehashed.
-        return PasswordHashFormats.TagsEqual(computed, stored)
+        return (PasswordHashFormats.TagsEqual(computed, stored)
             ? PasswordVerificationResult.SuccessRehashNeeded
-            : PasswordVerificationResult.Failed;
+            : PasswordVerificationResult.Failed, false);
     }
 
     /// <summary>
@@ -199,8 +228,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
         }
     }
 
-    private void Gated(Action hash)
+    private void Gated(Action hash, bool atCurrentCost)
     {
+        _ = atCurrentCost ? Interlocked.Increment(ref _atCurrentCost) : Interlocked.Increment(ref _atOtherCost);
         // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait — unless the caller
         // already holds a slot taken asynchronously by RunInSlotAsync on this thread.
         var holdsSlot = ReferenceEquals(t_slotHolder, this);
@@ -225,6 +255,14 @@ public sealed partial class WardenPasswordHasher : IDisposable
         }
     }
 
+    private Argon2Parameters CurrentArgon2Parameters => new(_options.Argon2MemoryKiB, _options.Argon2Iterations, _options.Argon2Parallelism);
+
+    /// <summary>
+    /// Hash computations so far: those at the parameters of new hashes, and the others (imported and older
+    /// hashes). Lets tests count what a sign-in attempt costs without measuring time.
+    /// </summary>
+    internal HashComputations Computations => new(Interlocked.Read(ref _atCurrentCost), Interlocked.Read(ref _atOtherCost));
+
     /// <summary>The most hashes that ever ran at once (for tests and diagnostics).</summary>
     internal int PeakConcurrency => Volatile.Read(ref _peakRunning);
 
@@ -248,6 +286,8 @@ public sealed partial class WardenPasswordHasher : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash cannot be verified: {Library} is not available on this node (install libargon2-1)")]
     private static partial void LogArgon2Missing(ILogger logger, string library);
 }
+
+internal readonly record struct HashComputations(long AtCurrentCost, long AtOtherCost);
 
 public static class PasswordHasherSlots
 {

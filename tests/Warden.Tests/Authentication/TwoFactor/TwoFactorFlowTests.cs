@@ -147,6 +147,29 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
     }
 
     [Fact]
+    public async Task WrongCodesAfterSigningInByUsernameLockTheWholeAccount()
+    {
+        var client = factory.CreateClient();
+        var username = "frank" + Guid.NewGuid().ToString("N")[..6];
+        var enrolled = await factory.TotpUserAsync(client, username);
+
+        // Two sign-ins by username and three wrong codes: five attempts on one account, whichever key was used.
+        foreach (var codes in new[] { 2, 1 })
+        {
+            var body = await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username, password = AuthFlows.Password })).ReadJsonAsync();
+            for (var i = 0; i < codes; i++)
+            {
+                await (await client.PostSecondFactorAsync(body.GetProperty("challengeToken").GetString()!, "000000"))
+                    .AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_code");
+            }
+        }
+
+        await (await client.PostLoginAsync(enrolled.Email)).AssertProblemAsync((HttpStatusCode)423, "account_locked");
+        await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username, password = AuthFlows.Password }))
+            .AssertProblemAsync((HttpStatusCode)423, "account_locked");
+    }
+
+    [Fact]
     public async Task APendingSessionIsUselessAndRefreshCannotSkipTheSecondFactor()
     {
         var client = factory.CreateClient();
