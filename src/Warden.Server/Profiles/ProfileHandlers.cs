@@ -76,12 +76,13 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
                 {
                     return await TryUpdateAsync(ownerId, document.RootElement, patch, cancellationToken);
                 }
-                catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+                catch (DbUpdateException) when (attempt < MaxAttempts)
                 {
-                    // Someone else changed the profile between our read and write: apply the body again to the new state.
+                    // Someone else changed (or first created) the profile between our read and write: apply the body
+                    // again to the new state.
                     db.ChangeTracker.Clear();
                 }
-                catch (DbUpdateConcurrencyException)
+                catch (DbUpdateException)
                 {
                     db.ChangeTracker.Clear();
                     return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile kept changing meanwhile; try again.");

@@ -76,10 +76,10 @@ public sealed class ProfileReader(WardenDbContext db, ProfileCache cache, Secret
     }
 }
 
-/// <summary>Loads a profile row for changing it, creating it first when it is missing.</summary>
+/// <summary>Loads a profile row for changing it, adding a new one (saved with the change) when it is missing.</summary>
 public static class ProfileRows
 {
-    /// <summary>The tracked profile of an existing, not erased user (created empty if missing); null when there is no such user.</summary>
+    /// <summary>The tracked profile of an existing, not erased user (a new empty one if missing); null when there is no such user.</summary>
     public static async Task<UserProfile?> LoadForUpdateAsync(WardenDbContext db, Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!await db.Users.AnyAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken))
@@ -87,25 +87,16 @@ public static class ProfileRows
             return null;
         }
 
+        // A user without a row has the default profile. The row is added to the unit of work, not saved: a request
+        // refused later must leave nothing behind. If the registration handler inserts it meanwhile, the caller's
+        // save fails on the key and its retry loads that row.
         var profile = await db.Profiles.SingleOrDefaultAsync(p => p.UserId == userId, cancellationToken);
-        if (profile is not null)
+        if (profile is null)
         {
-            return profile;
+            profile = new UserProfile { UserId = userId, CreatedAt = now, UpdatedAt = now };
+            db.Profiles.Add(profile);
         }
 
-        // Inserted on its own: if the registration handler inserts at the same moment, its row wins and is
-        // loaded below (the handler in turn sees a row and does nothing).
-        var created = new UserProfile { UserId = userId, CreatedAt = now, UpdatedAt = now };
-        db.Profiles.Add(created);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return created;
-        }
-        catch (DbUpdateException)
-        {
-            db.Entry(created).State = EntityState.Detached;
-            return await db.Profiles.SingleAsync(p => p.UserId == userId, cancellationToken);
-        }
+        return profile;
     }
 }

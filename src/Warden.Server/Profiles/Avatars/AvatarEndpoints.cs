@@ -73,13 +73,13 @@ public static class AvatarEndpoints
                 userId,
                 fields = new[] { ProfileFields.AvatarUrl },
             }, now);
-            // A concurrent profile change surfaces as a concurrency error (500 is wrong, 409 is right): the
+            // A concurrent profile change (or first insert) surfaces as an update error (500 is wrong, 409 is right): the
             // client uploads again. The new file stays and is harmless; it is reused by the same upload.
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
-            catch (Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException)
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException)
             {
                 return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile changed meanwhile; upload again.");
             }

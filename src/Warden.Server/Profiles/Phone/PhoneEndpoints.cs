@@ -102,7 +102,7 @@ public static class PhoneEndpoints
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateException)
         {
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile changed meanwhile; try again.");
         }
