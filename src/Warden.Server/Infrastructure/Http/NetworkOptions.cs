@@ -16,6 +16,13 @@ public sealed class NetworkOptions
     /// <summary>Origins allowed to call the API from a browser (CORS). None by default.</summary>
     public List<string> CorsAllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Let Warden connect to loopback, private, link-local and other internal addresses when it calls an address
+    /// someone configured (webhook receivers; later identity providers and import sources). Off: such targets are
+    /// refused when configured and again at every connection, after DNS resolution. Tests turn it on to reach 127.0.0.1.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
     /// <summary>Largest request body accepted, in bytes (endpoints that take uploads set their own).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -78,7 +78,7 @@ public static class PhoneEndpoints
             .Where(v => v.UserId == userId && v.ConsumedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.ConsumedAt, now), cancellationToken);
 
-        var protectedNumber = number is null ? null : protector.Protect(number);
+        var protectedNumber = number is null ? null : protector.Protect(SecretKind.PhoneNumber, number);
         profile.PhoneNumberProtected = protectedNumber;
         profile.PhoneVerified = false;
         profile.UpdatedAt = now;

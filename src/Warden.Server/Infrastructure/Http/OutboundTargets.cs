@@ -1,14 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 
-namespace Warden.Server.Webhooks;
+namespace Warden.Server.Infrastructure.Http;
 
 /// <summary>
-/// Which addresses a webhook may reach. Without <see cref="WebhookOptions.AllowPrivateTargets"/> nothing inside
+/// The one guard for every call Warden makes to an address someone configured (webhook receivers now; identity
+/// providers and import sources later): which addresses may be reached. Without <see cref="NetworkOptions.AllowPrivateTargets"/> nothing inside
 /// the network is: loopback, private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254),
 /// unique-local, multicast, reserved and unspecified ranges, also when wrapped in IPv6 (mapped, NAT64, 6to4).
 /// </summary>
-public static class WebhookTargets
+public static class OutboundTargets
 {
     public static bool IsInternal(IPAddress address)
     {
@@ -71,6 +73,37 @@ public static class WebhookTargets
     };
 
     /// <summary>
+    /// The check when an address is configured (a webhook created): a literal address or a name that resolves
+    /// inside the network is refused. A name that does not resolve now is accepted: the check at every connection
+    /// (after resolution, <see cref="ConnectAsync"/>) is the one that counts.
+    /// </summary>
+    public static async Task<bool> IsInternalAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var host = url.IdnHost.Trim('[', ']');
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return IsInternal(literal);
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var addresses = await Dns.GetHostAddressesAsync(host, timeout.Token);
+            return addresses.Any(IsInternal);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Connects only to addresses the policy allows, resolving the name itself: the address checked is the
     /// address connected to, so a name that changes its answer between check and use (DNS rebinding) gains nothing.
     /// </summary>
@@ -83,8 +116,8 @@ public static class WebhookTargets
         var allowed = allowInternal ? addresses : addresses.Where(a => !IsInternal(a)).ToArray();
         if (allowed.Length == 0)
         {
-            throw new WebhookTargetRefusedException(
-                $"{host} resolves only to loopback, private, link-local or reserved addresses, which webhooks may not reach.");
+            throw new OutboundTargetRefusedException(
+                $"{host} resolves only to loopback, private, link-local or reserved addresses, which Warden does not connect to ({NetworkOptions.Section}:AllowPrivateTargets).");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -101,4 +134,29 @@ public static class WebhookTargets
     }
 }
 
-public sealed class WebhookTargetRefusedException(string message) : Exception(message);
+public sealed class OutboundTargetRefusedException(string message) : Exception(message);
+
+public static class OutboundHttpSetup
+{
+    /// <summary>
+    /// A named client for calls to addresses someone configured. No proxy (it would connect for us, past the address
+    /// check), no redirects (a 3xx could point anywhere, inside the network too), no cookies, and the address check
+    /// at connect time, on the address actually connected to.
+    /// </summary>
+    public static IHttpClientBuilder AddOutboundHttpClient(this IServiceCollection services, string name, Func<IServiceProvider, TimeSpan> connectTimeout) =>
+        services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var network = sp.GetRequiredService<IOptions<NetworkOptions>>().Value;
+                return new SocketsHttpHandler
+                {
+                    UseProxy = false,
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    ConnectTimeout = connectTimeout(sp),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    ConnectCallback = (context, cancellationToken) =>
+                        OutboundTargets.ConnectAsync(context, network.AllowPrivateTargets, cancellationToken),
+                };
+            });
+}
