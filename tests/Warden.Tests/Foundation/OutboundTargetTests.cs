@@ -35,6 +35,7 @@ public sealed class OutboundTargetTests
     [InlineData("64:ff9b::a9fe:a9fe")]
     [InlineData("64:ff9b:1::1")]              // NAT64 local-use prefix (RFC 8215): inside someone's network
     [InlineData("64:ff9b:1:ffff:ffff::1")]
+    [InlineData("64:ff9b:1:7f00:0:100:5db8:d70e")] // 127.0.0.1 at the /48 position, a public address in the last bytes
     [InlineData("100::1")]                    // discard-only
     [InlineData("2001:db8::1")]               // documentation
     [InlineData("3fff::1")]                   // documentation (RFC 9637)

@@ -46,6 +46,16 @@ public sealed class RequestLoggingTests
         Assert.DoesNotContain(Uri.EscapeDataString(Secret), log, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"password":"S3cret","email":"a@b.c"}""", """{"password":"[Redacted]","email":"a@b.c"}""")]
+    [InlineData("""{"code": 123456, "rememberMe": true}""", """{"code": "[Redacted]", "rememberMe": true}""")]
+    [InlineData("""{"recoveryCodes":["aaaa-bbbb","cccc-dddd"]}""", """{"recoveryCodes":"[Redacted]"}""")]
+    [InlineData("""{"items":[{"client_secret":"x\"y"}],"name":"n"}""", """{"items":[{"client_secret":"[Redacted]"}],"name":"n"}""")]
+    [InlineData("""{"credential":{"id":"abc","signature":"sig"}}""", """{"credential":{"id":"abc","signature":"[Redacted]"}}""")]
+    [InlineData("{\"email\":\"a@b.c\",\"newPassword\":\"cut-off-in-the-mid", "{\"email\":\"a@b.c\",\"newPassword\":\"[Redacted]\"")]
+    public void JsonBodiesAreRedactedByFieldName(string body, string logged) =>
+        Assert.Equal(logged, Warden.Server.Infrastructure.Http.RedactingHttpLoggingInterceptor.RedactJson(body));
+
     [Fact]
     public async Task NothingIsLoggedByDefault()
     {

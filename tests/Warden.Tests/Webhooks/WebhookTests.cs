@@ -190,7 +190,7 @@ public sealed class WebhookTests
         "http://0x7f000001/",
         "https://[::ffff:0:7f00:1]/",          // SIIT / RFC 6052 IPv4-translated form of 127.0.0.1
         "https://[64:ff9b:1::7f00:1]/",        // RFC 8215 local-use NAT64 prefix
-        "https://[64:ff9b:1:7f00:1::]/",
+        "https://[64:ff9b:1:7f00:0:100:5db8:d70e]/",
         "https://[::127.0.0.1]/",              // IPv4-compatible
         "https://[2002:a00:1::1]/",            // 6to4 around 10.0.0.1
         "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", // Teredo: client 10.0.0.1

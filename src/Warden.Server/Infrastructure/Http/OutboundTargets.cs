@@ -6,19 +6,20 @@ namespace Warden.Server.Infrastructure.Http;
 
 /// <summary>
 /// The one guard for every call Warden makes to an address someone configured (webhook receivers now; identity
-/// providers and import sources later): which addresses may be reached. Without <see cref="NetworkOptions.AllowPrivateTargets"/> nothing inside
-/// the network is: loopback, private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254),
-/// unique-local, multicast, reserved and unspecified ranges, also when wrapped in IPv6 (mapped, NAT64, 6to4).
+/// providers and import sources later: register their client with <see cref="OutboundHttpSetup.AddOutboundHttpClient"/>).
+/// Unless <see cref="NetworkOptions.AllowPrivateTargets"/> is on, nothing inside the network is reached: loopback,
+/// private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local, multicast, reserved and
+/// unspecified ranges, also when an IPv6 address wraps one of them (mapped, translated, NAT64, 6to4, Teredo).
 /// </summary>
 public static class OutboundTargets
 {
+    /// <summary>
+    /// True for every address that is not a public unicast address on the internet. An IPv6 address that carries an
+    /// IPv4 address (mapped, translated, compatible, NAT64, 6to4, Teredo) is judged by the IPv4 address it reaches:
+    /// however it is spelled, 127.0.0.1 is 127.0.0.1.
+    /// </summary>
     public static bool IsInternal(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return IsInternal(address.MapToIPv4());
-        }
-
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
             return IsInternalV4(address.GetAddressBytes());
@@ -29,34 +30,50 @@ public static class OutboundTargets
             return true; // nothing else is a web server's address
         }
 
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6Any) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal
-            || address.IsIPv6Multicast || address.IsIPv6UniqueLocal)
-        {
-            return true;
-        }
-
         var b = address.GetAddressBytes();
-        // ::a.b.c.d (IPv4-compatible, deprecated) and ::/96 in general.
-        if (b.Take(12).All(x => x == 0))
+        if (b.AsSpan(0, 10).IndexOfAnyExcept((byte)0) < 0)
         {
-            return true;
+            // ::ffff:0:0/96 IPv4-mapped is the IPv4 address. The rest of ::/80 is unspecified, loopback, or
+            // IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 and routed nowhere): internal whatever it embeds.
+            return b[10] != 0xff || b[11] != 0xff || IsInternalV4(b[12..16]);
         }
 
-        // 64:ff9b::/96 NAT64 and 64:ff9b:1::/48 reach the embedded IPv4 address.
-        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+        // ::ffff:0:0:0/96 IPv4-translated (SIIT, RFC 2765 / RFC 6145).
+        if (b.AsSpan(0, 8).IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
         {
             return IsInternalV4(b[12..16]);
         }
 
-        // 2002::/16 6to4 embeds the IPv4 address in bytes 2..5.
-        if (b[0] == 0x20 && b[1] == 0x02)
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
         {
-            return IsInternalV4(b[2..6]);
+            // 64:ff9b::/96, the well-known NAT64 prefix, reaches the IPv4 address in the last four bytes. Everything
+            // else under 64:ff9b::/32, including the local-use 64:ff9b:1::/48 (RFC 8215), is some network's own
+            // translator, with the IPv4 address at a position only that network knows: internal.
+            return b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) >= 0 || IsInternalV4(b[12..16]);
         }
 
-        // 2001:0000::/32 Teredo and 2001:db8::/32 documentation.
-        return (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
-               || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
+        // Only global unicast (2000::/3) is on the internet; that excludes loopback, link-local, unique-local,
+        // site-local, multicast, discard-only (100::/64) and the rest of the unassigned space.
+        if ((b[0] & 0xe0) != 0x20)
+        {
+            return true;
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return IsInternalV4(b[2..6]); // 2002::/16 6to4 embeds the IPv4 address in bytes 2..5
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+        {
+            // 2001::/32 Teredo: the server's IPv4 address in bytes 4..7, the client's (inverted) in bytes 12..15.
+            byte[] client = [(byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]];
+            return IsInternalV4(b[4..8]) || IsInternalV4(client);
+        }
+
+        return (b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02)                       // 2001::/23 IETF protocol assignments (beyond Teredo)
+               || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)   // 2001:db8::/32 documentation
+               || (b[0] == 0x3f && b[1] == 0xff && b[2] < 0x10);                   // 3fff::/20 documentation (RFC 9637)
     }
 
     private static bool IsInternalV4(byte[] b) => b[0] switch
