@@ -4,8 +4,8 @@ namespace Warden.Server;
 
 /// <summary>
 /// One binary, three commands: <c>serve</c> (the default), <c>migrate</c> and <c>create-admin</c>.
-/// Anything the command line does not recognise is handed to configuration, so
-/// <c>--Warden:Database:Provider=Postgres</c> works as it does for any ASP.NET Core application.
+/// Settings follow as <c>--Key=value</c> or <c>--Key value</c> (<c>--Warden:Database:Provider=Postgres</c>), as for
+/// any ASP.NET Core application; anything else is refused with the help and exit code 2.
 /// </summary>
 public sealed class Program
 {

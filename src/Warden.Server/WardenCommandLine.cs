@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
@@ -63,10 +64,15 @@ internal static class WardenCommandLine
 
     private static async Task<int> ServeAsync(ParseResult result, CancellationToken cancellationToken)
     {
+        if (!TryReadSettings(result.UnmatchedTokens, out var settings, out var refused))
+        {
+            return Refuse(result, refused);
+        }
+
         WebApplication app;
         try
         {
-            app = WardenApplication.Build(WardenApplication.CreateBuilder([.. result.UnmatchedTokens]));
+            app = WardenApplication.Build(WardenApplication.CreateBuilder(settings));
         }
         catch (OptionsValidationException ex)
         {
@@ -94,9 +100,14 @@ internal static class WardenCommandLine
 
     private static async Task<int> WithServicesAsync(ParseResult result, Func<IServiceProvider, Task<int>> action)
     {
+        if (!TryReadSettings(result.UnmatchedTokens, out var settings, out var refused))
+        {
+            return Refuse(result, refused);
+        }
+
         try
         {
-            var builder = WardenApplication.CreateBuilder([.. result.UnmatchedTokens]);
+            var builder = WardenApplication.CreateBuilder(settings);
             await using var app = builder.Build();
             ValidateOptions(app.Services);
             return await action(app.Services);
@@ -109,6 +120,39 @@ internal static class WardenCommandLine
         {
             return ConfigurationError([ex.Message]);
         }
+    }
+
+    /// <summary>
+    /// What the commands do not know must be configuration, written <c>--Key=value</c> or <c>--Key value</c>; anything
+    /// else is a mistake. Handed to configuration as it was, a typo (<c>create-clinet</c>) would start the server.
+    /// </summary>
+    internal static bool TryReadSettings(IReadOnlyList<string> tokens, out string[] settings, [NotNullWhen(false)] out string? refused)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            var isKey = token.Length > 2 && token.StartsWith("--", StringComparison.Ordinal) && token[2] != '=';
+            if (isKey && (token.Contains('=', StringComparison.Ordinal) || ++i < tokens.Count))
+            {
+                continue;
+            }
+
+            settings = [];
+            refused = token;
+            return false;
+        }
+
+        settings = [.. tokens];
+        refused = null;
+        return true;
+    }
+
+    private static int Refuse(ParseResult result, string refused)
+    {
+        Console.Error.WriteLine($"Unknown command or argument '{refused}'. Settings are written --Key=value or --Key value.");
+        Console.Error.WriteLine();
+        result.RootCommandResult.Command.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = Console.Error });
+        return 2;
     }
 
     /// <summary>The hosted start-up validates options; commands that do not start the host do it here.</summary>

@@ -4,6 +4,7 @@ using Warden.Server.Audit;
 using Warden.Server.Authentication;
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Passwords;
@@ -21,7 +22,7 @@ public static class WardenRoutes
 {
     public static WebApplication MapWardenRoutes(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous().OnlyFromAllowedNetworks();
         app.MapGroup("/health").MapHealthEndpoints();
         app.MapMetricsEndpoint();
         app.MapGroup("/.well-known").MapDiscoveryEndpoints();

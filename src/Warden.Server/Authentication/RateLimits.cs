@@ -69,7 +69,7 @@ public static class RateLimitSetup
             {
                 var permits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.AuthPerIpPerMinute;
                 return RateLimitPartition.GetTokenBucketLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    ClientPartition.Key(http),
                     _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = permits,

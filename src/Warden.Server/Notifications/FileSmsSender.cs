@@ -11,11 +11,11 @@ internal sealed class FileSmsSender(IOptions<SmsOptions> options, IOptions<Warde
 
     public async Task SendAsync(SmsMessage message, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateDirectory(options.Value.Directory ?? warden.Value.DataPath("sms")).FullName;
+        var directory = PrivateFiles.CreateDirectory(options.Value.Directory ?? warden.Value.DataPath("sms")).FullName;
         var id = Guid.CreateVersion7().ToString("N");
         var staging = Path.Combine(directory, $".{id}.tmp");
-        await File.WriteAllTextAsync(
-            staging, JsonSerializer.Serialize(new { to = message.To, body = message.Body, sentAt = time.GetUtcNow() }, Json), cancellationToken);
+        await PrivateFiles.WriteNewAsync(
+            staging, JsonSerializer.SerializeToUtf8Bytes(new { to = message.To, body = message.Body, sentAt = time.GetUtcNow() }, Json), cancellationToken);
         File.Move(staging, Path.Combine(directory, $"{id}.json"));
     }
 }

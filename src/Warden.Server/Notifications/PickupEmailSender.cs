@@ -16,13 +16,13 @@ internal sealed class PickupEmailSender(IOptions<EmailOptions> options, IOptions
 
     public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateDirectory(options.Value.PickupDirectory ?? warden.Value.DataPath("mail")).FullName;
+        var directory = PrivateFiles.CreateDirectory(options.Value.PickupDirectory ?? warden.Value.DataPath("mail")).FullName;
         var id = Guid.CreateVersion7().ToString("N");
         var staging = Path.Combine(directory, $".{id}.tmp");
         using var mail = MailMessages.Create(message, options.Value.FromAddress, time.GetUtcNow());
         try
         {
-            await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+            await using (var file = new FileStream(staging, PrivateFiles.NewFile()))
             {
                 await mail.WriteToAsync(Format, file, cancellationToken);
             }

@@ -51,7 +51,7 @@ public sealed class PhonePersonalData(WardenDbContext db, SecretProtector protec
     public async Task<object?> ExportAsync(Guid userId, CancellationToken cancellationToken)
     {
         var rows = await db.PhoneVerifications.AsNoTracking().Where(v => v.UserId == userId).OrderBy(v => v.CreatedAt).ToListAsync(cancellationToken);
-        return rows.Select(v => new { PhoneNumber = protector.Unprotect(v.PhoneNumberProtected), v.CreatedAt, v.ExpiresAt, v.Attempts, v.ConsumedAt }).ToList();
+        return rows.Select(v => new { PhoneNumber = protector.Unprotect(SecretKind.PhoneNumber, v.PhoneNumberProtected), v.CreatedAt, v.ExpiresAt, v.Attempts, v.ConsumedAt }).ToList();
     }
 
     public Task EraseAsync(Guid userId, CancellationToken cancellationToken) =>

@@ -63,7 +63,7 @@ public sealed class ProfileReader(WardenDbContext db, ProfileCache cache, Secret
             profile.AvatarUrl,
             profile.Timezone,
             profile.Locale,
-            profile.PhoneNumberProtected is { } number ? protector.Unprotect(number) : null,
+            profile.PhoneNumberProtected is { } number ? protector.Unprotect(SecretKind.PhoneNumber, number) : null,
             profile.PhoneVerified,
             preferences.RootElement.Clone(),
             profile.UpdatedAt);

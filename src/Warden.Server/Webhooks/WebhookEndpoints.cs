@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -55,11 +54,12 @@ public static class WebhookEndpoints
         WardenDbContext db,
         SecretProtector protector,
         IOptions<WebhookOptions> options,
+        IOptions<NetworkOptions> network,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var url = await ValidateUrlAsync(request.Url, options.Value, errors, cancellationToken);
+        var url = await ValidateUrlAsync(request.Url, options.Value, network.Value.AllowPrivateTargets, errors, cancellationToken);
         var types = ValidateEventTypes(request.EventTypes, errors);
         if (request.Secret is { } given && (given.Length is < 16 or > 200 || given.Any(char.IsControl)))
         {
@@ -82,7 +82,7 @@ public static class WebhookEndpoints
         {
             Url = url!.AbsoluteUri,
             EventTypes = string.Join(' ', types),
-            ProtectedSecret = protector.Protect(secret),
+            ProtectedSecret = protector.Protect(SecretKind.WebhookSecret, secret),
             Description = string.IsNullOrWhiteSpace(request.Description) ? null : request.Description.Trim(),
             CreatedAt = now,
             CreatedBy = principal.UserId(),
@@ -162,7 +162,7 @@ public static class WebhookEndpoints
         d.Id, d.EventId, d.EventType, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.ResponseStatus, d.LastError,
         d.CreatedAt, d.LastAttemptAt, d.NextAttemptAt, d.DeliveredAt);
 
-    private static async Task<Uri?> ValidateUrlAsync(string? value, WebhookOptions options, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+    private static async Task<Uri?> ValidateUrlAsync(string? value, WebhookOptions options, bool allowPrivateTargets, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(value) || value.Length > 2000
             || !Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url)
@@ -184,43 +184,13 @@ public static class WebhookEndpoints
             return null;
         }
 
-        if (!options.AllowPrivateTargets && await IsInternalAsync(url, cancellationToken))
+        if (!allowPrivateTargets && await OutboundTargets.IsInternalAsync(url, cancellationToken))
         {
             errors["url"] = ["The URL points at a loopback, private or link-local address, which webhooks may not reach."];
             return null;
         }
 
         return url;
-    }
-
-    /// <summary>
-    /// The creation-time check. A name that does not resolve now is accepted: the check at every connection
-    /// (after resolution) is the one that counts.
-    /// </summary>
-    private static async Task<bool> IsInternalAsync(Uri url, CancellationToken cancellationToken)
-    {
-        var host = url.IdnHost.Trim('[', ']');
-        if (IPAddress.TryParse(host, out var literal))
-        {
-            return WebhookTargets.IsInternal(literal);
-        }
-
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var addresses = await Dns.GetHostAddressesAsync(host, timeout.Token);
-            return addresses.Any(WebhookTargets.IsInternal);
-        }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException or ArgumentException)
-        {
-            return false;
-        }
     }
 
     private static List<string> ValidateEventTypes(IReadOnlyList<string>? requested, Dictionary<string, string[]> errors)

@@ -8,13 +8,6 @@ public sealed class WebhookOptions
 {
     public const string Section = "Warden:Webhooks";
 
-    /// <summary>
-    /// Allow receivers on loopback, private, link-local and other internal addresses. Off: such targets are
-    /// refused when a subscription is created and again at every connection, after DNS resolution, so a name
-    /// that later resolves inside the network (DNS rebinding) cannot turn webhooks into a probe of it.
-    /// </summary>
-    public bool AllowPrivateTargets { get; set; }
-
     /// <summary>Refuse <c>http://</c> receivers: event data holds personal data (emails, IP addresses).</summary>
     public bool RequireHttps { get; set; } = true;
 

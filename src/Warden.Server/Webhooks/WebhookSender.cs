@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
 
@@ -71,7 +72,7 @@ public sealed partial class WebhookSender(
         try
         {
             var body = Encoding.UTF8.GetBytes(delivery.Payload);
-            var secret = protector.Unprotect(protectedSecret);
+            var secret = protector.Unprotect(SecretKind.WebhookSecret, protectedSecret);
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(secret, time.GetUtcNow().ToUnixTimeSeconds(), body));
@@ -94,7 +95,7 @@ public sealed partial class WebhookSender(
         {
             error = $"No answer within {settings.Timeout.TotalSeconds:0.#} s.";
         }
-        catch (HttpRequestException ex) when (Find<WebhookTargetRefusedException>(ex) is { } refused)
+        catch (HttpRequestException ex) when (Find<OutboundTargetRefusedException>(ex) is { } refused)
         {
             error = "Refused: " + refused.Message;
         }

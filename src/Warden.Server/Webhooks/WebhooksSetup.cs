@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Server.Webhooks;
 
@@ -14,23 +15,8 @@ public static class WebhooksSetup
         services.AddEventHandler<FanOutWebhooks>();
         services.AddHostedService<WebhookDispatcher>();
 
-        // The sender applies Warden:Webhooks:Timeout per attempt. No proxy (it would connect for us, past the
-        // address check), no redirects (a 3xx could point anywhere), and the address check at connect time.
-        services.AddHttpClient(WebhookSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
-                return new SocketsHttpHandler
-                {
-                    UseProxy = false,
-                    AllowAutoRedirect = false,
-                    UseCookies = false,
-                    ConnectTimeout = options.Timeout,
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                    ConnectCallback = (context, cancellationToken) =>
-                        WebhookTargets.ConnectAsync(context, options.AllowPrivateTargets, cancellationToken),
-                };
-            });
+        // The sender applies Warden:Webhooks:Timeout per attempt; the client refuses internal targets at connect time.
+        services.AddOutboundHttpClient(WebhookSender.HttpClientName, sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout);
         return services;
     }
 }

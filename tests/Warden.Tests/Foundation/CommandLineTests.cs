@@ -6,6 +6,7 @@ using Warden.Tests.Infrastructure;
 namespace Warden.Tests.Foundation;
 
 /// <summary>The binary's own commands, run in-process exactly as an operator runs them.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class CommandLineTests : IDisposable
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
@@ -79,6 +80,44 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(process.ExitCode == 0, await errors + await output);
         Assert.Contains("Database is up to date.", await output, StringComparison.Ordinal);
         Assert.DoesNotContain("Executed DbCommand", await output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("create-clinet")]
+    [InlineData("migrate", "now")]
+    [InlineData("serve", "--urls")]
+    [InlineData("/Warden:Database:Provider=Sqlite")]
+    [InlineData("Warden:Database:Provider=Sqlite")]
+    public async Task AnythingButACommandAndConfigurationSettingsIsRefusedWithTheHelp(params string[] mistake)
+    {
+        // Before, a typo became configuration and the server started: an operator's `create-clinet` ran a server.
+        var (exitCode, error) = await ConsoleCollection.CaptureErrorAsync(() =>
+            Program.Main([.. mistake.Take(mistake.Length - 1), .. Settings, "--urls=http://127.0.0.1:0", mistake[^1]])
+                .WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"'{mistake[^1]}'", error, StringComparison.Ordinal);
+        Assert.Contains("create-admin", error, StringComparison.Ordinal); // the help, listing the commands
+        Assert.False(File.Exists(Path.Combine(_dataDirectory, "warden.db")), "nothing ran");
+    }
+
+    [Fact]
+    public async Task SettingsAreAcceptedAsKeyEqualsValueAndAsKeyThenValue()
+    {
+        Assert.Equal(0, await Program.Main(["migrate", .. Settings, "--Warden:Audit:Retention", "400.00:00:00"]));
+        Assert.Equal(2, await Program.Main(["migrate", .. Settings, "--Warden:PublicBaseUrl", "nonsense"]));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes
+    public async Task TheDataDirectoryAndTheDatabaseFileAreTheOwnersOnly()
+    {
+        Assert.Equal(0, await Program.Main(["migrate", .. Settings]));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dataDirectory));
+        if (!TestDatabase.IsPostgres)
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataDirectory, "warden.db")));
+        }
     }
 
     private async Task<long> ScalarAsync(string sql)

@@ -20,7 +20,7 @@ public class OutsideFactory : WardenFactory
         settings["Warden:Outbox:PollInterval"] = "00:00:00.200";
         settings["Warden:Webhooks:PollInterval"] = "00:00:00.100";
         settings["Warden:Webhooks:RequireHttps"] = "false";
-        settings["Warden:Webhooks:AllowPrivateTargets"] = "true"; // the test receiver listens on 127.0.0.1
+        settings["Warden:Network:AllowPrivateTargets"] = "true"; // the test receiver listens on 127.0.0.1
         settings["Warden:Metrics:GaugeRefreshInterval"] = "00:00:00";
         settings["Warden:Passwords:MaxAge"] = "0"; // tests here move the clock by months; expiry is tested elsewhere
     }

@@ -113,7 +113,7 @@ public sealed class MetricsTests
         upDown.Add(5);
         upDown.Add(-2);
 
-        var text = await (await factory.CreateClient().GetAsync("/metrics")).Content.ReadAsStringAsync();
+        var text = await (await GetFromAsync(factory.CreateClient(), "127.0.0.1")).Content.ReadAsStringAsync();
         var scrape = PrometheusScrape.Parse(text);
 
         Assert.Contains("# HELP test_escaping_bytes_total Help with a \\\\ backslash\\nand a new line.\n", text, StringComparison.Ordinal);
@@ -131,9 +131,10 @@ public sealed class MetricsTests
         Assert.Equal(3, scrape.Value("test_queue"));
     }
 
-    private static async Task<PrometheusScrape> ScrapeAsync(HttpClient client)
+    /// <summary>Scrapes as a Prometheus on the same host does: from loopback, the only address allowed by default.</summary>
+    internal static async Task<PrometheusScrape> ScrapeAsync(HttpClient client)
     {
-        var response = await client.GetAsync("/metrics");
+        var response = await GetFromAsync(client, "127.0.0.1");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         return PrometheusScrape.Parse(await response.Content.ReadAsStringAsync());

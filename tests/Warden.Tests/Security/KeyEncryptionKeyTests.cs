@@ -27,7 +27,7 @@ public sealed class KeyEncryptionKeyTests : IDisposable
     {
         _ = _node.Server;
         await Task.CompletedTask;
-        return _node.Services.GetRequiredService<SecretProtector>().Protect("webhook-secret-value");
+        return _node.Services.GetRequiredService<SecretProtector>().Protect(SecretKind.WebhookSecret, "webhook-secret-value");
     }
 
     private async Task<List<string>> StoredKeyRingAsync()
@@ -96,7 +96,7 @@ public sealed class KeyEncryptionKeyTests : IDisposable
             Assert.Throws<CryptographicException>(() => KeyEncryptionXmlDecryptor.Decrypt(wrapped, RandomNumberGenerator.GetBytes(32)));
         }
 
-        Assert.Equal("webhook-secret-value", _node.Services.GetRequiredService<SecretProtector>().Unprotect(secret));
+        Assert.Equal("webhook-secret-value", _node.Services.GetRequiredService<SecretProtector>().Unprotect(SecretKind.WebhookSecret, secret));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class KeyEncryptionKeyTests : IDisposable
     {
         var secret = await ProtectASecretAsync();
         var tampered = secret[..^3] + (secret[^3] == 'A' ? 'B' : 'A') + secret[^2..];
-        Assert.ThrowsAny<CryptographicException>(() => _node.Services.GetRequiredService<SecretProtector>().Unprotect(tampered));
+        Assert.ThrowsAny<CryptographicException>(() => _node.Services.GetRequiredService<SecretProtector>().Unprotect(SecretKind.WebhookSecret, tampered));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class KeyEncryptionKeyTests : IDisposable
             await using var provider = services.BuildServiceProvider();
             var outsider = new SecretProtector(provider.GetRequiredService<IDataProtectionProvider>());
 
-            Assert.ThrowsAny<CryptographicException>(() => outsider.Unprotect(secret));
+            Assert.ThrowsAny<CryptographicException>(() => outsider.Unprotect(SecretKind.WebhookSecret, secret));
         }
 
         Assert.Equal(countBefore, (await StoredKeyRingAsync()).Count);

@@ -32,16 +32,16 @@ public sealed class TwoNodeTests : IDisposable
     public async Task SecondNodeReadsTheSameSigningKeysAndDataProtectionKeyRing()
     {
         var firstJwks = await (await _first.CreateClient().GetAsync("/.well-known/jwks.json")).Content.ReadAsStringAsync();
-        var secret = Service<SecretProtector>(_first).Protect("+44 20 7946 0000");
+        var secret = Service<SecretProtector>(_first).Protect(SecretKind.PhoneNumber, "+44 20 7946 0000");
         var token = (await Service<AccessTokenService>(_first).IssueAsync(Subject())).Token;
 
         var secondJwks = await (await _second.CreateClient().GetAsync("/.well-known/jwks.json")).Content.ReadAsStringAsync();
 
         Assert.Equal(firstJwks, secondJwks);
         Assert.NotNull(await Service<AccessTokenService>(_second).ValidateAsync(token));
-        Assert.Equal("+44 20 7946 0000", Service<SecretProtector>(_second).Unprotect(secret));
-        var back = Service<SecretProtector>(_second).Protect("JBSWY3DPEHPK3PXP");
-        Assert.Equal("JBSWY3DPEHPK3PXP", Service<SecretProtector>(_first).Unprotect(back));
+        Assert.Equal("+44 20 7946 0000", Service<SecretProtector>(_second).Unprotect(SecretKind.PhoneNumber, secret));
+        var back = Service<SecretProtector>(_second).Protect(SecretKind.TotpSecret, "JBSWY3DPEHPK3PXP");
+        Assert.Equal("JBSWY3DPEHPK3PXP", Service<SecretProtector>(_first).Unprotect(SecretKind.TotpSecret, back));
         var secondToken = (await Service<AccessTokenService>(_second).IssueAsync(Subject())).Token;
         Assert.Equal(Kid(token), Kid(secondToken));
         Assert.NotNull(await Service<AccessTokenService>(_first).ValidateAsync(secondToken));

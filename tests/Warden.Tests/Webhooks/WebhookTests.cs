@@ -134,7 +134,7 @@ public sealed class WebhookTests
         Assert.Equal(fannedOut * 3, receiver.Requests.Count); // dead means no more attempts
         admin = await factory.AdminClientAsync(); // days went by
 
-        var metrics = PrometheusScrape.Parse(await (await client.GetAsync("/metrics")).Content.ReadAsStringAsync());
+        var metrics = await MetricsTests.ScrapeAsync(client);
         Assert.Equal(fannedOut * 2, metrics.Value("warden_webhook_delivery_failures_total", ("result", "retrying")));
         Assert.Equal(fannedOut, metrics.Value("warden_webhook_delivery_failures_total", ("result", "dead")));
 
@@ -188,13 +188,19 @@ public sealed class WebhookTests
         "http://[64:ff9b::a00:1]/",
         "http://2130706433/",
         "http://0x7f000001/",
+        "https://[::ffff:0:7f00:1]/",          // SIIT / RFC 6052 IPv4-translated form of 127.0.0.1
+        "https://[64:ff9b:1::7f00:1]/",        // RFC 8215 local-use NAT64 prefix
+        "https://[64:ff9b:1:7f00:0:100:5db8:d70e]/",
+        "https://[::127.0.0.1]/",              // IPv4-compatible
+        "https://[2002:a00:1::1]/",            // 6to4 around 10.0.0.1
+        "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", // Teredo: client 10.0.0.1
     ];
 
     [Fact]
     public async Task TargetsInsideTheNetworkAreRefusedAtCreation()
     {
         await using var factory = new OutsideFactory();
-        factory.With("Warden:Webhooks:AllowPrivateTargets", "false");
+        factory.With("Warden:Network:AllowPrivateTargets", "false");
         var client = factory.CreateClient();
         var admin = await factory.AdminClientAsync();
         foreach (var url in InternalTargets)
@@ -211,7 +217,7 @@ public sealed class WebhookTests
     public async Task ATargetThatResolvesInsideTheNetworkAtDeliveryTimeIsRefusedAfterResolution()
     {
         await using var factory = new OutsideFactory();
-        factory.With("Warden:Webhooks:AllowPrivateTargets", "false");
+        factory.With("Warden:Network:AllowPrivateTargets", "false");
         await using var receiver = await HttpReceiver.StartAsync();
         // A name that resolved to a public address when it was checked and to loopback now (DNS rebinding):
         // the subscription is written as the creation check would have let it through.
@@ -223,7 +229,7 @@ public sealed class WebhookTests
             {
                 Url = $"http://localhost:{port}/rebound",
                 EventTypes = "user.registered",
-                ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(WebhookSignature.NewSecret()),
+                ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(SecretKind.WebhookSecret, WebhookSignature.NewSecret()),
                 CreatedAt = factory.Time.GetUtcNow(),
             });
             await db.SaveChangesAsync();
@@ -241,6 +247,39 @@ public sealed class WebhookTests
         Assert.Null(delivery.ResponseStatus);
         Assert.Empty(receiver.Requests);
     }
+
+    [Theory]
+    [InlineData("::ffff:0:7f00:1")]
+    [InlineData("64:ff9b:1::7f00:1")]
+    public async Task AnAddressInsideTheNetworkInAnotherIpv6FormIsRefusedAtConnect(string address)
+    {
+        await using var factory = new OutsideFactory();
+        factory.With("Warden:Network:AllowPrivateTargets", "false");
+        await AddSubscriptionAsync(factory, $"http://[{address}]:8080/hook"); // as if written before the creation check knew the form
+
+        await factory.CreateClient().RegisterAsync(AuthFlows.NewEmail());
+        WebhookDelivery? delivery = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            delivery = await factory.InDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
+            return delivery?.Status == WebhookDeliveryStatus.Retrying;
+        }, "the delivery to be refused");
+
+        Assert.StartsWith("Refused: ", delivery!.LastError, StringComparison.Ordinal);
+    }
+
+    private static Task AddSubscriptionAsync(WardenFactory factory, string url) => factory.InScopeAsync(async services =>
+    {
+        var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+        db.WebhookSubscriptions.Add(new WebhookSubscription
+        {
+            Url = url,
+            EventTypes = "user.registered",
+            ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(SecretKind.WebhookSecret, WebhookSignature.NewSecret()),
+            CreatedAt = factory.Time.GetUtcNow(),
+        });
+        await db.SaveChangesAsync();
+    });
 
     [Fact]
     public async Task SubscriptionsAreValidatedAndOnlyForAdminSystem()

@@ -32,17 +32,11 @@ internal static class CodeHashKey
     {
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
             // Written aside and moved into place without overwriting, so two processes starting on one data
             // directory agree on whichever key landed first and nobody reads a half-written file.
             var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temporary, options))
+            using (var stream = new FileStream(temporary, PrivateFiles.NewFile(useAsync: false)))
             {
                 stream.Write(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             }

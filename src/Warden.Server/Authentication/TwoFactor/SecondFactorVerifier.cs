@@ -45,7 +45,7 @@ public sealed class SecondFactorVerifier(
             return false;
         }
 
-        var secret = Base32.Decode(secrets.Unprotect(row.TotpSecretProtected!));
+        var secret = Base32.Decode(secrets.Unprotect(SecretKind.TotpSecret, row.TotpSecretProtected!));
         var step = Totp.Verify(secret, code, time.GetUtcNow(), row.LastTotpStep);
         if (step is null)
         {

@@ -69,7 +69,7 @@ public sealed class SendSecondFactorCode(
                 return;
             }
 
-            var text = await smsTemplates.RenderAsync(SmsTemplateNames.TwoFactorCode, secrets.Unprotect(phone), null,
+            var text = await smsTemplates.RenderAsync(SmsTemplateNames.TwoFactorCode, secrets.Unprotect(SecretKind.PhoneNumber, phone), null,
                 new Dictionary<string, string> { ["code"] = code, ["expiresMinutes"] = minutes }, cancellationToken);
             await sms.SendAsync(text, cancellationToken);
         }

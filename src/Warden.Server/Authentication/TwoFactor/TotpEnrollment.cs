@@ -33,7 +33,7 @@ public static class TotpEnrollment
         }
 
         var secret = Base32.Encode(TotpSecret.Generate());
-        row.PendingTotpSecretProtected = secrets.Protect(secret);
+        row.PendingTotpSecretProtected = secrets.Protect(SecretKind.TotpSecret, secret);
         await db.SaveChangesAsync(cancellationToken);
 
         var uri = OtpAuthUri.Build(options.Value.Issuer, user.Email!, Base32.Decode(secret));
@@ -56,7 +56,7 @@ public static class TotpEnrollment
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.NoPendingSetup, "Start the authenticator setup first.");
         }
 
-        var secret = Base32.Decode(secrets.Unprotect(row.PendingTotpSecretProtected));
+        var secret = Base32.Decode(secrets.Unprotect(SecretKind.TotpSecret, row.PendingTotpSecretProtected));
         var step = Totp.Verify(secret, request.Code!.Trim(), time.GetUtcNow(), lastAcceptedStep: null);
         if (step is null)
         {

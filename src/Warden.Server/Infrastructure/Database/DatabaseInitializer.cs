@@ -13,7 +13,7 @@ public sealed partial class DatabaseInitializer(
 {
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(warden.Value.DataPath());
+        PrivateFiles.CreateDirectory(warden.Value.DataPath());
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
@@ -26,13 +27,44 @@ public static class DatabaseServiceCollectionExtensions
         else
         {
             services.AddDbContextPool<WardenDbContext, SqliteWardenDbContext>((sp, options) =>
-                options.UseSqlite(SqliteConnectionString(
-                    sp.GetRequiredService<IOptions<DatabaseOptions>>().Value,
-                    sp.GetRequiredService<IOptions<WardenOptions>>().Value)));
+            {
+                var warden = sp.GetRequiredService<IOptions<WardenOptions>>().Value;
+                var connectionString = SqliteConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, warden);
+                CreatePrivateDatabaseFile(connectionString, warden);
+                options.UseSqlite(connectionString);
+            });
         }
 
         services.AddSingleton<DatabaseInitializer>();
         return services;
+    }
+
+    /// <summary>
+    /// SQLite creates its file with the process umask (0644 usually: readable by every local account) and its -wal and
+    /// -shm files with the database file's mode. Created first here, empty and 0600, the whole database stays private.
+    /// The data directory is made (0700) when the database is in it; another folder must exist, as SQLite requires.
+    /// </summary>
+    private static void CreatePrivateDatabaseFile(string connectionString, WardenOptions warden)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var source = builder.DataSource;
+        if (builder.Mode is not SqliteOpenMode.ReadWriteCreate || string.IsNullOrEmpty(source) || source == ":memory:"
+            || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var path = Path.GetFullPath(source);
+        var directory = Path.GetDirectoryName(path)!;
+        if (directory == warden.DataPath())
+        {
+            PrivateFiles.CreateDirectory(directory);
+        }
+
+        if (Directory.Exists(directory))
+        {
+            PrivateFiles.EnsureExists(path);
+        }
     }
 
     internal static string SqliteConnectionString(DatabaseOptions database, WardenOptions warden) =>

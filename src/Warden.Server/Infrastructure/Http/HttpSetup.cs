@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
 
@@ -12,7 +13,9 @@ public static class HttpSetup
     public static IServiceCollection AddWardenHttp(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(configuration, NetworkOptions.Section);
+        services.AddValidatedOptions<OpenApiOptions, OpenApiOptionsValidator>(configuration, OpenApiOptions.Section);
         services.AddWardenProblemDetails();
+        services.AddWardenRequestLogging(configuration);
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
         {
@@ -32,6 +35,13 @@ public static class HttpSetup
                     forwarded.KnownIPNetworks.Add(range);
                 }
             }
+        });
+
+        services.AddOptions<HstsOptions>().Configure<IOptions<NetworkOptions>>((hsts, network) =>
+        {
+            hsts.MaxAge = network.Value.HstsMaxAge;
+            hsts.IncludeSubDomains = false; // other hosts under the same domain are not Warden's to decide
+            hsts.Preload = false;
         });
 
         services.AddCors();
@@ -57,6 +67,15 @@ public static class HttpSetup
         if (app.Services.GetRequiredService<IOptions<NetworkOptions>>().Value.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
+        }
+
+        app.UseWardenRequestLogging(); // after forwarded headers: the client address logged is the real one
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        if (app.Services.GetRequiredService<IOptions<NetworkOptions>>().Value.HstsMaxAge > TimeSpan.Zero)
+        {
+            // Only on https (after forwarded headers: a trusted proxy's X-Forwarded-Proto counts) and never for
+            // localhost, where a browser would remember it for every local development server.
+            app.UseHsts();
         }
 
         app.UseExceptionHandler();

@@ -16,6 +16,19 @@ public sealed class NetworkOptions
     /// <summary>Origins allowed to call the API from a browser (CORS). None by default.</summary>
     public List<string> CorsAllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Let Warden connect to loopback, private, link-local and other internal addresses when it calls an address
+    /// someone configured (webhook receivers; later identity providers and import sources). Off: such targets are
+    /// refused when configured and again at every connection, after DNS resolution. Tests turn it on to reach 127.0.0.1.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>
+    /// <c>Strict-Transport-Security</c> max-age sent on https responses (RFC 6797): browsers then refuse plain http to
+    /// this host for that long. Zero sends none (a deployment whose proxy sets it already).
+    /// </summary>
+    public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
+
     /// <summary>Largest request body accepted, in bytes (endpoints that take uploads set their own).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }
@@ -33,6 +46,7 @@ internal sealed class NetworkOptionsValidator : IValidateOptions<NetworkOptions>
                 $"Warden:Network:CorsAllowedOrigins:{i} must be an origin such as https://app.example.com: '{origin}'.");
         }
 
+        errors.AddErrorIf(options.HstsMaxAge < TimeSpan.Zero, "Warden:Network:HstsMaxAge must not be negative (00:00:00 sends no HSTS header).");
         errors.AddErrorIf(options.MaxRequestBodyBytes < 1024, "Warden:Network:MaxRequestBodyBytes must be at least 1024.");
         return errors.Build();
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Server.Infrastructure.Observability;
 
@@ -13,42 +14,15 @@ public sealed class MetricsOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// Client addresses or CIDR ranges allowed to scrape (after trusted-proxy resolution). Empty: anyone, as the
-    /// numbers hold no personal data; restrict it when the endpoint is reachable from the internet.
+    /// Client addresses or CIDR ranges allowed to scrape (after trusted-proxy resolution). Empty: the host itself only
+    /// (<see cref="ClientNetworks"/>): the numbers hold no personal data but tell an attacker how the service fares.
     /// </summary>
     public List<string> AllowedNetworks { get; set; } = [];
 
     /// <summary>The gauges that count rows (active sessions, outbox backlog) query the database at most this often.</summary>
     public TimeSpan GaugeRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    internal bool Allows(IPAddress? address)
-    {
-        if (AllowedNetworks.Count == 0)
-        {
-            return true;
-        }
-
-        if (address is null)
-        {
-            return false;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        foreach (var entry in AllowedNetworks)
-        {
-            if (IPAddress.TryParse(entry, out var single) ? single.Equals(address)
-                : System.Net.IPNetwork.TryParse(entry, out var network) && network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal bool Allows(IPAddress? address) => ClientNetworks.Allows(AllowedNetworks, address);
 }
 
 internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>

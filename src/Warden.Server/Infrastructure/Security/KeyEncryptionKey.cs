@@ -51,18 +51,12 @@ public sealed partial class KeyEncryptionKey(
         lock (_sync)
         {
             var path = FilePath;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
             var key = RandomNumberGenerator.GetBytes(KeyBytes);
             try
             {
-                var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
-                {
-                    streamOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-
                 // CreateNew: two processes sharing the data directory never overwrite each other's key.
-                using (var stream = new FileStream(path, streamOptions))
+                using (var stream = new FileStream(path, PrivateFiles.NewFile(useAsync: false)))
                 using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
                 {
                     writer.WriteLine(Convert.ToBase64String(key));

@@ -18,10 +18,10 @@ public sealed class LocalAvatarStorage(IOptions<WardenOptions> options, ILogger<
             return; // content-addressed: the same key is the same bytes
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
+        PrivateFiles.CreateDirectory(Directory);
         // Written aside and moved into place, so a concurrent reader never serves half a file.
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        await File.WriteAllBytesAsync(temporary, content.ToArray(), cancellationToken);
+        await PrivateFiles.WriteNewAsync(temporary, content, cancellationToken);
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -78,13 +78,13 @@ public static class PhoneEndpoints
             .Where(v => v.UserId == userId && v.ConsumedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(v => v.ConsumedAt, now), cancellationToken);
 
-        var previous = profile.PhoneNumberProtected is { } stored ? protector.Unprotect(stored) : null;
+        var previous = profile.PhoneNumberProtected is { } stored ? protector.Unprotect(SecretKind.PhoneNumber, stored) : null;
         if (previous != number)
         {
             db.AddEvent(EventTypes.PhoneChanged, userId, new { userId, removed = number is null }, now);
         }
 
-        var protectedNumber = number is null ? null : protector.Protect(number);
+        var protectedNumber = number is null ? null : protector.Protect(SecretKind.PhoneNumber, number);
         profile.PhoneNumberProtected = protectedNumber;
         profile.PhoneVerified = false;
         profile.UpdatedAt = now;

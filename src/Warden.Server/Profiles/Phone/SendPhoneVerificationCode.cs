@@ -46,7 +46,7 @@ public sealed class SendPhoneVerificationCode(
         await db.SaveChangesAsync(cancellationToken);
 
         var locale = await db.Profiles.Where(p => p.UserId == verification.UserId).Select(p => p.Locale).FirstOrDefaultAsync(cancellationToken);
-        var sms = await templates.RenderAsync(SmsTemplateNames.PhoneVerification, protector.Unprotect(verification.PhoneNumberProtected), locale,
+        var sms = await templates.RenderAsync(SmsTemplateNames.PhoneVerification, protector.Unprotect(SecretKind.PhoneNumber, verification.PhoneNumberProtected), locale,
             new Dictionary<string, string>
             {
                 ["code"] = code,

@@ -23,7 +23,7 @@ public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFa
             var userId = tokens.User.GetProperty("id").GetGuid();
             await factory.WaitForProfileAsync(userId);
             await db.Profiles.Where(p => p.UserId == userId).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.PhoneNumberProtected, protector.Protect(phone))
+                .SetProperty(p => p.PhoneNumberProtected, protector.Protect(SecretKind.PhoneNumber, phone))
                 .SetProperty(p => p.PhoneVerified, true));
         });
 

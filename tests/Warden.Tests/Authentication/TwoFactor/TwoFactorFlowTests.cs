@@ -255,7 +255,7 @@ public sealed class TwoFactorFlowTests(WardenFactory factory) : IClassFixture<Wa
             var userId = enrolled.Tokens.User.GetProperty("id").GetGuid();
             var row = await db.TwoFactor.SingleAsync(t => t.UserId == userId);
             Assert.DoesNotContain(enrolled.Secret, row.TotpSecretProtected!, StringComparison.Ordinal);
-            Assert.Equal(enrolled.Secret, services.GetRequiredService<SecretProtector>().Unprotect(row.TotpSecretProtected!));
+            Assert.Equal(enrolled.Secret, services.GetRequiredService<SecretProtector>().Unprotect(SecretKind.TotpSecret, row.TotpSecretProtected!));
             var hashes = await db.RecoveryCodes.Where(c => c.UserId == userId).Select(c => c.CodeHash).ToListAsync();
             Assert.Equal(10, hashes.Count);
             Assert.DoesNotContain(hashes, h => enrolled.RecoveryCodes.Any(c => h.Contains(c.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)));
