@@ -236,14 +236,9 @@ public sealed class WebhookTests
         });
 
         await factory.CreateClient().RegisterAsync(AuthFlows.NewEmail());
-        WebhookDelivery? delivery = null;
-        await Eventually.TrueAsync(async () =>
-        {
-            delivery = await factory.InDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
-            return delivery?.Status == WebhookDeliveryStatus.Retrying;
-        }, "the delivery to be refused");
+        var delivery = await RefusedDeliveryAsync(factory);
 
-        Assert.StartsWith("Refused: localhost resolves only to", delivery!.LastError, StringComparison.Ordinal);
+        Assert.StartsWith("Refused: localhost resolves only to", delivery.LastError, StringComparison.Ordinal);
         Assert.Null(delivery.ResponseStatus);
         Assert.Empty(receiver.Requests);
     }
@@ -258,14 +253,9 @@ public sealed class WebhookTests
         await AddSubscriptionAsync(factory, $"http://[{address}]:8080/hook"); // as if written before the creation check knew the form
 
         await factory.CreateClient().RegisterAsync(AuthFlows.NewEmail());
-        WebhookDelivery? delivery = null;
-        await Eventually.TrueAsync(async () =>
-        {
-            delivery = await factory.InDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
-            return delivery?.Status == WebhookDeliveryStatus.Retrying;
-        }, "the delivery to be refused");
+        var delivery = await RefusedDeliveryAsync(factory);
 
-        Assert.StartsWith("Refused: ", delivery!.LastError, StringComparison.Ordinal);
+        Assert.StartsWith("Refused: ", delivery.LastError, StringComparison.Ordinal);
     }
 
     private static Task AddSubscriptionAsync(WardenFactory factory, string url) => factory.InScopeAsync(async services =>
@@ -361,5 +351,17 @@ public sealed class WebhookTests
         var parts = header.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         var expected = System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{parts["t"]}.{body}"));
         return Convert.ToHexStringLower(expected) == parts["v1"];
+    }
+
+    /// <summary>The one delivery of this server, once it has been refused and waits for its retry.</summary>
+    private static async Task<WebhookDelivery> RefusedDeliveryAsync(WardenFactory factory)
+    {
+        WebhookDelivery? delivery = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            delivery = await factory.InDbAsync(db => db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync());
+            return delivery?.Status == WebhookDeliveryStatus.Retrying;
+        }, "the delivery to be refused");
+        return delivery!;
     }
 }
