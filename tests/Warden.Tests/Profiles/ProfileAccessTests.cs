@@ -86,6 +86,33 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
         await (await admin.GetAsync($"/api/v1/users/{owner.Id}/profile")).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
+    [Fact]
+    public async Task OnlyTheOwnerSeesTheirPhoneNumber()
+    {
+        var owner = await factory.SignedInWithProfileAsync();
+        const string number = "+4915199900011";
+        await (await owner.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/phone", new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
+        Assert.Equal(number, (await owner.Client.GetProfileAsync()).GetProperty("phoneNumber").GetString());
+        Assert.Equal(number, (await owner.Client.GetProfileAsync($"/api/v1/users/{owner.Id}/profile")).GetProperty("phoneNumber").GetString());
+
+        // A moderator reading it, and an administrator changing it, see the profile without the number (a second factor).
+        var moderator = await factory.SignedInWithProfileAsync();
+        await AssignRoleAsync(moderator.Id, DefaultRoles.Moderator);
+        var read = await (await moderator.Client.GetAsync($"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, read.GetProperty("phoneNumber").ValueKind);
+        Assert.DoesNotContain(number[4..], read.GetRawText(), StringComparison.Ordinal);
+
+        var admin = await factory.AdminClientAsync();
+        var patched = await (await admin.Client.PatchProfileAsync("""{"bio":"checked"}""", $"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, patched.GetProperty("phoneNumber").ValueKind);
+        var viaAdmin = await (await admin.Client.GetAsync($"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, viaAdmin.GetProperty("phoneNumber").ValueKind);
+        Assert.DoesNotContain(number[4..], (await (await admin.Client.GetAsync($"/api/v1/admin/users/{owner.Id}")).Content.ReadAsStringAsync()), StringComparison.Ordinal);
+
+        // The owner still does (the cache holds one view for everyone).
+        Assert.Equal(number, (await owner.Client.GetProfileAsync()).GetProperty("phoneNumber").GetString());
+    }
+
     private async Task AssignRoleAsync(Guid userId, string role)
     {
         await factory.InDbAsync(async db =>
