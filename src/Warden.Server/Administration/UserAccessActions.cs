@@ -5,6 +5,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
 using Warden.Server.Privacy;
 
@@ -101,15 +102,18 @@ public static class UserAccessActions
             return problem;
         }
 
-        await erasure.EraseAsync(id, principal.UserId(), cancellationToken);
-        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        switch (await erasure.EraseAsync(id, principal.UserId(), cancellationToken))
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return AccessGuards.LastSystemAdministrator();
+            case ErasureResult.LastAdministrator:
+                await transaction.RollbackAsync(cancellationToken);
+                return AccessGuards.LastSystemAdministrator();
+            case ErasureResult.NotFound:
+                return ApiProblems.NotFound("No such user.");
         }
 
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
+        await erasure.CompleteAsync(id, cancellationToken);
         return TypedResults.NoContent();
     }
 }

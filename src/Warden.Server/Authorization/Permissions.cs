@@ -121,9 +121,22 @@ public static partial class Permissions
             return AccessGuards.Escalation("You may only delete permissions you hold yourself.", lacking);
         }
 
+        // Taking a permission out of every role that grants it acts on all their holders.
+        var granting = await db.RolePermissions.Where(rp => rp.PermissionId == id).Select(rp => rp.RoleId).ToListAsync(cancellationToken);
+        if (granting.Count > 0 && await AccessGuards.LackingForHoldersAsync(db, actor, granting, cancellationToken) is { Count: > 0 } holderLacking)
+        {
+            return AccessGuards.Escalation("You may only delete a permission whose holders' permissions you hold yourself.", holderLacking);
+        }
+
         await db.RolePermissions.Where(rp => rp.PermissionId == id).ExecuteDeleteAsync(cancellationToken);
         db.Permissions.Remove(permission);
         await db.SaveChangesAsync(cancellationToken);
+        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return AccessGuards.LastSystemAdministrator();
+        }
+
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.NoContent();

@@ -16,8 +16,10 @@ public sealed record RoleRequest(string? Name, string? Description, List<string>
 
 /// <summary>
 /// Role management (<c>/api/v1/roles</c>): reading needs <c>admin:users</c>, changes <c>admin:system</c>. A change
-/// may only add or remove permissions the caller holds, may not rename or delete the default roles (registration
-/// and the bootstrap depend on them), and may not take <c>admin:system</c> from the last active user who has it.
+/// may only add or remove permissions the caller holds, changes every holder of the role (so the caller must hold
+/// every permission each holder has, as when acting on them one by one), may not rename or delete the default roles
+/// (registration and the bootstrap depend on them), and may not take <c>admin:system</c> from the last active user
+/// who has it.
 /// </summary>
 public static partial class Roles
 {
@@ -136,6 +138,13 @@ public static partial class Roles
             return AccessGuards.Escalation("You may only add or remove permissions you hold yourself.", lacking);
         }
 
+        // Changing what a role grants changes every holder at once: allowed only to whoever may act on each of them.
+        if ((added.Count > 0 || removed.Count > 0)
+            && await AccessGuards.LackingForHoldersAsync(db, actor, [id], cancellationToken) is { Count: > 0 } holderLacking)
+        {
+            return AccessGuards.Escalation("You may only change a role whose holders' permissions you hold yourself.", holderLacking);
+        }
+
         var normalized = name!.ToUpperInvariant();
         if (await db.Roles.AnyAsync(r => r.NormalizedName == normalized && r.Id != id, cancellationToken))
         {
@@ -214,6 +223,12 @@ public static partial class Roles
 
         db.Roles.Remove(role);
         await db.SaveChangesAsync(cancellationToken);
+        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return AccessGuards.LastSystemAdministrator();
+        }
+
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.NoContent();
