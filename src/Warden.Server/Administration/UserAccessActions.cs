@@ -4,6 +4,7 @@ using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -16,7 +17,8 @@ public static class UserAccessActions
 {
     /// <summary><c>POST /api/v1/admin/users/{id}/unlock</c>: clears the failure counts of the user's email and username.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> UnlockAsync(
-        Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersUnlock, id, policy, http) is { } denied)
         {
@@ -31,6 +33,8 @@ public static class UserAccessActions
         }
 
         await throttle.ClearAsync(UserDetails.IdentifierKeys(target!), cancellationToken);
+        db.AddEvent(EventTypes.UserUnlocked, id, new { userId = id }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -85,6 +86,7 @@ public static partial class Roles
         }
 
         db.Roles.Add(role);
+        db.AddEvent(EventTypes.RoleCreated, null, new { roleId = role.Id, name, permissions = wanted.Keys.Order(StringComparer.Ordinal).ToList() }, role.CreatedAt);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -102,7 +104,7 @@ public static partial class Roles
 
     public static async Task<Results<Ok<RoleView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         Guid id, RoleRequest request, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
-        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Role), http);
         if (!decision.IsAllowed)
@@ -151,9 +153,23 @@ public static partial class Roles
             return Exists();
         }
 
+        var previousName = role.Name;
+        var description = Clean(request.Description);
+        if (!string.Equals(previousName, name, StringComparison.Ordinal) || role.Description != description || added.Count > 0 || removed.Count > 0)
+        {
+            db.AddEvent(EventTypes.RoleUpdated, null, new
+            {
+                roleId = id,
+                name,
+                previousName = string.Equals(previousName, name, StringComparison.Ordinal) ? null : previousName,
+                addedPermissions = added.Order(StringComparer.Ordinal).ToList(),
+                removedPermissions = removed.Order(StringComparer.Ordinal).ToList(),
+            }, time.GetUtcNow());
+        }
+
         role.Name = name;
         role.NormalizedName = normalized;
-        role.Description = Clean(request.Description);
+        role.Description = description;
         role.ConcurrencyStamp = Guid.NewGuid().ToString();
         foreach (var permission in removed)
         {
@@ -187,7 +203,7 @@ public static partial class Roles
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
-        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Role), http);
         if (!decision.IsAllowed)
@@ -222,6 +238,7 @@ public static partial class Roles
         }
 
         db.Roles.Remove(role);
+        db.AddEvent(EventTypes.RoleDeleted, null, new { roleId = id, name = role.Name }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
 using Warden.Server.Authorization;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -52,6 +53,10 @@ public static class PrivacyEndpoints
         {
             export[module.Name] = await module.ExportAsync(userId, cancellationToken);
         }
+
+        // Who took a copy of the data, and when, belongs in the audit log.
+        db.AddEvent(EventTypes.PersonalDataExported, userId, new { userId }, now);
+        await db.SaveChangesAsync(cancellationToken);
 
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"warden-export-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.json\"";
         http.Response.Headers.CacheControl = "no-store";
