@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Webhooks;
@@ -12,6 +13,7 @@ public static class WebhooksSetup
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookSender>();
         services.AddEventHandler<FanOutWebhooks>();
+        services.AddPersonalData<WebhookPersonalData>();
         services.AddHostedService<WebhookDispatcher>();
 
         // The sender applies Warden:Webhooks:Timeout per attempt. No proxy (it would connect for us, past the
