@@ -4,7 +4,9 @@ using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
 using Warden.Server.Privacy;
 
@@ -15,7 +17,8 @@ public static class UserAccessActions
 {
     /// <summary><c>POST /api/v1/admin/users/{id}/unlock</c>: clears the failure counts of the user's email and username.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> UnlockAsync(
-        Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, TimeProvider time, HttpContext http,
+        CancellationToken cancellationToken)
     {
         if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersUnlock, id, policy, http) is { } denied)
         {
@@ -30,6 +33,8 @@ public static class UserAccessActions
         }
 
         await throttle.ClearAsync(UserDetails.IdentifierKeys(target!), cancellationToken);
+        db.AddEvent(EventTypes.UserUnlocked, id, new { userId = id }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
@@ -101,15 +106,18 @@ public static class UserAccessActions
             return problem;
         }
 
-        await erasure.EraseAsync(id, principal.UserId(), cancellationToken);
-        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        switch (await erasure.EraseAsync(id, principal.UserId(), cancellationToken))
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return AccessGuards.LastSystemAdministrator();
+            case ErasureResult.LastAdministrator:
+                await transaction.RollbackAsync(cancellationToken);
+                return AccessGuards.LastSystemAdministrator();
+            case ErasureResult.NotFound:
+                return ApiProblems.NotFound("No such user.");
         }
 
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
+        await erasure.CompleteAsync(id, cancellationToken);
         return TypedResults.NoContent();
     }
 }

@@ -19,7 +19,8 @@ public sealed record AccountView(
     IReadOnlyList<string> Permissions,
     IReadOnlyList<string> TwoFactor,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? LastLoginAt)
+    DateTimeOffset? LastLoginAt,
+    DateTimeOffset? LastActiveAt)
 {
     /// <summary><c>GET /api/v1/users/me</c>.</summary>
     public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetMeAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken)
@@ -50,7 +51,8 @@ public sealed record AccountView(
         [.. access.Permissions],
         twoFactor,
         user.CreatedAt,
-        user.LastLoginAt);
+        user.LastLoginAt,
+        user.LastActiveAt);
 }
 
 /// <summary>Which second factors a user has turned on (totp, sms, email).</summary>

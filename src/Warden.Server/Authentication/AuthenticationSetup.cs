@@ -23,6 +23,8 @@ public static class AuthenticationSetup
 
         services.AddMemoryCache();
         services.AddSingleton<SessionCache>();
+        services.AddSingleton<SessionActivity>();
+        services.AddEventHandler<RecordLogoutActivity>();
         services.AddSingleton<DummyPasswordHash>();
         services.AddScoped<SessionIssuer>();
         services.AddScoped<SessionRevocation>();

@@ -18,7 +18,8 @@ public sealed class BearerAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     AccessTokenService accessTokens,
-    SessionCache sessions)
+    SessionCache sessions,
+    SessionActivity activity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -53,6 +54,8 @@ public sealed class BearerAuthenticationHandler(
         {
             return Fail("The session of this access token has ended.");
         }
+
+        await activity.TouchAsync(sessionId, userId, Context.RequestAborted);
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(identity.Claims, SchemeName, "sub", "roles"));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -11,7 +11,8 @@ namespace Warden.Server.Authorization;
 /// Invariants of role and user administration that no configuration can switch off:
 /// <list type="bullet">
 /// <item>nobody grants, or takes away, permissions they do not hold themselves;</item>
-/// <item>an administrator acts on a user only if that user's permissions are a subset of their own;</item>
+/// <item>an administrator acts on a user only if that user's permissions are a subset of their own, and changing a
+/// role's permissions is acting on every holder of the role;</item>
 /// <item>at least one active user keeps <c>admin:system</c>;</item>
 /// <item>nobody changes their own roles or status.</item>
 /// </list>
@@ -41,14 +42,34 @@ public static class AccessGuards
         }
     }
 
-    /// <summary>True while some active user holds <c>admin:system</c> through a role (read in the caller's transaction).</summary>
-    public static Task<bool> SystemAdministratorRemainsAsync(WardenDbContext db, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// True while some active user (other than <paramref name="except"/>, if given) holds <c>admin:system</c> through
+    /// a role (read in the caller's transaction).
+    /// </summary>
+    public static Task<bool> SystemAdministratorRemainsAsync(WardenDbContext db, CancellationToken cancellationToken, Guid? except = null) =>
         db.UserRoles.AnyAsync(ur => ur.User!.Status == UserStatus.Active
+            && (except == null || ur.UserId != except)
             && ur.Role!.Permissions.Any(rp => rp.Permission!.Name == PermissionNames.AdminSystem), cancellationToken);
 
     /// <summary>The permissions in <paramref name="wanted"/> that <paramref name="actor"/> does not hold.</summary>
     public static List<string> Lacking(AccessSnapshot actor, IEnumerable<string> wanted) =>
         [.. wanted.Where(p => !actor.EffectivePermissions.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Changing a role's permissions acts on every holder of the role, as assigning or removing it would: the
+    /// permissions some (not erased) holder of <paramref name="roleIds"/> has, through any of their roles, that
+    /// <paramref name="actor"/> lacks. One statement, read in the caller's transaction.
+    /// </summary>
+    public static async Task<List<string>> LackingForHoldersAsync(
+        WardenDbContext db, AccessSnapshot actor, IReadOnlyCollection<Guid> roleIds, CancellationToken cancellationToken)
+    {
+        var holders = db.UserRoles.Where(ur => roleIds.Contains(ur.RoleId) && ur.User!.Status != UserStatus.Deleted).Select(ur => ur.UserId);
+        var held = await db.UserRoles.Where(ur => holders.Contains(ur.UserId))
+            .SelectMany(ur => ur.Role!.Permissions.Select(rp => rp.Permission!.Name))
+            .Distinct()
+            .ToListAsync(cancellationToken);
+        return Lacking(actor, held);
+    }
 
     public static ProblemHttpResult Escalation(string title, IReadOnlyCollection<string>? lacking = null) =>
         TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -71,12 +72,19 @@ public static partial class Permissions
         db.Permissions.Add(permission);
         var systemRoles = await db.Roles
             .Where(r => r.Permissions.Any(rp => rp.Permission!.Name == PermissionNames.AdminSystem))
-            .Select(r => r.Id)
+            .Select(r => new { r.Id, r.Name })
             .ToListAsync(cancellationToken);
-        foreach (var roleId in systemRoles)
+        foreach (var role in systemRoles)
         {
-            db.RolePermissions.Add(new RolePermission { RoleId = roleId, PermissionId = permission.Id });
+            db.RolePermissions.Add(new RolePermission { RoleId = role.Id, PermissionId = permission.Id });
         }
+
+        db.AddEvent(EventTypes.PermissionCreated, null, new
+        {
+            permissionId = permission.Id,
+            name = permission.Name,
+            roles = systemRoles.Select(r => r.Name!).Order(StringComparer.Ordinal).ToList(),
+        }, permission.CreatedAt);
 
         try
         {
@@ -94,7 +102,7 @@ public static partial class Permissions
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
-        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Permission), http);
         if (!decision.IsAllowed)
@@ -121,9 +129,24 @@ public static partial class Permissions
             return AccessGuards.Escalation("You may only delete permissions you hold yourself.", lacking);
         }
 
+        // Taking a permission out of every role that grants it acts on all their holders.
+        var granting = await db.RolePermissions.Where(rp => rp.PermissionId == id).Select(rp => rp.RoleId).ToListAsync(cancellationToken);
+        if (granting.Count > 0 && await AccessGuards.LackingForHoldersAsync(db, actor, granting, cancellationToken) is { Count: > 0 } holderLacking)
+        {
+            return AccessGuards.Escalation("You may only delete a permission whose holders' permissions you hold yourself.", holderLacking);
+        }
+
+        var fromRoles = await db.Roles.Where(r => granting.Contains(r.Id)).Select(r => r.Name!).OrderBy(n => n).ToListAsync(cancellationToken);
         await db.RolePermissions.Where(rp => rp.PermissionId == id).ExecuteDeleteAsync(cancellationToken);
         db.Permissions.Remove(permission);
+        db.AddEvent(EventTypes.PermissionDeleted, null, new { permissionId = id, name = permission.Name, roles = fromRoles }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
+        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return AccessGuards.LastSystemAdministrator();
+        }
+
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.NoContent();

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authorization.Policies;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -16,8 +17,10 @@ public sealed record RoleRequest(string? Name, string? Description, List<string>
 
 /// <summary>
 /// Role management (<c>/api/v1/roles</c>): reading needs <c>admin:users</c>, changes <c>admin:system</c>. A change
-/// may only add or remove permissions the caller holds, may not rename or delete the default roles (registration
-/// and the bootstrap depend on them), and may not take <c>admin:system</c> from the last active user who has it.
+/// may only add or remove permissions the caller holds, changes every holder of the role (so the caller must hold
+/// every permission each holder has, as when acting on them one by one), may not rename or delete the default roles
+/// (registration and the bootstrap depend on them), and may not take <c>admin:system</c> from the last active user
+/// who has it.
 /// </summary>
 public static partial class Roles
 {
@@ -83,6 +86,7 @@ public static partial class Roles
         }
 
         db.Roles.Add(role);
+        db.AddEvent(EventTypes.RoleCreated, null, new { roleId = role.Id, name, permissions = wanted.Keys.Order(StringComparer.Ordinal).ToList() }, role.CreatedAt);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -100,7 +104,7 @@ public static partial class Roles
 
     public static async Task<Results<Ok<RoleView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         Guid id, RoleRequest request, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
-        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Role), http);
         if (!decision.IsAllowed)
@@ -136,15 +140,36 @@ public static partial class Roles
             return AccessGuards.Escalation("You may only add or remove permissions you hold yourself.", lacking);
         }
 
+        // Changing what a role grants changes every holder at once: allowed only to whoever may act on each of them.
+        if ((added.Count > 0 || removed.Count > 0)
+            && await AccessGuards.LackingForHoldersAsync(db, actor, [id], cancellationToken) is { Count: > 0 } holderLacking)
+        {
+            return AccessGuards.Escalation("You may only change a role whose holders' permissions you hold yourself.", holderLacking);
+        }
+
         var normalized = name!.ToUpperInvariant();
         if (await db.Roles.AnyAsync(r => r.NormalizedName == normalized && r.Id != id, cancellationToken))
         {
             return Exists();
         }
 
+        var previousName = role.Name;
+        var description = Clean(request.Description);
+        if (!string.Equals(previousName, name, StringComparison.Ordinal) || role.Description != description || added.Count > 0 || removed.Count > 0)
+        {
+            db.AddEvent(EventTypes.RoleUpdated, null, new
+            {
+                roleId = id,
+                name,
+                previousName = string.Equals(previousName, name, StringComparison.Ordinal) ? null : previousName,
+                addedPermissions = added.Order(StringComparer.Ordinal).ToList(),
+                removedPermissions = removed.Order(StringComparer.Ordinal).ToList(),
+            }, time.GetUtcNow());
+        }
+
         role.Name = name;
         role.NormalizedName = normalized;
-        role.Description = Clean(request.Description);
+        role.Description = description;
         role.ConcurrencyStamp = Guid.NewGuid().ToString();
         foreach (var permission in removed)
         {
@@ -178,7 +203,7 @@ public static partial class Roles
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
-        WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
+        WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminRolesWrite, PolicyResource.Of(PolicyResourceTypes.Role), http);
         if (!decision.IsAllowed)
@@ -213,7 +238,14 @@ public static partial class Roles
         }
 
         db.Roles.Remove(role);
+        db.AddEvent(EventTypes.RoleDeleted, null, new { roleId = id, name = role.Name }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
+        if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return AccessGuards.LastSystemAdministrator();
+        }
+
         await transaction.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.NoContent();

@@ -69,6 +69,31 @@ public static class EventTypes
     public const string WebhookCreated = "webhook.created";
     public const string WebhookDeleted = "webhook.deleted";
 
+    // Administration (audited with the acting administrator as actorId)
+    /// <summary>Data: roleId, name, permissions.</summary>
+    public const string RoleCreated = "role.created";
+
+    /// <summary>Data: roleId, name, previousName (when renamed), addedPermissions, removedPermissions.</summary>
+    public const string RoleUpdated = "role.updated";
+
+    /// <summary>Data: roleId, name.</summary>
+    public const string RoleDeleted = "role.deleted";
+
+    /// <summary>Data: permissionId, name, roles (the roles it was added to).</summary>
+    public const string PermissionCreated = "permission.created";
+
+    /// <summary>Data: permissionId, name, roles (the roles it was taken from).</summary>
+    public const string PermissionDeleted = "permission.deleted";
+
+    /// <summary>An administrator cleared a user's sign-in lockout. Data: userId.</summary>
+    public const string UserUnlocked = "user.unlocked";
+
+    /// <summary>A user downloaded the export of their personal data. Data: userId.</summary>
+    public const string PersonalDataExported = "user.data_exported";
+
+    /// <summary>An administrator asked for a webhook delivery to be sent again. Data: webhookId, deliveryId, eventType.</summary>
+    public const string WebhookRedeliveryRequested = "webhook.redelivery_requested";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
+using Warden.Server.Authorization;
+using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
@@ -52,6 +54,10 @@ public static class PrivacyEndpoints
             export[module.Name] = await module.ExportAsync(userId, cancellationToken);
         }
 
+        // Who took a copy of the data, and when, belongs in the audit log.
+        db.AddEvent(EventTypes.PersonalDataExported, userId, new { userId }, now);
+        await db.SaveChangesAsync(cancellationToken);
+
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"warden-export-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.json\"";
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(export);
@@ -59,7 +65,8 @@ public static class PrivacyEndpoints
 
     /// <summary>
     /// Erases the caller's personal data (<see cref="AccountErasure"/>): the password is required, and every
-    /// session, this one included, ends in the same transaction.
+    /// session, this one included, ends in the same transaction. The last active holder of <c>admin:system</c>
+    /// is refused (409 <c>last_administrator</c>): another administrator must exist first.
     /// </summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         [FromBody] DeleteAccountRequest request,
@@ -82,6 +89,11 @@ public static class PrivacyEndpoints
         }
 
         db.ChangeTracker.Clear();
-        return await erasure.EraseAsync(userId, null, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound();
+        return await erasure.EraseAsync(userId, null, cancellationToken) switch
+        {
+            ErasureResult.Erased => TypedResults.NoContent(),
+            ErasureResult.LastAdministrator => AccessGuards.LastSystemAdministrator(),
+            _ => ApiProblems.NotFound(),
+        };
     }
 }

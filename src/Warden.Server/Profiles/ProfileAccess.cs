@@ -1,31 +1,28 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Warden.Server.Authorization;
-using Warden.Server.Infrastructure.Database;
+using Warden.Server.Authorization.Policies;
+using Warden.Server.Users;
 
 namespace Warden.Server.Profiles;
 
-public enum ProfileOperation
-{
-    Read,
-    Write,
-}
-
 /// <summary>
-/// Who may read or change whose profile: the owner, and holders of <c>read:all</c> / <c>write:all</c> (checked
-/// against the caller's current roles in the database, not the token's possibly stale claims). The one
-/// place to swap for the ABAC policy service.
+/// Who may read or change whose profile, avatar and settings: the access rules decide
+/// (<see cref="AccessPolicy"/>, <c>Warden:Authorization:Rules</c>), with the actions <c>read</c> and <c>write</c>
+/// on the resource types <c>profile</c>, <c>avatar</c> and <c>settings</c>, owned by the user they belong to.
+/// The defaults allow the owner with <c>read:own</c>/<c>write:own</c> and anyone with <c>read:all</c>/<c>write:all</c>;
+/// a configured deny rule, or a role that no longer grants those permissions, applies here as everywhere.
 /// </summary>
 public static class ProfileAccess
 {
-    public static async Task<bool> AllowsAsync(WardenDbContext db, Guid callerId, Guid ownerId, ProfileOperation operation, CancellationToken cancellationToken)
+    /// <summary>The caller's own resource: null when allowed, else the problem the denying rule names (403).</summary>
+    public static async Task<ProblemHttpResult?> OwnAsync(AccessPolicy policy, HttpContext http, string action, string resourceType)
     {
-        if (callerId == ownerId)
-        {
-            return true;
-        }
-
-        var access = await AccessSnapshot.LoadAsync(db, callerId, cancellationToken);
-        // Whoever may change any profile may also read it: a change needs the current state to be sensible.
-        return access.Permissions.Contains(PermissionNames.WriteAll, StringComparer.Ordinal)
-               || (operation == ProfileOperation.Read && access.Permissions.Contains(PermissionNames.ReadAll, StringComparer.Ordinal));
+        var decision = await policy.EvaluateAsync(http.User, action, new PolicyResource(resourceType, http.User.UserId()), http);
+        return decision.IsAllowed ? null : AccessGuards.Denied(decision);
     }
+
+    /// <summary>The decision on someone's profile (the caller's own included, reached by id).</summary>
+    public static Task<PolicyDecision> DecideAsync(AccessPolicy policy, HttpContext http, ClaimsPrincipal principal, string action, Guid ownerId) =>
+        policy.EvaluateAsync(principal, action, PolicyResource.Profile(ownerId), http);
 }

@@ -1,6 +1,7 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authorization;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -12,44 +13,57 @@ namespace Warden.Server.Profiles;
 /// <summary>Reading and changing profiles: one's own, and (by the access rules) other users'.</summary>
 public static class ProfileHandlers
 {
-    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> GetOwnAsync(ClaimsPrincipal principal, ProfileReader reader, CancellationToken cancellationToken) =>
-        await reader.GetAsync(principal.UserId(), cancellationToken) is { } view ? TypedResults.Ok(view) : ApiProblems.NotFound();
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> GetOwnAsync(
+        HttpContext http, AccessPolicy policy, ProfileReader reader, CancellationToken cancellationToken)
+    {
+        if (await ProfileAccess.OwnAsync(policy, http, PolicyActions.Read, PolicyResourceTypes.Profile) is { } denied)
+        {
+            return denied;
+        }
 
-    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> PutOwnAsync(HttpContext http, ProfileUpdater updater, CancellationToken cancellationToken) =>
-        updater.UpdateAsync(http, http.User.UserId(), patch: false, cancellationToken);
+        return await reader.GetAsync(http.User.UserId(), cancellationToken) is { } view ? TypedResults.Ok(view) : ApiProblems.NotFound();
+    }
 
-    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> PatchOwnAsync(HttpContext http, ProfileUpdater updater, CancellationToken cancellationToken) =>
-        updater.UpdateAsync(http, http.User.UserId(), patch: true, cancellationToken);
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> PutOwnAsync(HttpContext http, AccessPolicy policy, ProfileUpdater updater, CancellationToken cancellationToken) =>
+        await ProfileAccess.OwnAsync(policy, http, PolicyActions.Write, PolicyResourceTypes.Profile) is { } denied
+            ? denied
+            : await updater.UpdateAsync(http, http.User.UserId(), patch: false, cancellationToken);
+
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> PatchOwnAsync(HttpContext http, AccessPolicy policy, ProfileUpdater updater, CancellationToken cancellationToken) =>
+        await ProfileAccess.OwnAsync(policy, http, PolicyActions.Write, PolicyResourceTypes.Profile) is { } denied
+            ? denied
+            : await updater.UpdateAsync(http, http.User.UserId(), patch: true, cancellationToken);
 
     /// <summary>Another user's profile. Not allowed and not there answer alike (404), so ids cannot be probed.</summary>
     public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> GetByIdAsync(
-        Guid id, ClaimsPrincipal principal, WardenDbContext db, ProfileReader reader, CancellationToken cancellationToken)
+        Guid id, HttpContext http, AccessPolicy policy, ProfileReader reader, CancellationToken cancellationToken)
     {
-        if (!await ProfileAccess.AllowsAsync(db, principal.UserId(), id, ProfileOperation.Read, cancellationToken))
+        if (!(await ProfileAccess.DecideAsync(policy, http, http.User, PolicyActions.Read, id)).IsAllowed)
         {
             return ApiProblems.NotFound();
         }
 
-        return await reader.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : ApiProblems.NotFound();
+        return await reader.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view.SeenBy(http.User.UserId())) : ApiProblems.NotFound();
     }
 
     /// <summary>
     /// Changes another user's profile (merge patch). A caller who may read the profile but not change it gets
-    /// 403: it already knows the profile exists. Anyone else gets the 404 of a missing id.
+    /// the denying rule's 403: it already knows the profile exists. Anyone else gets the 404 of a missing id.
     /// </summary>
     public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> PatchByIdAsync(
-        Guid id, HttpContext http, WardenDbContext db, ProfileUpdater updater, CancellationToken cancellationToken)
+        Guid id, HttpContext http, AccessPolicy policy, WardenDbContext db, ProfileUpdater updater, CancellationToken cancellationToken)
     {
-        var callerId = http.User.UserId();
-        if (!await ProfileAccess.AllowsAsync(db, callerId, id, ProfileOperation.Write, cancellationToken))
+        var write = await ProfileAccess.DecideAsync(policy, http, http.User, PolicyActions.Write, id);
+        if (!write.IsAllowed)
         {
-            return await ProfileAccess.AllowsAsync(db, callerId, id, ProfileOperation.Read, cancellationToken)
+            return (await ProfileAccess.DecideAsync(policy, http, http.User, PolicyActions.Read, id)).IsAllowed
                    && await db.Users.AnyAsync(u => u.Id == id && u.Status != Users.UserStatus.Deleted, cancellationToken)
-                ? ApiProblems.Problem(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "You may read this profile but not change it.")
+                ? AccessGuards.Denied(write)
                 : ApiProblems.NotFound();
         }
 
-        return await updater.UpdateAsync(http, id, patch: true, cancellationToken);
+        var result = await updater.UpdateAsync(http, id, patch: true, cancellationToken);
+        return result.Result is Ok<ProfileView> { Value: { } view } ? TypedResults.Ok(view.SeenBy(http.User.UserId())) : result;
     }
 }
 

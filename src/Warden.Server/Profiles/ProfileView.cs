@@ -19,7 +19,15 @@ public sealed record ProfileView(
     string? PhoneNumber,
     bool PhoneVerified,
     JsonElement Preferences,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// The profile as <paramref name="viewerId"/> may see it. The phone number receives second-factor codes and
+    /// reset messages: only its owner sees it, never a moderator or an administrator reading or changing the
+    /// profile (they see whether it is verified, as the administrators' user view shows).
+    /// </summary>
+    public ProfileView SeenBy(Guid viewerId) => viewerId == UserId ? this : this with { PhoneNumber = null };
+}
 
 /// <summary>
 /// Reads profiles through <see cref="ProfileCache"/>. A user whose profile row does not exist yet (the

@@ -18,6 +18,12 @@ public sealed class User : IdentityUser<Guid>
     public DateTimeOffset? EmailVerifiedAt { get; set; }
     public DateTimeOffset? LastLoginAt { get; set; }
     public int LoginCount { get; set; }
+
+    /// <summary>
+    /// When the user was last seen: a sign-in or token refresh, an authenticated request (written at most once a
+    /// minute per session) or a sign-out.
+    /// </summary>
+    public DateTimeOffset? LastActiveAt { get; set; }
     public DateTimeOffset? PasswordChangedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
 }

@@ -136,6 +136,8 @@ public static class WebhookEndpoints
         Guid id, Guid deliveryId, WardenDbContext db, WebhookSignal signal, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // The reset and its audit event commit together.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Not while an attempt is in flight: the lease says a sender holds it.
         var updated = await db.WebhookDeliveries
             .Where(d => d.Id == deliveryId && d.SubscriptionId == id && (d.LockedUntil == null || d.LockedUntil <= now))
@@ -154,6 +156,9 @@ public static class WebhookEndpoints
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The delivery is being sent right now.");
         }
 
+        db.AddEvent(EventTypes.WebhookRedeliveryRequested, null, new { webhookId = id, deliveryId, eventType = delivery.EventType }, now);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         signal.Wake();
         return TypedResults.Accepted($"/api/v1/admin/webhooks/{id}/deliveries", View(delivery));
     }

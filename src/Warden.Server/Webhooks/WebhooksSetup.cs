@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 
@@ -13,6 +14,7 @@ public static class WebhooksSetup
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton<WebhookSender>();
         services.AddEventHandler<FanOutWebhooks>();
+        services.AddPersonalData<WebhookPersonalData>();
         services.AddHostedService<WebhookDispatcher>();
 
         // The sender applies Warden:Webhooks:Timeout per attempt; the client refuses internal targets at connect time.

@@ -153,6 +153,50 @@ public sealed class LastAdministratorTests : IDisposable
     }
 
     [Fact]
+    public async Task EditingARoleIsActingOnEveryHolderSoASystemAdministratorCannotStripAMorePowerfulOne()
+    {
+        var root = await _factory.AdminClientAsync();
+        (await root.Client.SendAsync(HttpMethod.Post, "/api/v1/permissions", new { name = "billing:admin" })).EnsureSuccessStatusCode();
+        await root.CreateRoleAsync("ops", "admin:system", "admin:users", "read:own", "write:own");
+        var ops = await _factory.SignedInWithRoleAsync(root, "ops");
+
+        var roles = await (await root.Client.GetAsync("/api/v1/roles")).ReadJsonAsync();
+        var adminRole = roles.EnumerateArray().Single(r => r.GetProperty("name").GetString() == "admin");
+        var adminRoleId = adminRole.GetProperty("id").GetGuid();
+        var held = adminRole.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains("billing:admin", held);
+
+        // Every permission ops takes away is one ops holds; the holder of the role (root) holds billing:admin, which ops lacks.
+        var problem = await (await ops.Client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{adminRoleId}", new { name = "admin", permissions = held.Where(p => p != "admin:users").ToArray() }))
+            .AssertProblemAsync(HttpStatusCode.Forbidden, "privilege_escalation");
+        Assert.Contains("billing:admin", problem.GetProperty("missingPermissions").EnumerateArray().Select(e => e.GetString()));
+
+        var after = await (await root.Client.GetAsync($"/api/v1/roles/{adminRoleId}")).ReadJsonAsync();
+        Assert.Equal(held.Order(StringComparer.Ordinal), after.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await root.Client.GetAsync("/api/v1/admin/users")).StatusCode);
+
+        // A role whose holders ops may act on, ops may change.
+        var helpdeskRole = await root.CreateRoleAsync("helpdesk", "admin:users", "read:own");
+        await _factory.SignedInWithRoleAsync(root, "helpdesk");
+        await (await ops.Client.SendAsync(HttpMethod.Put, $"/api/v1/roles/{helpdeskRole}", new { name = "helpdesk", permissions = new[] { "read:own" } })).ReadJsonAsync();
+    }
+
+    [Fact]
+    public async Task TheLastSystemAdministratorCannotEraseThemselves()
+    {
+        var root = await _factory.AdminClientAsync();
+        var erase = () => root.Client.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = WardenFactory.AdminPassword });
+
+        await (await erase()).AssertProblemAsync(HttpStatusCode.Conflict, "last_administrator");
+        Assert.Equal(HttpStatusCode.OK, (await root.Client.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await root.Client.GetAsync("/api/v1/admin/users")).StatusCode);
+
+        // With another administrator, leaving is allowed.
+        await _factory.SignedInWithRoleAsync(root, "admin");
+        Assert.Equal(HttpStatusCode.NoContent, (await erase()).StatusCode);
+    }
+
+    [Fact]
     public async Task TwoAdministratorsSuspendingEachOtherAtOnceLeaveOneActive()
     {
         var root = await _factory.AdminClientAsync();

@@ -126,7 +126,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
 
         await factory.InScopeAsync(async services =>
         {
-            Assert.True(await services.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
+            Assert.Equal(ErasureResult.Erased, await services.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None));
         });
 
         await factory.WaitForEventsHandledAsync();

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
@@ -24,6 +25,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         var tag = Guid.NewGuid().ToString("N")[..10];
         var ip = $"198.51.100.{n}";
         var agent = $"PrivacyProbe/{tag} (Erasure; +https://example.com)";
+        await SubscribeToEverythingAsync();
         var user = await factory.SignedInWithProfileAsync(agent, ip, username: $"u{tag}");
         var fullName = $"Zebulon Quixote {tag}";
         var phone = $"+4917{n:D2}{Random.Shared.Next(1000000, 9999999)}";
@@ -125,7 +127,9 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         var avatarFile = Path.Combine(factory.DataDirectory, "avatars", avatarUrl[(avatarUrl.LastIndexOf('/') + 1)..]);
         Assert.True(File.Exists(avatarFile), "the avatar file should be there before erasure");
 
-        // The scan finds what is there before (or it could not find it after).
+        // The scan finds what is there before (or it could not find it after), webhook deliveries included.
+        await Eventually.TrueAsync(async () => (await ScanAsync(traces)).TryGetValue("email", out var where) && where.Contains("webhook_deliveries.payload"),
+            "the webhook deliveries to hold the email before erasure");
         var before = await ScanAsync(traces);
         foreach (var name in new[] { "email", "username", "fullName", "firstName", "lastName", "bio", "preferences", "pendingEmail", "ipAddress", "userAgent" })
         {
@@ -164,6 +168,27 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         await (await client.GetAsync("/api/v1/users/me/export")).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/me") { Content = JsonContent.Create(new { password = "x" }) }))
             .AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>
+    /// A webhook for every event type, so deliveries keep copies of the events. Inserted directly: its receiver
+    /// is never reached (a loopback address, refused at connect time), the kept bodies are what matters.
+    /// </summary>
+    private async Task SubscribeToEverythingAsync()
+    {
+        await factory.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            if (!await db.WebhookSubscriptions.AnyAsync(s => s.Description == "privacy"))
+            {
+                db.WebhookSubscriptions.Add(new Warden.Server.Webhooks.WebhookSubscription
+                {
+                    Url = "http://127.0.0.1:9/hooks", EventTypes = "*", ProtectedSecret = services.GetRequiredService<Warden.Server.Infrastructure.Security.SecretProtector>().Protect("whsec_privacy-test-secret"), Description = "privacy",
+                    CreatedAt = factory.Time.GetUtcNow(),
+                });
+                await db.SaveChangesAsync();
+            }
+        });
     }
 
     private static Task<HttpResponseMessage> DeleteAsync(SignedInUser user, string? password) =>

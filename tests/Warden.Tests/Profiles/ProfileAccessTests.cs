@@ -59,8 +59,9 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
         await (await moderator.Client.PatchProfileAsync("""{"bio":"x"}""", $"/api/v1/users/{Guid.CreateVersion7()}/profile"))
             .AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
 
-        // Taking the role away takes effect at once, with the same token.
-        await factory.InDbAsync(db => db.UserRoles.Where(r => r.UserId == moderator.Id && r.Role!.Name == DefaultRoles.Moderator).ExecuteDeleteAsync());
+        // Taking the role away takes effect at once, with the same token (the access rules read current permissions).
+        var admin = await factory.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/v1/admin/users/{moderator.Id}/roles/{DefaultRoles.Moderator}")).StatusCode);
         await (await moderator.Client.GetAsync($"/api/v1/users/{owner.Id}/profile")).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
@@ -84,6 +85,33 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
         var erased = await owner.Client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/users/me") { Content = JsonContent.Create(new { password = AuthFlows.Password }) });
         Assert.Equal(HttpStatusCode.NoContent, erased.StatusCode);
         await (await admin.GetAsync($"/api/v1/users/{owner.Id}/profile")).AssertProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task OnlyTheOwnerSeesTheirPhoneNumber()
+    {
+        var owner = await factory.SignedInWithProfileAsync();
+        const string number = "+4915199900011";
+        await (await owner.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/phone", new { phoneNumber = number, password = AuthFlows.Password })).ReadJsonAsync();
+        Assert.Equal(number, (await owner.Client.GetProfileAsync()).GetProperty("phoneNumber").GetString());
+        Assert.Equal(number, (await owner.Client.GetProfileAsync($"/api/v1/users/{owner.Id}/profile")).GetProperty("phoneNumber").GetString());
+
+        // A moderator reading it, and an administrator changing it, see the profile without the number (a second factor).
+        var moderator = await factory.SignedInWithProfileAsync();
+        await AssignRoleAsync(moderator.Id, DefaultRoles.Moderator);
+        var read = await (await moderator.Client.GetAsync($"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, read.GetProperty("phoneNumber").ValueKind);
+        Assert.DoesNotContain(number[4..], read.GetRawText(), StringComparison.Ordinal);
+
+        var admin = await factory.AdminClientAsync();
+        var patched = await (await admin.Client.PatchProfileAsync("""{"bio":"checked"}""", $"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, patched.GetProperty("phoneNumber").ValueKind);
+        var viaAdmin = await (await admin.Client.GetAsync($"/api/v1/users/{owner.Id}/profile")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, viaAdmin.GetProperty("phoneNumber").ValueKind);
+        Assert.DoesNotContain(number[4..], (await (await admin.Client.GetAsync($"/api/v1/admin/users/{owner.Id}")).Content.ReadAsStringAsync()), StringComparison.Ordinal);
+
+        // The owner still does (the cache holds one view for everyone).
+        Assert.Equal(number, (await owner.Client.GetProfileAsync()).GetProperty("phoneNumber").GetString());
     }
 
     private async Task AssignRoleAsync(Guid userId, string role)

@@ -12,8 +12,6 @@ namespace Warden.Server.Authentication.Sessions;
 /// </summary>
 public sealed class SessionCache(IMemoryCache cache, IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options)
 {
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-
     private sealed record Entry(Guid UserId, SessionState State, DateTimeOffset ExpiresAt, bool Revoked);
 
     public async ValueTask<bool> IsActiveAsync(Guid sessionId, Guid userId, CancellationToken cancellationToken)
@@ -59,18 +57,11 @@ public sealed class SessionCache(IMemoryCache cache, IServiceScopeFactory scopes
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
         var session = await db.Sessions.AsNoTracking()
             .Where(s => s.Id == sessionId)
-            .Select(s => new { s.UserId, s.State, s.ExpiresAt, s.RevokedAt, s.LastUsedAt })
+            .Select(s => new { s.UserId, s.State, s.ExpiresAt, s.RevokedAt })
             .SingleOrDefaultAsync(cancellationToken);
         if (session is null)
         {
             return null;
-        }
-
-        if (session.RevokedAt is null && session.LastUsedAt < now - LastUsedResolution)
-        {
-            // Activity is recorded at most once a minute per session, not on every request.
-            await db.Sessions.Where(s => s.Id == sessionId)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastUsedAt, now), cancellationToken);
         }
 
         return new Entry(session.UserId, session.State, session.ExpiresAt, session.RevokedAt is not null);

@@ -13,7 +13,8 @@ namespace Warden.Server.Authentication.Sessions;
 public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn, AccountView User);
 
 /// <summary>Starts sessions and issues their tokens.</summary>
-public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessTokens, TimeProvider time, IOptions<AuthenticationOptions> options)
+public sealed class SessionIssuer(
+    WardenDbContext db, AccessTokenService accessTokens, SessionActivity activity, TimeProvider time, IOptions<AuthenticationOptions> options)
 {
     /// <summary>Adds a session to the unit of work; the caller saves it with whatever else belongs with it.</summary>
     public UserSession Start(User user, bool rememberMe, string amr, SessionState state, HttpContext http, string client = SessionClients.Api)
@@ -45,6 +46,14 @@ public sealed class SessionIssuer(WardenDbContext db, AccessTokenService accessT
     public async Task<TokenResponse> IssueAsync(User user, UserSession session, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // Issuing tokens is activity, saved by the caller with the session (whose LastUsedAt is now); coalesced
+        // like requests, so a refresh does not rewrite the user row each time.
+        if (user.LastActiveAt is not { } last || now - last >= SessionActivity.Interval)
+        {
+            user.LastActiveAt = now;
+        }
+
+        activity.Recorded(session.Id, now);
         var refresh = OpaqueToken.Create();
         db.RefreshTokens.Add(new RefreshToken
         {

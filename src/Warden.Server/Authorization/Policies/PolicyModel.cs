@@ -48,6 +48,12 @@ public static class PolicyResourceTypes
 {
     public const string User = "user";
     public const string Profile = "profile";
+
+    /// <summary>A user's avatar image (the upload).</summary>
+    public const string Avatar = "avatar";
+
+    /// <summary>A user's settings (notifications, theme, preferred second factor).</summary>
+    public const string Settings = "settings";
     public const string Role = "role";
     public const string Permission = "permission";
 }

@@ -1182,6 +1182,10 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("email_verified_at");
 
+                    b.Property<long?>("LastActiveAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_active_at");
+
                     b.Property<long?>("LastLoginAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("last_login_at");

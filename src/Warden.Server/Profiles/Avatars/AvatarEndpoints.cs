@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -20,6 +21,7 @@ public static class AvatarEndpoints
 
     public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UploadAsync(
         HttpContext http,
+        AccessPolicy policy,
         WardenDbContext db,
         IAvatarStorage storage,
         ProfileReader reader,
@@ -28,6 +30,12 @@ public static class AvatarEndpoints
         TimeProvider time,
         CancellationToken cancellationToken)
     {
+        // Decided before the body is read: a refused upload costs nothing.
+        if (await ProfileAccess.OwnAsync(policy, http, PolicyActions.Write, PolicyResourceTypes.Avatar) is { } denied)
+        {
+            return denied;
+        }
+
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var declared)
             || !declared.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
         {

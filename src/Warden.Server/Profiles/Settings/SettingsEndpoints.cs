@@ -1,7 +1,7 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
@@ -37,9 +37,15 @@ public static class SettingsEndpoints
     private static readonly HashSet<string> NotificationFields = new(StringComparer.Ordinal) { "security", "account", "marketing", "productUpdates" };
     private static readonly string[] SecondFactors = ["totp", "sms", "email"];
 
-    public static async Task<Ok<SettingsView>> GetAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> GetAsync(
+        HttpContext http, AccessPolicy policy, WardenDbContext db, CancellationToken cancellationToken)
     {
-        var userId = principal.UserId();
+        if (await ProfileAccess.OwnAsync(policy, http, PolicyActions.Read, PolicyResourceTypes.Settings) is { } denied)
+        {
+            return denied;
+        }
+
+        var userId = http.User.UserId();
         var settings = await db.UserSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == userId, cancellationToken) ?? new UserSettings { UserId = userId };
         return TypedResults.Ok(SettingsView.From(settings, await PreferredSecondFactorAsync(db, userId, cancellationToken)));
     }
@@ -47,8 +53,14 @@ public static class SettingsEndpoints
     public static Task<string?> PreferredSecondFactorAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
         db.TwoFactor.AsNoTracking().Where(t => t.UserId == userId).Select(t => t.PreferredMethod).SingleOrDefaultAsync(cancellationToken);
 
-    public static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> PutAsync(HttpContext http, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> PutAsync(
+        HttpContext http, AccessPolicy policy, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (await ProfileAccess.OwnAsync(policy, http, PolicyActions.Write, PolicyResourceTypes.Settings) is { } denied)
+        {
+            return denied;
+        }
+
         var (document, problem) = await JsonBody.ReadObjectAsync(http, [JsonBody.Json], cancellationToken);
         if (document is null)
         {
