@@ -80,8 +80,10 @@ public static class Register
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        // An id that is never stored: the caller cannot tell this answer from a real registration.
-        return Accepted(Guid.CreateVersion7(), email!);
+        // An id that is never stored: the caller cannot tell this answer from a real registration. It is the
+        // candidate's, made (like a real account's) before the password was hashed: a UUIDv7 carries the
+        // millisecond it was made, and one made after the hash would tell the two answers apart.
+        return Accepted(candidate.Id, email!);
     }
 
     private enum CreateOutcome
