@@ -1,3 +1,4 @@
+using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 
 using Warden.Server.Infrastructure.Database;
@@ -16,6 +17,9 @@ public static class TwoFactorSetup
         services.AddScoped<TwoFactorAccount>();
         services.AddEventHandler<SendSecondFactorCode>();
         services.AddPersonalData<TwoFactorPersonalData>();
+        services.KillLinksOnChangeOf<UserTwoFactor>(t => t.UserId,
+            nameof(UserTwoFactor.TotpSecretProtected), nameof(UserTwoFactor.SmsEnabled), nameof(UserTwoFactor.EmailEnabled));
+        services.KillLinksOnChangeOf<RecoveryCode>(c => c.UserId);
         return services;
     }
 }
