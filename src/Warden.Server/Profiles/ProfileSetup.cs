@@ -22,6 +22,7 @@ public static class ProfileSetup
         services.AddSingleton<IAvatarStorage, LocalAvatarStorage>();
 
         services.AddEventHandler<CreateDefaultProfile>();
+        services.AddEventHandler<ClearReclaimedProfile>();
         services.AddEventHandler<SendPhoneVerificationCode>();
         services.AddEventHandler<SendEmailChangeConfirmation>();
         services.AddEventHandler<SendEmailChangeNotice>();

@@ -192,7 +192,7 @@ public static class Register
         }
         else if (!EmailAddress.IsValid(request.Email.Trim()))
         {
-            errors["email"] = ["This is not a valid email address."];
+            errors["email"] = ["This is not a valid email address (in ASCII: an international domain in its xn-- form)."];
         }
 
         if (string.IsNullOrEmpty(request.Password))
