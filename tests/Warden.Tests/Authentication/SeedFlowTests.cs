@@ -26,6 +26,7 @@ public sealed class SeedFlowTests(WardenFactory factory) : IClassFixture<WardenF
         Assert.StartsWith(WardenFactory.PublicBaseUrl + "/account/verify-email?token=", link, StringComparison.Ordinal);
         var token = verification.Token();
 
+        await factory.WaitForProfileAsync(id); // another handler of the same event: it may finish after the mail
         await factory.InDbAsync(async db =>
         {
             Assert.True(await db.Profiles.AnyAsync(p => p.UserId == id && p.FullName == "Test Person"));
