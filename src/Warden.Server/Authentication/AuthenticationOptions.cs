@@ -47,6 +47,18 @@ public sealed class AuthenticationOptions
 
     /// <summary>How often expired sessions, tokens and stale counters are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// At most one "someone tried to sign up with your address" notice per address in this period. At most
+    /// <see cref="FailureWindow"/>: the throttle lives in the failure counters' table, cleaned after that window.
+    /// </summary>
+    public TimeSpan RegistrationNoticeInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>At most this many such notices per address in 24 hours (counted from the outbox, kept <c>Warden:Outbox:Retention</c>).</summary>
+    public int RegistrationNoticesPerDay { get; set; } = 3;
+
+    /// <summary>A self-registered account whose address is not verified within this time is erased, freeing the address.</summary>
+    public TimeSpan UnverifiedAccountLifetime { get; set; } = TimeSpan.FromDays(7);
 }
 
 internal sealed class AuthenticationOptionsValidator : IValidateOptions<AuthenticationOptions>
@@ -63,6 +75,8 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
             (nameof(o.EmailVerificationTokenLifetime), o.EmailVerificationTokenLifetime),
             (nameof(o.ChallengeLifetime), o.ChallengeLifetime),
             (nameof(o.CleanupInterval), o.CleanupInterval),
+            (nameof(o.RegistrationNoticeInterval), o.RegistrationNoticeInterval),
+            (nameof(o.UnverifiedAccountLifetime), o.UnverifiedAccountLifetime),
         })
         {
             errors.AddErrorIf(value <= TimeSpan.Zero, $"{AuthenticationOptions.Section}:{key} must be a positive duration (e.g. 00:15:00).");
@@ -74,6 +88,11 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
             $"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
         errors.AddErrorIf(o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1),
             $"{AuthenticationOptions.Section}:ReauthenticationWindow must be between 0 and 1 hour.");
+        errors.AddErrorIf(o.RegistrationNoticeInterval > o.FailureWindow,
+            $"{AuthenticationOptions.Section}:RegistrationNoticeInterval must not exceed {AuthenticationOptions.Section}:FailureWindow.");
+        errors.AddErrorIf(o.RegistrationNoticesPerDay is < 0 or > 100, $"{AuthenticationOptions.Section}:RegistrationNoticesPerDay must be between 0 and 100.");
+        errors.AddErrorIf(o.UnverifiedAccountLifetime < o.EmailVerificationTokenLifetime,
+            $"{AuthenticationOptions.Section}:UnverifiedAccountLifetime must be at least {AuthenticationOptions.Section}:EmailVerificationTokenLifetime.");
         errors.AddErrorIf(o.MaxFailedAttempts is < 1 or > 100, $"{AuthenticationOptions.Section}:MaxFailedAttempts must be between 1 and 100.");
         errors.AddErrorIf(o.MaxChallengeAttempts is < 1 or > 10, $"{AuthenticationOptions.Section}:MaxChallengeAttempts must be between 1 and 10.");
         return errors.Build();

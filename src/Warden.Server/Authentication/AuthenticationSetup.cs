@@ -8,6 +8,8 @@ using Warden.Server.Authentication.PasswordChange;
 using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
+using Microsoft.AspNetCore.Identity;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authentication;
 
@@ -32,6 +34,12 @@ public static class AuthenticationSetup
         services.AddScoped<LoginChallenges>();
         services.AddScoped<SignInCompletion>();
         services.AddScoped<AccountTokens>();
+        services.AddOutstandingLinks();
+        // Every password replacement rotates the security stamp (Identity does, in each of its password methods), and a
+        // sign-in that only rehashes the password does not: the stamp, not the hash, says the password changed.
+        services.KillLinksOnChangeOf<User>(u => u.Id,
+            nameof(User.Email), nameof(User.SecurityStamp), nameof(User.PasswordChangedAt), nameof(User.TwoFactorEnabled));
+        services.KillLinksOnChangeOf<IdentityUserPasskey<Guid>>(p => p.UserId);
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
         services.AddWardenTwoFactor(configuration);

@@ -94,6 +94,12 @@ public static class EventTypes
     /// <summary>An administrator asked for a webhook delivery to be sent again. Data: webhookId, deliveryId, eventType.</summary>
     public const string WebhookRedeliveryRequested = "webhook.redelivery_requested";
 
+    /// <summary>
+    /// The owner of an address took over an unverified account registered with it, through the reset email: what
+    /// the registrant set up is gone. Data: userId. The Profiles module clears the profile on it.
+    /// </summary>
+    public const string RegistrationReclaimed = "user.registration_reclaimed";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -7,6 +7,12 @@ namespace Warden.Server.Notifications;
 /// Sends a templated email to a user, in the user's locale and with the user's name filled in, unless the template's
 /// <see cref="MailCategory"/> is one the user turned off. Called from event handlers only, never from a request.
 /// </summary>
+/// <remarks>
+/// Mail to an address nobody has proved to own (an unverified account's, the new address of an email change)
+/// carries no text the account's holder chose: the name is the address itself, whatever the profile, the
+/// username or the caller says. Otherwise registering someone's address with a "name" such as a phishing
+/// link would have Warden deliver that link to them, signed by the service.
+/// </remarks>
 public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, IEmailSender sender)
 {
     public async Task SendAsync(Guid userId, string template, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken, string? toAddress = null)
@@ -16,6 +22,7 @@ public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, 
             .Select(u => new
             {
                 u.Email,
+                u.EmailConfirmed,
                 u.UserName,
                 Profile = db.Profiles.Where(p => p.UserId == u.Id).Select(p => new { p.FullName, p.FirstName, p.LastName, p.Locale }).FirstOrDefault(),
                 // No settings row means the defaults, and account notices default to on.
@@ -34,7 +41,12 @@ public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, 
         }
 
         var merged = new Dictionary<string, string>(values);
-        if (!merged.ContainsKey("name"))
+        var unproven = !recipient.EmailConfirmed || !string.Equals(to, recipient.Email, StringComparison.OrdinalIgnoreCase);
+        if (unproven)
+        {
+            merged["name"] = to;
+        }
+        else if (!merged.ContainsKey("name"))
         {
             merged["name"] = NameOf(recipient.Profile?.FullName, recipient.Profile?.FirstName, recipient.Profile?.LastName)
                              ?? recipient.UserName ?? to;

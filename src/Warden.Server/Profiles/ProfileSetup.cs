@@ -1,3 +1,4 @@
+using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Profiles.Avatars;
@@ -21,6 +22,7 @@ public static class ProfileSetup
         services.AddSingleton<IAvatarStorage, LocalAvatarStorage>();
 
         services.AddEventHandler<CreateDefaultProfile>();
+        services.AddEventHandler<ClearReclaimedProfile>();
         services.AddEventHandler<SendPhoneVerificationCode>();
         services.AddEventHandler<SendPhoneChangedNotice>();
         services.AddEventHandler<SendEmailChangeConfirmation>();
@@ -29,6 +31,8 @@ public static class ProfileSetup
         services.AddPersonalData<ProfilePersonalData>();
         services.AddPersonalData<SettingsPersonalData>();
         services.AddPersonalData<PhonePersonalData>();
+        // The phone receives second-factor codes: setting, changing, removing or verifying it ends emailed links.
+        services.KillLinksOnChangeOf<UserProfile>(p => p.UserId, nameof(UserProfile.PhoneNumberProtected), nameof(UserProfile.PhoneVerified));
         return services;
     }
 }

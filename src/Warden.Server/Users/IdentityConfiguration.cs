@@ -19,6 +19,10 @@ public static class IdentityConfiguration
         services.RemoveAll<IUserValidator<User>>();
         services.AddScoped<IUserValidator<User>, WardenUserValidator>();
 
+        // One folding rule for emails and usernames, ASCII only: see AsciiLookupNormalizer.
+        services.RemoveAll<ILookupNormalizer>();
+        services.AddSingleton<ILookupNormalizer, AsciiLookupNormalizer>();
+
         // Replaces Identity's PBKDF2 PasswordHasher with Warden's (Argon2id, bounded concurrency).
         services.RemoveAll<IPasswordHasher<User>>();
         services.AddSingleton<IPasswordHasher<User>, WardenPasswordHasher<User>>();

@@ -22,7 +22,7 @@ public sealed class AuditLogTests(OutsideFactory factory) : IClassFixture<Outsid
         var email = AuthFlows.NewEmail("audit");
         var userId = await client.RegisterAsync(email);
         var token = (await factory.Mailbox.WaitForAsync(email)).Token();
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token, password = AuthFlows.Password })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostLoginAsync(email, "Wrong-Password-1!")).StatusCode);
         var first = await client.LoginAsync(email);
         var second = await client.LoginAsync(email);

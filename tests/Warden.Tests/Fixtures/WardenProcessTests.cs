@@ -22,7 +22,7 @@ public sealed class WardenProcessTests(ITestOutputHelper output)
         await toFirst.RegisterAsync(email);
         // Either node's outbox may send the verification email; both write to the shared data directory.
         var token = (await first.Mailbox.WaitForAsync(email, timeout: TimeSpan.FromSeconds(30))).Token();
-        Assert.Equal(HttpStatusCode.OK, (await toSecond.PostAsJsonAsync("/api/v1/auth/verify-email", new { token })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await toSecond.PostAsJsonAsync("/api/v1/auth/verify-email", new { token, password = AuthFlows.Password })).StatusCode);
         var tokens = await toSecond.LoginAsync(email);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users/me");

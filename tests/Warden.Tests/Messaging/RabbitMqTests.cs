@@ -28,7 +28,7 @@ public sealed class RabbitMqTests(ITestOutputHelper output)
             var email = AuthFlows.NewEmail("amqp");
             var userId = await client.RegisterAsync(email);
             var token = (await factory.Mailbox.WaitForAsync(email)).Token();
-            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token, password = AuthFlows.Password })).StatusCode);
             var tokens = await client.LoginAsync(email);
             var refreshed = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync());
             Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/v1/auth/logout", new { refreshToken = refreshed.RefreshToken })).StatusCode);

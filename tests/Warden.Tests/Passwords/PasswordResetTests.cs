@@ -140,7 +140,7 @@ public sealed class PasswordResetTests(WardenFactory factory) : IClassFixture<Wa
         var verificationToken = (await factory.WaitForEmailAsync(email, "Confirm")).Token();
 
         await (await client.ResetAsync(verificationToken, NewPassword)).AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token = verificationToken })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/verify-email", new { token = verificationToken, password = AuthFlows.Password })).StatusCode);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Passwords;
 using Warden.Server.Users;
 using Warden.Server.Authentication.PasswordChange;
+using Warden.Server.Authentication.Registration;
 
 namespace Warden.Server.Authentication.PasswordReset;
 
@@ -66,11 +67,15 @@ public static class ResetPassword
 
         var now = time.GetUtcNow();
 
-        // Any other link that could set this password dies with this one (a reset link beside an invitation).
-        await db.AccountTokens
-            .Where(t => t.UserId == user.Id && t.ConsumedAt == null &&
-                        (t.Purpose == AccountTokenPurpose.PasswordReset || t.Purpose == AccountTokenPurpose.Invitation))
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now), cancellationToken);
+        // Every other link of the user (a reset link beside an invitation, an email change) died with the new
+        // password, in the SaveChanges that stored it (OutstandingLinks).
+
+        // An account someone registered with this address and never verified becomes the mailbox owner's,
+        // without anything its registrant set up.
+        if (token.Purpose == AccountTokenPurpose.PasswordReset && UnverifiedAccountTakeover.Applies(user))
+        {
+            await UnverifiedAccountTakeover.ClearAsync(db, user, now, cancellationToken);
+        }
 
         // The token came in an email to this address, so following it proves control of the mailbox exactly
         // as the verification link would: a pending account (or an invited one) is verified and active now.

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
@@ -28,6 +29,7 @@ public static class Register
         WardenDbContext db,
         UserManager<User> users,
         TimeProvider time,
+        IOptions<AuthenticationOptions> options,
         CancellationToken cancellationToken)
     {
         var email = request.Email?.Trim();
@@ -76,12 +78,36 @@ public static class Register
 
         if (existing is { } ownerId)
         {
-            db.AddEvent(EventTypes.RegistrationAttempted, ownerId, new { userId = ownerId }, now);
-            await db.SaveChangesAsync(cancellationToken);
+            await NotifyOwnerAsync(db, normalizedEmail!, ownerId, options.Value, now, cancellationToken);
         }
 
-        // An id that is never stored: the caller cannot tell this answer from a real registration.
-        return Accepted(Guid.CreateVersion7(), email!);
+        // An id that is never stored: the caller cannot tell this answer from a real registration. It is the
+        // candidate's, made (like a real account's) before the password was hashed: a UUIDv7 carries the
+        // millisecond it was made, and one made after the hash would tell the two answers apart.
+        return Accepted(candidate.Id, email!);
+    }
+
+    /// <summary>Tells the owner, unless the address had its notices for now (<see cref="RegistrationNotices"/>).</summary>
+    private static async Task NotifyOwnerAsync(
+        WardenDbContext db, string normalizedEmail, Guid ownerId, AuthenticationOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            if (await RegistrationNotices.TryReserveAsync(db, normalizedEmail, ownerId, options, now, cancellationToken))
+            {
+                db.AddEvent(EventTypes.RegistrationAttempted, ownerId, new { userId = ownerId }, now);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent registration of the same address reserved the notice first: that one tells the owner.
+            await transaction.RollbackAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+        }
     }
 
     private enum CreateOutcome
@@ -166,7 +192,7 @@ public static class Register
         }
         else if (!EmailAddress.IsValid(request.Email.Trim()))
         {
-            errors["email"] = ["This is not a valid email address."];
+            errors["email"] = ["This is not a valid email address (in ASCII: an international domain in its xn-- form)."];
         }
 
         if (string.IsNullOrEmpty(request.Password))

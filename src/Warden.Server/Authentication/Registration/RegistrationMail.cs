@@ -34,22 +34,17 @@ public sealed class SendVerificationEmail(
         var token = await tokens.IssueAsync(userId, AccountTokenPurpose.EmailVerification, lifetime, cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken); // the token must exist before anyone can click the link
 
-        var name = JsonSerializer.Deserialize<Subject>(message.Data, JsonSerializerOptions.Web)!;
-        var values = new Dictionary<string, string>
+        // No name: whoever registered chose it, and this goes to an address they may not own (AccountMailer
+        // greets an unverified address by the address itself).
+        await mailer.SendAsync(userId, EmailTemplateNames.VerifyEmail, new Dictionary<string, string>
         {
             ["link"] = links.Build("/account/verify-email", ("token", token)),
             ["token"] = token,
             ["expiresHours"] = ((int)lifetime.TotalHours).ToString(CultureInfo.InvariantCulture),
-        };
-        if (AccountMailer.NameOf(name.FullName, name.FirstName, name.LastName) is { } registeredName)
-        {
-            values["name"] = registeredName; // the profile may not exist yet; the registration had the name
-        }
-
-        await mailer.SendAsync(userId, EmailTemplateNames.VerifyEmail, values, cancellationToken);
+        }, cancellationToken);
     }
 
-    private sealed record Subject(Guid UserId, string? FullName, string? FirstName, string? LastName);
+    private sealed record Subject(Guid UserId);
 }
 
 /// <summary>

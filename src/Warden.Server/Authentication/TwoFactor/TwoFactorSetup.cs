@@ -1,3 +1,4 @@
+using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 
 using Warden.Server.Infrastructure.Database;
@@ -17,6 +18,9 @@ public static class TwoFactorSetup
         services.AddEventHandler<SendSecondFactorCode>();
         services.AddEventHandler<SendSecondFactorChangedNotice>();
         services.AddPersonalData<TwoFactorPersonalData>();
+        services.KillLinksOnChangeOf<UserTwoFactor>(t => t.UserId,
+            nameof(UserTwoFactor.TotpSecretProtected), nameof(UserTwoFactor.SmsEnabled), nameof(UserTwoFactor.EmailEnabled));
+        services.KillLinksOnChangeOf<RecoveryCode>(c => c.UserId);
         return services;
     }
 }
