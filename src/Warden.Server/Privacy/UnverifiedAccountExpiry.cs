@@ -41,13 +41,16 @@ public sealed class UnverifiedAccountExpiry(
             foreach (var userId in expired)
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                if (await Expired(db, createdBefore).AnyAsync(u => u.Id == userId, cancellationToken)
-                    && await erasure.EraseAsync(userId, null, cancellationToken))
+                var gone = await Expired(db, createdBefore).AnyAsync(u => u.Id == userId, cancellationToken)
+                    && await erasure.EraseAsync(userId, null, cancellationToken) == ErasureResult.Erased;
+                await transaction.CommitAsync(cancellationToken);
+                if (gone)
                 {
+                    // Files and caches go once the erasure is committed.
+                    await erasure.CompleteAsync(userId, cancellationToken);
                     erased++;
                 }
 
-                await transaction.CommitAsync(cancellationToken);
                 db.ChangeTracker.Clear();
             }
 

@@ -31,6 +31,12 @@ public sealed class WebhookOptions
     /// <summary>Delivered and dead deliveries (and the event data in them) are deleted after this long.</summary>
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Retired: one switch, <c>Warden:Network:AllowPrivateTargets</c>, now covers every outbound call. Read only to
+    /// refuse a start that still sets it, instead of quietly ignoring what the operator meant.
+    /// </summary>
+    public bool? AllowPrivateTargets { get; set; }
+
     internal TimeSpan RetryDelay(int attempts)
     {
         var exponent = Math.Clamp(attempts - 1, 0, 30);
@@ -57,6 +63,8 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         errors.AddErrorIf(options.RetryMaxDelay < options.RetryBaseDelay, "Warden:Webhooks:RetryMaxDelay must not be shorter than Warden:Webhooks:RetryBaseDelay.");
         errors.Between("Warden:Webhooks:MaxAttempts", options.MaxAttempts, 1, 100);
         errors.Between("Warden:Webhooks:MaxConcurrency", options.MaxConcurrency, 1, 256);
+        errors.AddErrorIf(options.AllowPrivateTargets is not null,
+            "Warden:Webhooks:AllowPrivateTargets is retired: set Warden:Network:AllowPrivateTargets, which covers every outbound call.");
         return errors.Build();
     }
 }

@@ -20,7 +20,7 @@ public sealed class AdminAuditCoverageTests : IDisposable
     private static readonly string[] AdministrativePrefixes = ["/api/v1/admin/", "/api/v1/roles", "/api/v1/permissions"];
 
     private readonly WardenFactory _factory = new WardenFactory()
-        .With("Warden:Webhooks:AllowPrivateTargets", "true")
+        .With("Warden:Network:AllowPrivateTargets", "true")
         .With("Warden:Webhooks:RequireHttps", "false");
 
     public void Dispose() => _factory.Dispose();

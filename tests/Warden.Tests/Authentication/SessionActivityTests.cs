@@ -1,101 +1,14 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Infrastructure.Database;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Authentication;
 
-/// <summary>
-/// Counts the SQL statements run on behalf of requests that carry <see cref="Header"/> (background work has no
-/// request, so the dispatcher and senders do not count).
-/// </summary>
-public sealed class StatementCountingFactory : WardenFactory
-{
-    public const string Header = "X-Count-Statements";
-
-    public ConcurrentQueue<string> Statements { get; } = new();
-
-    /// <summary>The statements counted so far that change data.</summary>
-    public IReadOnlyList<string> Writes => [.. Statements.Where(IsWrite)];
-
-    private static bool IsWrite(string sql) =>
-        sql.Split(';').Select(s => s.TrimStart()).Any(s => s.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
-            || s.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase)
-            || s.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase));
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services =>
-        {
-            services.AddSingleton(sp => new Counter(sp.GetRequiredService<IHttpContextAccessor>(), Statements));
-            services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<Counter>()));
-            services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<Counter>()));
-        });
-    }
-
-    private sealed class Counter(IHttpContextAccessor accessor, ConcurrentQueue<string> statements) : DbCommandInterceptor
-    {
-        private void Count(DbCommand command)
-        {
-            if (accessor.HttpContext?.Request.Headers.ContainsKey(Header) == true)
-            {
-                statements.Enqueue(command.CommandText);
-            }
-        }
-
-        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-        {
-            Count(command);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Count(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-        {
-            Count(command);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Count(command);
-            return ValueTask.FromResult(result);
-        }
-
-        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-        {
-            Count(command);
-            return result;
-        }
-
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-        {
-            Count(command);
-            return ValueTask.FromResult(result);
-        }
-    }
-}
-
 /// <summary>Last use of sessions and last activity of users: kept current, coalesced, and recorded at sign-out.</summary>
 public sealed class SessionActivityTests : IDisposable
 {
-    private readonly StatementCountingFactory _factory = new();
+    private readonly SqlTracingFactory _factory = new();
 
     public void Dispose() => _factory.Dispose();
 
@@ -104,13 +17,14 @@ public sealed class SessionActivityTests : IDisposable
             await db.Sessions.Where(s => s.UserId == user.Id).Select(s => s.LastUsedAt).SingleAsync(),
             await db.Users.Where(u => u.Id == user.Id).Select(u => u.LastActiveAt).SingleAsync()));
 
-    private async Task<List<string>> WritesOfAsync(SignedInUser user, string url)
+    /// <summary>The tables a GET of <paramref name="url"/> wrote.</summary>
+    private async Task<IReadOnlyList<string>> WritesOfAsync(SignedInUser user, string url)
     {
-        _factory.Statements.Clear();
+        var traceId = Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Add(StatementCountingFactory.Header, "1");
+        request.Headers.Add(SqlTracingFactory.Header, traceId);
         Assert.Equal(HttpStatusCode.OK, (await user.Client.SendAsync(request)).StatusCode);
-        return [.. _factory.Writes];
+        return _factory.Trace.WrittenTables(traceId);
     }
 
     [Fact]
@@ -125,8 +39,7 @@ public sealed class SessionActivityTests : IDisposable
 
         // Two minutes on, the first request records the session's last use and the user's activity...
         _factory.Time.Advance(TimeSpan.FromMinutes(2));
-        var writes = await WritesOfAsync(user, "/api/v1/users/me");
-        Assert.Equal(2, writes.Count);
+        Assert.Equal(["user_sessions", "users"], await WritesOfAsync(user, "/api/v1/users/me"));
         var firstUse = _factory.Time.GetUtcNow();
         Assert.Equal((firstUse, firstUse), await ActivityAsync(user));
 
@@ -142,7 +55,7 @@ public sealed class SessionActivityTests : IDisposable
 
         // A minute after the last write, the next request writes again.
         _factory.Time.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(2, (await WritesOfAsync(user, "/api/v1/users/me")).Count);
+        Assert.Equal(["user_sessions", "users"], await WritesOfAsync(user, "/api/v1/users/me"));
         var now = _factory.Time.GetUtcNow();
         Assert.Equal((now, now), await ActivityAsync(user));
     }

@@ -18,6 +18,7 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:Network:TrustedProxies:0", "10.0.0.999", "Warden:Network:TrustedProxies:0")]
     [InlineData("Warden:Network:CorsAllowedOrigins:0", "https://app.example.com/path", "Warden:Network:CorsAllowedOrigins:0")]
     [InlineData("Warden:Network:MaxRequestBodyBytes", "10", "Warden:Network:MaxRequestBodyBytes")]
+    [InlineData("Warden:Webhooks:AllowPrivateTargets", "true", "Warden:Network:AllowPrivateTargets")]
     [InlineData("Warden:Database:ConnectionString", "", "Warden:Database:ConnectionString")]
     [InlineData("Warden:Database:Provider", "Oracle", "Warden:Database:Provider")]
     // Audit, webhooks, RabbitMQ, metrics and the new sign-in notice.

@@ -34,7 +34,7 @@ public sealed partial class OpenApiFuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task HostileInputToEveryOperationGetsAClearRefusalAndChangesNothing()
     {
-        await using var factory = new FuzzFactory();
+        await using var factory = new SqlTracingFactory();
         var document = await (await factory.CreateClient().GetAsync("/openapi/v1.json")).ReadJsonAsync();
         var operations = FuzzOperation.Read(document);
         Assert.True(operations.Count > 50, $"The OpenAPI document lists only {operations.Count} operations.");
@@ -83,10 +83,10 @@ public sealed partial class OpenApiFuzzTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} kinds of failure:\n" + string.Join("\n", failures.Values));
     }
 
-    private static async Task<string?> SendAsync(FuzzFactory factory, HttpClient client, FuzzOperation operation, FuzzRequest fuzz, string caseId)
+    private static async Task<string?> SendAsync(SqlTracingFactory factory, HttpClient client, FuzzOperation operation, FuzzRequest fuzz, string caseId)
     {
         using var request = new HttpRequestMessage(new HttpMethod(operation.Method), fuzz.Url);
-        request.Headers.Add(FuzzFactory.CaseHeader, caseId);
+        request.Headers.Add(SqlTracingFactory.Header, caseId);
         if (fuzz.Body is not null)
         {
             request.Content = new ByteArrayContent(fuzz.Body);
@@ -109,7 +109,8 @@ public sealed partial class OpenApiFuzzTests(ITestOutputHelper output)
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync();
-            var writes = factory.Writes.Take(caseId);
+            var writes = factory.Trace.WrittenTables(caseId);
+            factory.Trace.Forget(caseId);
             var status = (int)response.StatusCode;
             if (status >= 500)
             {
@@ -141,7 +142,7 @@ public sealed partial class OpenApiFuzzTests(ITestOutputHelper output)
     private static partial Regex StackTrace();
 
     /// <summary>The four callers; the user and the administrator sign in again (each round) when a fuzzed request ended their session.</summary>
-    private sealed class Identities(FuzzFactory factory)
+    private sealed class Identities(SqlTracingFactory factory)
     {
         private readonly HttpClient _anonymous = factory.CreateClient();
         private readonly HttpClient _forged = factory.CreateClientFor("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.");

@@ -7,7 +7,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
+using Warden.Server.Webhooks;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Profiles;
 
@@ -178,12 +181,15 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
     {
         await factory.InScopeAsync(async services =>
         {
-            var db = services.GetRequiredService<Warden.Server.Infrastructure.Database.WardenDbContext>();
+            var db = services.GetRequiredService<WardenDbContext>();
             if (!await db.WebhookSubscriptions.AnyAsync(s => s.Description == "privacy"))
             {
-                db.WebhookSubscriptions.Add(new Warden.Server.Webhooks.WebhookSubscription
+                db.WebhookSubscriptions.Add(new WebhookSubscription
                 {
-                    Url = "http://127.0.0.1:9/hooks", EventTypes = "*", ProtectedSecret = services.GetRequiredService<Warden.Server.Infrastructure.Security.SecretProtector>().Protect("whsec_privacy-test-secret"), Description = "privacy",
+                    Url = "http://127.0.0.1:9/hooks",
+                    EventTypes = "*",
+                    ProtectedSecret = services.GetRequiredService<SecretProtector>().Protect(SecretKind.WebhookSecret, "whsec_privacy-test-secret"),
+                    Description = "privacy",
                     CreatedAt = factory.Time.GetUtcNow(),
                 });
                 await db.SaveChangesAsync();
