@@ -42,7 +42,9 @@ public static class IpNetworks
         }
 
         var prefix = text[(slash + 1)..];
-        if (prefix.Length is 0 or > 3 || !prefix.All(char.IsAsciiDigit) || !IPNetwork.TryParse(text, out var parsed))
+        // IPNetwork.TryParse clears host bits silently: 10.1.2.3/8 would deny 10.0.0.0/8 where a typo was likelier.
+        if (prefix.Length is 0 or > 3 || !prefix.All(char.IsAsciiDigit) || !IPNetwork.TryParse(text, out var parsed)
+            || !parsed.BaseAddress.Equals(IPAddress.Parse(addressPart)))
         {
             return false;
         }
