@@ -33,7 +33,7 @@ public sealed class CredentialStuffingGuard(WardenDbContext db, IpRuleCache cach
 
         var network = ClientPartition.Key(address);
         var now = time.GetUtcNow();
-        db.IpSignInFailures.Add(new IpSignInFailure { Network = network, IdentifierHash = Hash(throttleKey), FailedAt = now });
+        db.IpSignInFailures.Add(new IpSignInFailure { Network = network, IdentifierHash = IdentifierHash(throttleKey), FailedAt = now });
         await db.SaveChangesAsync(cancellationToken);
 
         var since = now - o.AutoBlockWindow;
@@ -107,7 +107,8 @@ public sealed class CredentialStuffingGuard(WardenDbContext db, IpRuleCache cach
         return true;
     }
 
-    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
+    /// <summary>How a failure's identifier is kept: whether two failures named the same one, and erasure, need no more.</summary>
+    public static string IdentifierHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 16));
 }
 
 public static class IpBlockReasons

@@ -13,7 +13,8 @@ namespace Warden.Server.Infrastructure.Http;
 /// the command line, applies here too. Several nodes will later be told at once through the Redis backplane; that
 /// goes here, beside the periodic reload.
 /// </summary>
-public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOptions> options, TimeProvider time) : IDisposable
+public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOptions> options, TimeProvider time, ILogger<IpRuleCache> logger)
+    : IDisposable
 {
     private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile IpRuleSet? _current;
@@ -38,12 +39,22 @@ public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOpt
 
     public void Dispose() => _loading.Dispose();
 
+    /// <summary>
+    /// Before the first load succeeds (the database unreachable or not yet migrated) a request gets the configured
+    /// rules alone and the next one tries again: health and readiness must still answer, and what is configured
+    /// still holds.
+    /// </summary>
     private async Task<IpRuleSet> LoadFirstAsync(CancellationToken cancellationToken)
     {
         await _loading.WaitAsync(cancellationToken);
         try
         {
             return _current ??= await LoadAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "The stored IP rules could not be read; applying the configured ones only");
+            return new IpRuleSet(Parse(options.Value.Allow), Parse(options.Value.Deny), new Dictionary<string, DateTimeOffset>());
         }
         finally
         {
