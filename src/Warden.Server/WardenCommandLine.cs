@@ -3,7 +3,9 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Warden.Server.Administration;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Server;
 
@@ -59,7 +61,82 @@ internal static class WardenCommandLine
             return 0;
         }));
         root.Subcommands.Add(createAdmin);
+        root.Subcommands.Add(IpRulesCommand());
         return root;
+    }
+
+    /// <summary>
+    /// <c>ip-rules list</c> and <c>ip-rules lift &lt;id|address|range&gt;</c>: the break-glass way out of an IP rule or an
+    /// automatic block, straight on the database, for an administrator the rules lock out. Running nodes apply the
+    /// change within Warden:IpRules:RefreshInterval.
+    /// </summary>
+    private static Command IpRulesCommand()
+    {
+        var ipRules = new Command("ip-rules", "List or lift IP rules and automatic blocks (break-glass).");
+
+        var list = new Command("list", "Print the allow and deny rules and the automatic blocks in force.") { TreatUnmatchedTokensAsErrors = false };
+        list.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            var options = scope.ServiceProvider.GetRequiredService<IOptions<IpRulesOptions>>().Value;
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            foreach (var (action, network) in options.Allow.Select(n => ("allow", n)).Concat(options.Deny.Select(n => ("deny", n))))
+            {
+                Console.WriteLine($"{action,-6} {network,-43} configuration");
+            }
+
+            foreach (var rule in await db.IpRules.AsNoTracking().OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{IpRuleLift.Wire(rule.Action),-6} {rule.Network,-43} {rule.Id} {rule.Note}".TrimEnd());
+            }
+
+            foreach (var block in await db.IpBlocks.AsNoTracking().Where(b => b.ExpiresAt > now).ToListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{"block",-6} {block.Network,-43} {block.Id} {block.Reason} until {block.ExpiresAt:u}");
+            }
+
+            return 0;
+        }));
+        ipRules.Subcommands.Add(list);
+
+        var target = new Argument<string>("target") { Description = "A rule's or block's id, or the exact address or CIDR range to lift." };
+        var lift = new Command("lift", "Remove stored rules and automatic blocks by id, address or range.") { target };
+        lift.TreatUnmatchedTokensAsErrors = false;
+        lift.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
+        {
+            var named = result.GetRequiredValue(target);
+            if (!Guid.TryParse(named, out _) && !IpNetworks.TryParse(named, out _))
+            {
+                await Console.Error.WriteLineAsync($"ip-rules lift: '{named}' is neither an id nor an IP address or CIDR range.");
+                return 1;
+            }
+
+            await using var scope = services.CreateAsyncScope();
+            var lifted = await IpRuleLift.LiftAsync(scope.ServiceProvider.GetRequiredService<WardenDbContext>(), named,
+                services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
+            foreach (var line in lifted)
+            {
+                Console.WriteLine($"Lifted {line}.");
+            }
+
+            var options = services.GetRequiredService<IOptions<IpRulesOptions>>().Value;
+            if (IpNetworks.TryParse(named, out var range)
+                && options.Allow.Concat(options.Deny).Any(n => IpNetworks.TryParse(n, out var configured) && configured.Equals(range)))
+            {
+                Console.WriteLine($"{range} is also in the configuration (Warden:IpRules:Allow or Deny): change it there.");
+            }
+
+            if (lifted.Count == 0)
+            {
+                await Console.Error.WriteLineAsync($"ip-rules lift: no stored rule or block matches '{named}' (see ip-rules list).");
+                return 1;
+            }
+
+            return 0;
+        }));
+        ipRules.Subcommands.Add(lift);
+        return ipRules;
     }
 
     private static async Task<int> ServeAsync(ParseResult result, CancellationToken cancellationToken)

@@ -47,6 +47,7 @@ public static class WardenRoutes
         admin.MapGroup("/audit").MapAuditEndpoints();
         admin.MapGroup("/stats").MapStatsEndpoints();
         admin.MapGroup("/webhooks").MapWebhookEndpoints();
+        admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
         return app;
     }
 }

@@ -6,6 +6,7 @@ using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Authentication.TwoFactor;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Server.Authentication;
 
@@ -16,23 +17,23 @@ public static class AuthenticationEndpoints
     public static RouteGroupBuilder MapAuthenticationEndpoints(this RouteGroupBuilder auth)
     {
         auth.WithTags("Authentication");
-        auth.MapPost("/register", Register.HandleAsync).WithName("Register").WithSummary("Create an account (pending email verification).");
+        auth.MapPost("/register", Register.HandleAsync).WithName("Register").ClosedToBlockedClients().WithSummary("Create an account (pending email verification).");
         auth.MapPost("/verify-email", VerifyEmail.HandleAsync).WithName("VerifyEmail").WithSummary("Activate an account with the emailed token.");
         auth.MapPost("/resend-verification", ResendVerification.HandleAsync).WithName("ResendVerification").WithSummary("Send a new verification link (202 for any address).");
 
-        auth.MapPost("/login", Login.Login.HandleAsync).WithName("Login").WithSummary("Sign in with email or username and password.");
-        auth.MapPost("/2fa/send", LoginSecondFactor.SendAsync).WithName("SendTwoFactorCode").WithSummary("Send (or resend) an SMS or email code for a sign-in.");
-        auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor")
+        auth.MapPost("/login", Login.Login.HandleAsync).WithName("Login").ClosedToBlockedClients().WithSummary("Sign in with email or username and password.");
+        auth.MapPost("/2fa/send", LoginSecondFactor.SendAsync).WithName("SendTwoFactorCode").ClosedToBlockedClients().WithSummary("Send (or resend) an SMS or email code for a sign-in.");
+        auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor").ClosedToBlockedClients()
             .WithSummary("Finish a sign-in with a second-factor or recovery code; answers tokens, or the password-change challenge when the password has expired.");
-        auth.MapPost("/change-expired-password", ExpiredPassword.HandleAsync).WithName("ChangeExpiredPassword")
+        auth.MapPost("/change-expired-password", ExpiredPassword.HandleAsync).WithName("ChangeExpiredPassword").ClosedToBlockedClients()
             .WithSummary("Replace an expired password with the challenge a sign-in gave once every factor was verified; answers tokens, other sessions end.");
 
         auth.MapPost("/refresh", Refresh.HandleAsync).WithName("Refresh").WithSummary("Trade a refresh token for a new token pair.");
         auth.MapPost("/logout", Logout.HandleAsync).WithName("Logout").WithSummary("End the session of the refresh or bearer token.")
             .Accepts<LogoutRequest>("application/json");
 
-        auth.MapPost("/forgot-password", ForgotPassword.HandleAsync).WithName("ForgotPassword").WithSummary("Email a password reset link (202 for any address).");
-        auth.MapPost("/reset-password", ResetPassword.HandleAsync).WithName("ResetPassword")
+        auth.MapPost("/forgot-password", ForgotPassword.HandleAsync).WithName("ForgotPassword").ClosedToBlockedClients().WithSummary("Email a password reset link (202 for any address).");
+        auth.MapPost("/reset-password", ResetPassword.HandleAsync).WithName("ResetPassword").ClosedToBlockedClients()
             .WithSummary("Set a new password with a reset or invitation token; every session of the user ends.");
         return auth;
     }

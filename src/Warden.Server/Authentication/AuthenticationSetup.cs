@@ -31,6 +31,7 @@ public static class AuthenticationSetup
         services.AddScoped<SessionIssuer>();
         services.AddScoped<SessionRevocation>();
         services.AddScoped<LoginThrottle>();
+        services.AddScoped<CredentialStuffingGuard>();
         services.AddScoped<LoginChallenges>();
         services.AddScoped<SignInCompletion>();
         services.AddScoped<AccountTokens>();

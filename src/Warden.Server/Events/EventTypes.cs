@@ -100,6 +100,19 @@ public static class EventTypes
     /// </summary>
     public const string RegistrationReclaimed = "user.registration_reclaimed";
 
+    // IP rules
+    /// <summary>A client was blocked from the credential endpoints (credential stuffing). Data: blockId, network, reason, failures, identifiers, until.</summary>
+    public const string IpBlocked = "ip.blocked";
+
+    /// <summary>An automatic block was lifted before its time. Data: blockId, network, source (api or command_line).</summary>
+    public const string IpUnblocked = "ip.unblocked";
+
+    /// <summary>Data: ruleId, action (allow or deny), network, note, selfLockoutConfirmed.</summary>
+    public const string IpRuleCreated = "ip_rule.created";
+
+    /// <summary>Data: ruleId, action, network, source (api or command_line).</summary>
+    public const string IpRuleDeleted = "ip_rule.deleted";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Webhooks;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;
@@ -134,6 +135,26 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.PostAsync($"/api/v1/admin/webhooks/{id}/deliveries/{delivery.Id}/redeliver", null));
                 return new(EventTypes.WebhookRedeliveryRequested, Mentions: delivery.Id);
             },
+            ["POST /api/v1/admin/ip-rules"] = async () =>
+                new(EventTypes.IpRuleCreated, Mentions: await CreateIpRuleAsync(admin, "198.51.100.0/24")),
+            ["DELETE /api/v1/admin/ip-rules/{id:guid}"] = async () =>
+            {
+                var id = await CreateIpRuleAsync(admin, "198.51.101.0/24");
+                await Ok(admin.DeleteAsync($"/api/v1/admin/ip-rules/{id}"));
+                return new(EventTypes.IpRuleDeleted, Mentions: id);
+            },
+            ["DELETE /api/v1/admin/ip-rules/blocks/{id:guid}"] = async () =>
+            {
+                var now = _factory.Time.GetUtcNow();
+                var block = new IpBlock { Network = "203.0.113.99", Reason = "credential_stuffing", BlockedAt = now, ExpiresAt = now.AddHours(1) };
+                await _factory.InDbAsync(db =>
+                {
+                    db.IpBlocks.Add(block);
+                    return db.SaveChangesAsync();
+                });
+                await Ok(admin.DeleteAsync($"/api/v1/admin/ip-rules/blocks/{block.Id}"));
+                return new(EventTypes.IpUnblocked, Mentions: block.Id);
+            },
         };
 
         var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -186,5 +207,9 @@ public sealed class AdminAuditCoverageTests : IDisposable
 
     private static async Task<Guid> CreateWebhookAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/webhooks", new { url = "http://127.0.0.1:9/hooks", eventTypes = new[] { EventTypes.WebhookDeleted } }))
+            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private static async Task<Guid> CreateIpRuleAsync(HttpClient admin, string network) =>
+        (await (await admin.PostAsJsonAsync("/api/v1/admin/ip-rules", new { action = "deny", network, note = "audit coverage" }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
 }

@@ -24,16 +24,23 @@ public sealed class SqlTracingFactory : WardenFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services =>
-        {
-            services.AddHttpContextAccessor();
-            services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(Interceptors(sp)));
-            services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(Interceptors(sp)));
-        });
+        builder.ConfigureServices(services => services.AddSqlTracing(Trace));
+    }
+}
+
+public static class SqlTracing
+{
+    /// <summary>Traces into <paramref name="trace"/> the SQL of requests that carry <see cref="SqlTracingFactory.Header"/>: for factories of another kind.</summary>
+    public static IServiceCollection AddSqlTracing(this IServiceCollection services, SqlTrace trace)
+    {
+        services.AddHttpContextAccessor();
+        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(Interceptors(sp, trace)));
+        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(Interceptors(sp, trace)));
+        return services;
     }
 
-    private IInterceptor[] Interceptors(IServiceProvider services) =>
-        [new StatementTracer(Trace, services.GetRequiredService<IHttpContextAccessor>()), new TransactionTracer(Trace)];
+    private static IInterceptor[] Interceptors(IServiceProvider services, SqlTrace trace) =>
+        [new StatementTracer(trace, services.GetRequiredService<IHttpContextAccessor>()), new TransactionTracer(trace)];
 }
 
 /// <summary>What the traced requests ran, by trace id.</summary>

@@ -32,6 +32,7 @@ public static class Login
         IPasswordHasher<User> hasher,
         DummyPasswordHash dummyHash,
         LoginThrottle throttle,
+        CredentialStuffingGuard stuffing,
         LoginRateLimiter rateLimiter,
         SignInCompletion completion,
         LoginChallenges challenges,
@@ -105,6 +106,9 @@ public static class Login
 
             db.AddEvent(EventTypes.LoginFailed, user?.Id, new { reason = "invalid_credentials" }, now);
             await db.SaveChangesAsync(cancellationToken);
+            // Counted alike for identifiers with and without an account (same statements): many of them from one
+            // client is credential stuffing, whatever exists.
+            await stuffing.FailedAsync(http, key, cancellationToken);
             return InvalidCredentials();
         }
 

@@ -2,11 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Server.Authentication.Sessions;
 
-/// <summary>Deletes what can no longer be used: expired sessions and tokens, and stale failure counters.</summary>
-public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options, ILogger<ExpiredDataCleanup> logger)
+/// <summary>Deletes what can no longer be used: expired sessions and tokens, stale failure counters, and expired automatic IP blocks with the failures that made them.</summary>
+public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options, IOptions<IpRulesOptions> ipRules, ILogger<ExpiredDataCleanup> logger)
     : PeriodicJob(scopes, time)
 {
     /// <summary>Revoked sessions stay listed for administrators this long before they are deleted.</summary>
@@ -32,6 +33,10 @@ public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider
         deleted += await db.LoginAttempts
             .Where(a => (a.LockedUntil == null && a.LastAttemptAt < staleBefore) || (a.LockedUntil != null && a.LockedUntil <= now))
             .ExecuteDeleteAsync(cancellationToken);
+        // Failures older than the longest automatic-block window; blocks whose time is up.
+        var failuresBefore = now - ipRules.Value.AutoBlockWindow;
+        deleted += await db.IpSignInFailures.Where(f => f.FailedAt <= failuresBefore).ExecuteDeleteAsync(cancellationToken);
+        deleted += await db.IpBlocks.Where(b => b.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         return deleted;
     }
 }

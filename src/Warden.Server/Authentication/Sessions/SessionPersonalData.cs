@@ -7,7 +7,7 @@ namespace Warden.Server.Authentication.Sessions;
 
 /// <summary>
 /// Sessions (where and with what a person signed in) and the sign-in state around them: pending challenges and
-/// the failure counters kept under the person's identifiers. Erasure keeps the session rows, revoked, without
+/// the failure counters kept under the person's identifiers (and the client addresses that failed on them). Erasure keeps the session rows, revoked, without
 /// their IP address and user agent, so the audit's session ids still resolve.
 /// </summary>
 public sealed class SessionPersonalData(WardenDbContext db) : IPersonalData
@@ -47,5 +47,9 @@ public sealed class SessionPersonalData(WardenDbContext db) : IPersonalData
         }
 
         await db.LoginAttempts.Where(a => keys.Contains(a.Identifier)).ExecuteDeleteAsync(cancellationToken);
+
+        // Failed sign-ins on this account, counted per client address against credential stuffing.
+        var hashes = LoginThrottle.KeysOf(user).Select(CredentialStuffingGuard.IdentifierHash).ToList();
+        await db.IpSignInFailures.Where(f => hashes.Contains(f.IdentifierHash)).ExecuteDeleteAsync(cancellationToken);
     }
 }

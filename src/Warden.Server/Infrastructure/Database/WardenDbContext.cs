@@ -48,6 +48,9 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<DailyStats> DailyStats => Set<DailyStats>();
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<Http.IpRule> IpRules => Set<Http.IpRule>();
+    public DbSet<Http.IpBlock> IpBlocks => Set<Http.IpBlock>();
+    public DbSet<IpSignInFailure> IpSignInFailures => Set<IpSignInFailure>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

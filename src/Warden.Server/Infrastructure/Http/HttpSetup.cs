@@ -14,6 +14,9 @@ public static class HttpSetup
     {
         services.AddValidatedOptions<NetworkOptions, NetworkOptionsValidator>(configuration, NetworkOptions.Section);
         services.AddValidatedOptions<OpenApiOptions, OpenApiOptionsValidator>(configuration, OpenApiOptions.Section);
+        services.AddValidatedOptions<IpRulesOptions, IpRulesOptionsValidator>(configuration, IpRulesOptions.Section);
+        services.AddSingleton<IpRuleCache>();
+        services.AddHostedService<IpRuleRefresh>();
         services.AddWardenProblemDetails();
         services.AddWardenRequestLogging(configuration);
 
@@ -82,6 +85,8 @@ public static class HttpSetup
         app.UseStatusCodePages();
         app.UseCors(CorsPolicy);
         app.UseRouting();
+        // Right after routing (which says whether the endpoint is a credential endpoint), before any other work.
+        app.UseMiddleware<IpRulesMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         return app;
     }

@@ -39,6 +39,14 @@ internal sealed class NetworkOptionsValidator : IValidateOptions<NetworkOptions>
     {
         var errors = new ValidateOptionsResultBuilder();
         errors.AddressesOrRanges("Warden:Network:TrustedProxies", options.TrustedProxies);
+        for (var i = 0; i < options.TrustedProxies.Count; i++)
+        {
+            // Trusting every sender believes a spoofed X-Forwarded-For from anyone: it would dodge every IP rule and
+            // rate limit, and let an attacker get someone else's address blocked by failing sign-ins in its name.
+            errors.AddErrorIf(IpNetworks.TryParse(options.TrustedProxies[i], out var range) && IpNetworks.IsEverything(range),
+                $"Warden:Network:TrustedProxies:{i} trusts every address ('{options.TrustedProxies[i]}'): list the proxies' own addresses or ranges.");
+        }
+
         for (var i = 0; i < options.CorsAllowedOrigins.Count; i++)
         {
             var origin = options.CorsAllowedOrigins[i];

@@ -60,4 +60,9 @@ public static class ProblemCodes
 
     // Profiles
     public const string InvalidImage = "invalid_image";
+
+    // IP rules
+    public const string IpDenied = "ip_denied";
+    public const string IpBlocked = "ip_blocked";
+    public const string SelfLockout = "self_lockout";
 }

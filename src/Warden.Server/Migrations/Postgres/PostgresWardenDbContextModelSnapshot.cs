@@ -254,6 +254,41 @@ namespace Warden.Server.Migrations.Postgres
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Authentication.Login.IpSignInFailure", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("FailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failed_at");
+
+                    b.Property<string>("IdentifierHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("identifier_hash");
+
+                    b.Property<string>("Network")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("network");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ip_sign_in_failures");
+
+                    b.HasIndex("FailedAt")
+                        .HasDatabaseName("ix_ip_sign_in_failures_failed_at");
+
+                    b.HasIndex("Network", "FailedAt")
+                        .HasDatabaseName("ix_ip_sign_in_failures_network_failed_at");
+
+                    b.ToTable("ip_sign_in_failures", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Authentication.Login.LoginAttempt", b =>
                 {
                     b.Property<string>("Identifier")
@@ -871,6 +906,96 @@ namespace Warden.Server.Migrations.Postgres
                         .HasDatabaseName("ix_outbox_messages_processed_at_next_attempt_at");
 
                     b.ToTable("outbox_messages", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Infrastructure.Http.IpBlock", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("BlockedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("blocked_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<int>("Identifiers")
+                        .HasColumnType("integer")
+                        .HasColumnName("identifiers");
+
+                    b.Property<string>("Network")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("network");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ip_blocks");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_ip_blocks_expires_at");
+
+                    b.HasIndex("Network")
+                        .IsUnique()
+                        .HasDatabaseName("ix_ip_blocks_network");
+
+                    b.ToTable("ip_blocks", (string)null);
+                });
+
+            modelBuilder.Entity("Warden.Server.Infrastructure.Http.IpRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Network")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("network");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("note");
+
+                    b.HasKey("Id")
+                        .HasName("pk_ip_rules");
+
+                    b.HasIndex("Network", "Action")
+                        .IsUnique()
+                        .HasDatabaseName("ix_ip_rules_network_action");
+
+                    b.ToTable("ip_rules", (string)null);
                 });
 
             modelBuilder.Entity("Warden.Server.Infrastructure.Security.DataProtectionKeyRecord", b =>
