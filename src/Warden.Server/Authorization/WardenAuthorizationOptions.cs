@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Server.Authorization;
@@ -8,6 +7,9 @@ namespace Warden.Server.Authorization;
 public sealed class WardenAuthorizationOptions
 {
     public const string Section = "Warden:Authorization";
+
+    /// <summary>Where the rules live; errors name their keys below it.</summary>
+    public const string RulesSection = Section + ":Rules";
 
     /// <summary>
     /// How long a node trusts its cached view of a user's permissions. Changes made on the same node apply at
@@ -27,17 +29,16 @@ internal sealed class WardenAuthorizationOptionsValidator : IValidateOptions<War
         errors.AddErrorIf(options.PermissionCacheDuration < TimeSpan.Zero || options.PermissionCacheDuration > TimeSpan.FromMinutes(5),
             $"{WardenAuthorizationOptions.Section}:PermissionCacheDuration must be between 0 and 5 minutes.");
 
-        var ruleErrors = new List<string>();
-        PolicyRuleCompiler.Compile(options.Rules, ruleErrors);
+        PolicySet.TryCreate(options.Rules, out _, out var ruleErrors);
         foreach (var error in ruleErrors)
         {
-            errors.AddError(error);
+            errors.AddError($"{WardenAuthorizationOptions.RulesSection}:{error}");
         }
 
         // With no allow rule every check is denied and every administrator is locked out: surely a mistake
         // (e.g. a replaced appsettings.json without the defaults), so refuse to start.
         errors.AddErrorIf(!options.Rules.Values.Any(r => r is { Enabled: true } && string.Equals(r.Effect, "allow", StringComparison.OrdinalIgnoreCase)),
-            $"{PolicyRuleCompiler.Section} has no enabled 'allow' rule, so every access check would be denied; "
+            $"{WardenAuthorizationOptions.RulesSection} has no enabled 'allow' rule, so every access check would be denied; "
             + "the defaults ship in appsettings.json (see README, Access rules).");
         return errors.Build();
     }

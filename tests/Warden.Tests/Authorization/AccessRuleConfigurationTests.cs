@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Warden.Policies;
 using Warden.Server.Authorization.Policies;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;

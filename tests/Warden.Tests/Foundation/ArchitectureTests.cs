@@ -94,6 +94,33 @@ public sealed partial class ArchitectureTests
         Assert.Equal(["Authentication", "Profiles", "Administration"], references.Select(r => r.Module));
     }
 
+    [Fact]
+    public void The_policy_engine_stands_on_the_base_class_library_alone()
+    {
+        // Warden.Policies is shared with other services: it references System.* only (no ASP.NET Core, EF Core,
+        // Microsoft.Extensions, Warden.Server), and its project file references no package or project.
+        var engine = typeof(Warden.Policies.PolicyEvaluator).Assembly;
+        var references = engine.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.NotEmpty(references);
+        Assert.All(references, name => Assert.True(
+            name.StartsWith("System.", StringComparison.Ordinal) || name is "System" or "netstandard" or "mscorlib",
+            $"Warden.Policies references {name}"));
+
+        var project = File.ReadAllText(Path.Combine(SourceRoot(), "..", "Warden.Policies", "Warden.Policies.csproj"));
+        Assert.DoesNotContain("<PackageReference", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("<ProjectReference", project, StringComparison.Ordinal);
+        Assert.DoesNotContain("<FrameworkReference", project, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_server_uses_the_policy_engine_rather_than_a_copy()
+    {
+        Assert.Contains(typeof(Warden.Policies.PolicyEvaluator).Assembly.GetName().Name,
+            typeof(Warden.Server.Authorization.Policies.AccessPolicy).Assembly.GetReferencedAssemblies().Select(a => a.Name));
+        var copies = SourceFiles().Where(f => Regex.IsMatch(File.ReadAllText(Path.Combine(SourceRoot(), f.Path)), @"\b(class|record)\s+(PolicyEvaluator|PolicySet|PolicyRule)\b"));
+        Assert.Empty(copies);
+    }
+
     private static int Rank(string module, string path) =>
         Array.IndexOf(Layers, module) is var i and >= 0 ? i : throw new InvalidOperationException($"{path}: unknown module {module}");
 

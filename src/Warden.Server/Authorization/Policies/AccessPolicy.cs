@@ -5,7 +5,7 @@ using Warden.Server.Users;
 namespace Warden.Server.Authorization.Policies;
 
 /// <summary>
-/// The attribute-based access service (ABAC): builds the subject from the caller's CURRENT roles, permissions
+/// The attribute-based access service (ABAC), binding the engine (<c>Warden.Policies</c>) to Warden: builds the subject from the caller's CURRENT roles, permissions
 /// and status (<see cref="PermissionService"/>) plus the token's <c>amr</c>, the context from the clock and the
 /// client address, and evaluates the configured rules (<c>Warden:Authorization:Rules</c>). Denials are logged
 /// with the rule that decided them.
@@ -35,8 +35,7 @@ public sealed partial class AccessPolicy(
             resource = resource with { Permissions = (await permissions.GetAsync(targetId, cancellationToken)).Permissions };
         }
 
-        var request = new PolicyRequest(who, action, resource, new PolicyContext(time.GetUtcNow(), context.Connection.RemoteIpAddress));
-        var decision = PolicyEvaluator.Evaluate(rules.Rules, request);
+        var decision = PolicyEvaluator.Evaluate(rules.Rules, who, action, resource, new PolicyContext(time.GetUtcNow(), context.Connection.RemoteIpAddress));
         if (!decision.IsAllowed)
         {
             LogDenied(logger, who.Id, action, resource.Type, resource.OwnerId, decision.Rule ?? "(no rule allows it)");
@@ -55,7 +54,7 @@ public sealed partial class AccessPolicy(
         var access = await permissions.GetAsync(userId, cancellationToken);
         return new PolicySubject(
             userId,
-            access.IsActive ? access.Roles : EmptySet.Instance,
+            access.IsActive ? access.Roles : PolicySubject.Anonymous.Roles,
             access.EffectivePermissions,
             access.Status?.ToWire(),
             access.EmailVerified,
@@ -66,10 +65,14 @@ public sealed partial class AccessPolicy(
     private static partial void LogDenied(ILogger logger, Guid? subjectId, string action, string resourceType, Guid? resourceOwner, string rule);
 }
 
-/// <summary>The compiled rules of <c>Warden:Authorization:Rules</c> (validated at start-up).</summary>
+/// <summary>
+/// The adapter from configuration to the engine: the rules of <c>Warden:Authorization:Rules</c>, bound by the
+/// options system and compiled once by <see cref="PolicySet"/> (invalid rules stop the start, see
+/// <see cref="WardenAuthorizationOptionsValidator"/>).
+/// </summary>
 public sealed class PolicyRuleSet(IOptions<WardenAuthorizationOptions> options)
 {
-    private readonly Lazy<IReadOnlyList<PolicyRule>> _rules = new(() => PolicyRuleCompiler.Compile(options.Value.Rules, []));
+    private readonly Lazy<PolicySet> _rules = new(() => PolicySet.Create(options.Value.Rules));
 
-    public IReadOnlyList<PolicyRule> Rules => _rules.Value;
+    public PolicySet Rules => _rules.Value;
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Warden.Server.Authorization.Policies;
+namespace Warden.Policies;
 
 /// <summary>
 /// Attribute-based access decisions, pure: every rule whose action, resource type and conditions match is
@@ -9,10 +9,31 @@ namespace Warden.Server.Authorization.Policies;
 /// </summary>
 public static class PolicyEvaluator
 {
-    public static PolicyDecision Evaluate(IReadOnlyList<PolicyRule> rules, PolicyRequest request)
+    /// <summary>May <paramref name="subject"/> do <paramref name="action"/> on <paramref name="resource"/> in <paramref name="context"/>?</summary>
+    /// <param name="rules">The rules.</param>
+    /// <param name="subject">Who asks (<see cref="PolicySubject.Anonymous"/> for nobody).</param>
+    /// <param name="action">The action, e.g. <c>read</c>.</param>
+    /// <param name="resource">What is acted on.</param>
+    /// <param name="context">When and from where.</param>
+    /// <returns>The decision, naming the rule that made it.</returns>
+    public static PolicyDecision Evaluate(PolicySet rules, PolicySubject subject, string action, PolicyResource resource, PolicyContext context) =>
+        Evaluate(rules, new PolicyRequest(subject, action, resource, context));
+
+    /// <summary>The same question as one value.</summary>
+    /// <param name="rules">The rules.</param>
+    /// <param name="request">The question.</param>
+    /// <returns>The decision, naming the rule that made it.</returns>
+    public static PolicyDecision Evaluate(PolicySet rules, PolicyRequest request)
     {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Subject);
+        ArgumentNullException.ThrowIfNull(request.Action);
+        ArgumentNullException.ThrowIfNull(request.Resource);
+        ArgumentNullException.ThrowIfNull(request.Context);
+
         PolicyRule? allowedBy = null;
-        foreach (var rule in rules)
+        foreach (var rule in rules.Rules)
         {
             if (!Applies(rule, request) || !rule.Conditions.All(c => Holds(c, request)))
             {
@@ -34,7 +55,11 @@ public static class PolicyEvaluator
         (rule.ResourceType == "*" || string.Equals(rule.ResourceType, request.Resource.Type, StringComparison.Ordinal))
         && rule.Actions.Any(a => ActionMatches(a, request.Action));
 
-    public static bool ActionMatches(string pattern, string action) =>
+    /// <summary>Whether an action pattern (<c>read</c>, <c>admin.*</c>, <c>*</c>) covers <paramref name="action"/>.</summary>
+    /// <param name="pattern">An exact name, a prefix followed by <c>.*</c>, or <c>*</c>.</param>
+    /// <param name="action">The action asked about.</param>
+    /// <returns>True when the pattern covers the action.</returns>
+    internal static bool ActionMatches(string pattern, string action) =>
         pattern == "*"
         || string.Equals(pattern, action, StringComparison.Ordinal)
         || (pattern.EndsWith(".*", StringComparison.Ordinal) && action.StartsWith(pattern[..^1], StringComparison.Ordinal));
