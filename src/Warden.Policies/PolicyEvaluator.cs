@@ -110,17 +110,7 @@ public static class PolicyEvaluator
     private static bool InNetworks(PolicyCondition c, PolicyRequest request)
     {
         var ip = request.Context.ClientIp;
-        if (ip is null)
-        {
-            return false;
-        }
-
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
-
-        return c.Networks.Any(n => n.Contains(ip));
+        return ip is not null && c.Networks.Any(n => IpNetworks.Contains(n, ip));
     }
 
     private static IReadOnlySet<string> Read(string attribute, PolicyRequest request, TimeZoneInfo zone)

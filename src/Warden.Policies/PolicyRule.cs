@@ -210,17 +210,14 @@ internal static class PolicyRuleCompiler
 
             foreach (var value in values)
             {
-                if (IPNetwork.TryParse(value, out var network))
+                // Read as every rule about addresses is (IpNetworks): plain forms only, no host bits set, IPv4-mapped as IPv4.
+                if (IpNetworks.TryParse(value, out var network))
                 {
                     networks.Add(network);
                 }
-                else if (IPAddress.TryParse(value, out var address))
-                {
-                    networks.Add(new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
-                }
                 else
                 {
-                    errors.Add(new(rule, $"{field}:Values", $"'{value}' is not an IP address or CIDR range."));
+                    errors.Add(new(rule, $"{field}:Values", $"'{value}' is not an IP address or a CIDR range with its host bits zero."));
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using Warden.Policies;
 using Warden.Server.Infrastructure.Http;
 
 namespace Warden.Tests.Foundation;

@@ -118,6 +118,7 @@ public sealed class PolicyEvaluatorTests
         { "inCidr: IPv4 last address", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "10.255.255.255"), Allowed("r") },
         { "inCidr: IPv4 just outside", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "11.0.0.0"), PolicyDecision.NoMatch },
         { "inCidr: IPv4-mapped IPv6 is the IPv4 address", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "::ffff:10.1.2.3"), Allowed("r") },
+        { "inCidr: a rule written as IPv4-mapped IPv6 is its IPv4 range", One(When("context.ip", "inCidr", "'values': ['::ffff:10.0.0.0/104']")), User(), "read", PolicyResource.Of("x"), At(ip: "10.1.2.3"), Allowed("r") },
         { "inCidr: IPv6 inside", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "2001:db8:1::7"), Allowed("r") },
         { "inCidr: IPv6 outside", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "2001:db9::1"), PolicyDecision.NoMatch },
         { "inCidr: a single address", One(Cidr("inCidr")), User(), "read", PolicyResource.Of("x"), At(ip: "192.0.2.10"), Allowed("r") },

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Warden.Server.Infrastructure.Http;
+namespace Warden.Policies;
 
 /// <summary>
-/// How an address or CIDR range written by a person (configuration, the administrators' API, the command line) is
-/// read, and how a client address is matched against it: one way for every IP rule. An IPv4-mapped IPv6 address
+/// How an address or CIDR range written by a person (access rules, IP allow and deny lists in configuration, the
+/// administrators' API, the command line) is read, and how a client address is matched against it: one way for
+/// every rule about addresses, in Warden and in the services that evaluate its access rules. An IPv4-mapped IPv6 address
 /// (<c>::ffff:a.b.c.d</c>, what a dual-stack socket reports) is the IPv4 address it carries, in a rule and in a
 /// request alike, so neither form slips past a rule written in the other. Only the plain forms are accepted: the
 /// parser of <see cref="IPAddress"/> also reads <c>10.1</c> as 10.0.0.1 and <c>0x7f.1</c> as 127.0.0.1, which no
@@ -13,8 +14,10 @@ namespace Warden.Server.Infrastructure.Http;
 /// </summary>
 public static class IpNetworks
 {
+    /// <summary>The longest text read as an address or range.</summary>
     public const int MaxLength = 64;
 
+    /// <summary>The address as rules see it: an IPv4-mapped IPv6 address is the IPv4 address it carries.</summary>
     public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>An address (a single-address range) or a CIDR range whose host bits are zero; canonical on success.</summary>
