@@ -12,6 +12,11 @@ namespace Warden.Server.Webhooks;
 /// than with the completion, so the sender finds them at once; the unique (subscription, event) key and the
 /// check below make a repeated delivery of the event add nothing.
 /// </summary>
+/// <remarks>
+/// The copy is made from the event as it is inside this handler's own transaction, read again with a lock, because an account erasure may redact the event meanwhile: either the erasure committed
+/// first and the copy is redacted, or it waits for this commit (SQLite: one writer at a time; PostgreSQL: the row
+/// lock against its redaction) and <see cref="WebhookPersonalData"/> redacts the copy after its own commit.
+/// </remarks>
 public sealed class FanOutWebhooks(WardenDbContext db, WebhookSignal signal, TimeProvider time) : IEventHandler
 {
     public string Name => "webhooks.fan-out";
@@ -32,11 +37,22 @@ public sealed class FanOutWebhooks(WardenDbContext db, WebhookSignal signal, Tim
             return;
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var data = await CurrentDataAsync(message.Id, cancellationToken);
+        if (data is null)
+        {
+            return; // pruned meanwhile: nothing left to send
+        }
+
         var existing = await db.WebhookDeliveries
             .Where(d => d.EventId == message.Id)
             .Select(d => d.SubscriptionId)
             .ToListAsync(cancellationToken);
-        var payload = Encoding.UTF8.GetString(EventEnvelope.Serialize(message));
+
+        var payload = Encoding.UTF8.GetString(EventEnvelope.Serialize(new OutboxMessage
+        {
+            Id = message.Id, Type = message.Type, Subject = message.Subject, Data = data, OccurredAt = message.OccurredAt,
+        }));
         var now = time.GetUtcNow();
         foreach (var subscription in matching.Except(existing))
         {
@@ -52,6 +68,12 @@ public sealed class FanOutWebhooks(WardenDbContext db, WebhookSignal signal, Tim
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         signal.Wake();
     }
+
+    private Task<string?> CurrentDataAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Provider == DatabaseProvider.Postgres
+            ? db.OutboxMessages.FromSql($"SELECT * FROM outbox_messages WHERE id = {id} FOR UPDATE").Select(m => m.Data).SingleOrDefaultAsync(cancellationToken)
+            : db.OutboxMessages.Where(m => m.Id == id).Select(m => m.Data).SingleOrDefaultAsync(cancellationToken);
 }

@@ -26,7 +26,19 @@ public sealed class WebhookPersonalData(WardenDbContext db) : IPersonalData
         return rows.Select(d => new { d.EventId, d.EventType, d.CreatedAt, Status = d.Status.ToString().ToLowerInvariant(), d.DeliveredAt }).ToList();
     }
 
-    public async Task EraseAsync(Guid userId, CancellationToken cancellationToken)
+    public Task EraseAsync(Guid userId, CancellationToken cancellationToken) => RedactAsync(userId, cancellationToken);
+
+    /// <summary>
+    /// Once more after the commit: a fan-out that copied the event before the erasure committed, and had to wait
+    /// for it, has committed its copy by now (<see cref="FanOutWebhooks"/>).
+    /// </summary>
+    public async Task AfterErasureAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await RedactAsync(userId, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task RedactAsync(Guid userId, CancellationToken cancellationToken)
     {
         var id = userId.ToString("D");
         var deliveries = await db.WebhookDeliveries.Where(d => d.Payload.Contains(id)).ToListAsync(cancellationToken);
