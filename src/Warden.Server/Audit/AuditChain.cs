@@ -44,12 +44,12 @@ public static class AuditChain
     }
 
     /// <summary>
-    /// Gives the entry its personal salt and digest (once, at write time), its place and its hash. Instants are cut
-    /// to whole microseconds first: PostgreSQL keeps no finer, and the hash must survive the round trip.
+    /// Gives the entry its personal salt and digest (once, at write time), its place and its hash. The instant is cut
+    /// to a tenth of a millisecond first, the finest both providers keep: the hash must survive the round trip.
     /// </summary>
     public static void Seal(AuditEntry entry, long sequence, string previousHash)
     {
-        entry.OccurredAt = TruncateToMicroseconds(entry.OccurredAt);
+        entry.OccurredAt = TruncateToStoredPrecision(entry.OccurredAt);
         if (entry.PersonalSalt is null && entry.PersonalDigest is null)
         {
             entry.PersonalSalt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
@@ -95,8 +95,9 @@ public static class AuditChain
         return writer.Hash();
     }
 
-    public static DateTimeOffset TruncateToMicroseconds(DateTimeOffset instant) =>
-        new(instant.UtcTicks - instant.UtcTicks % 10, TimeSpan.Zero);
+    /// <summary>SQLite stores instants in units of 1000 ticks (DateTimeOffsetToBinaryConverter), PostgreSQL in microseconds.</summary>
+    public static DateTimeOffset TruncateToStoredPrecision(DateTimeOffset instant) =>
+        new(instant.UtcTicks - instant.UtcTicks % 1000, TimeSpan.Zero);
 
     private sealed class CanonicalWriter
     {

@@ -59,10 +59,11 @@ public static class AuditVerifier
                 var sequence = entry.Sequence!.Value;
                 if (expectedSequence is null)
                 {
-                    (previousHash, var problem) = await StartAsync(db, sequence, cancellationToken);
-                    if (problem is not null)
+                    previousHash = await StartAsync(db, sequence, cancellationToken);
+                    if (previousHash is null)
                     {
-                        return Broken(entries, storedHead, sequence, problem);
+                        return Broken(entries, storedHead, sequence - 1,
+                            $"entry {sequence - 1} is missing (the oldest entry is {sequence}) and no checkpoint records its pruning");
                     }
                 }
                 else if (sequence != expectedSequence)
@@ -122,11 +123,11 @@ public static class AuditVerifier
     }
 
     /// <summary>The hash the oldest kept entry must link to: the genesis, or the last pruned entry's per its checkpoint.</summary>
-    private static async Task<(string? PreviousHash, string? Problem)> StartAsync(WardenDbContext db, long first, CancellationToken cancellationToken)
+    private static async Task<string?> StartAsync(WardenDbContext db, long first, CancellationToken cancellationToken)
     {
         if (first == 1)
         {
-            return (AuditChain.GenesisHash, null);
+            return AuditChain.GenesisHash;
         }
 
         var checkpoints = await db.AuditLog.AsNoTracking()
@@ -137,11 +138,11 @@ public static class AuditVerifier
         {
             if (AuditCheckpoint.Read(details) is { } pruned && pruned.Sequence == first - 1)
             {
-                return (pruned.Hash, null);
+                return pruned.Hash;
             }
         }
 
-        return (null, $"entries before {first} are missing and no checkpoint records their pruning");
+        return null;
     }
 
     private static string? Check(AuditEntry entry, string previousHash)
