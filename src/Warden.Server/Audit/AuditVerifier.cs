@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Infrastructure.Database;
 
@@ -168,30 +167,4 @@ public static class AuditVerifier
     }
 
     private static AuditVerification Broken(long entries, AuditHeadView head, long at, string reason) => new(false, entries, head, at, reason);
-}
-
-/// <summary>
-/// The entry retention pruning appends: it records the sequence number and hash of the last entry it deleted, so
-/// verification starts from there rather than from entry 1.
-/// </summary>
-public static class AuditCheckpoint
-{
-    public const string Action = "audit.checkpoint";
-
-    public static string Details(long prunedThrough, string prunedHash, int deleted) =>
-        JsonSerializer.Serialize(new Pruned(prunedThrough, prunedHash, deleted), JsonSerializerOptions.Web);
-
-    public static Pruned? Read(string details)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Pruned>(details, JsonSerializerOptions.Web) is { Hash: not null } pruned ? pruned : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    public sealed record Pruned(long Sequence, string Hash, int Deleted);
 }
