@@ -6,6 +6,7 @@ using Warden.Server.Infrastructure.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Administration;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Audit;
 
 namespace Warden.Server;
 
@@ -62,6 +63,7 @@ internal static class WardenCommandLine
         }));
         root.Subcommands.Add(createAdmin);
         root.Subcommands.Add(IpRulesCommand());
+        root.Subcommands.Add(BuildAudit());
         return root;
     }
 
@@ -137,6 +139,39 @@ internal static class WardenCommandLine
         }));
         ipRules.Subcommands.Add(lift);
         return ipRules;
+    }
+
+    /// <summary><c>audit verify [--head &lt;sequence&gt;:&lt;hash&gt;]</c>: 0 when the chain is intact, 1 naming the first broken link.</summary>
+    private static Command BuildAudit()
+    {
+        var head = new Option<string>("--head") { Description = "A published head, <sequence>:<hash>, the log must still reach." };
+        var verify = new Command("verify", "Verify the audit log's hash chain; exit 0 when intact, 1 naming the first broken link.") { head };
+        verify.TreatUnmatchedTokensAsErrors = false;
+        verify.SetAction(async (result, cancellationToken) =>
+        {
+            AuditHeadView? expected = null;
+            if (result.GetValue(head) is { } text && !AuditHeadView.TryParse(text, out expected))
+            {
+                await Console.Error.WriteLineAsync($"audit verify: --head must be <sequence>:<hash> with a 64-digit hexadecimal hash (got '{text}').");
+                return 2;
+            }
+
+            return await WithServicesAsync(result, async services =>
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+                var verification = await AuditVerifier.VerifyAsync(db, expected, cancellationToken);
+                if (verification.Intact)
+                {
+                    Console.WriteLine($"Audit chain intact: {verification.Entries} entries, head {verification.Head}.");
+                    return 0;
+                }
+
+                await Console.Error.WriteLineAsync($"audit verify: broken at entry {verification.FirstBrokenAt}: {verification.Reason}.");
+                return 1;
+            });
+        });
+        return new Command("audit", "Audit log tools.") { verify };
     }
 
     private static async Task<int> ServeAsync(ParseResult result, CancellationToken cancellationToken)

@@ -21,7 +21,10 @@ public sealed record AuditEntryView(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryView> Items, int Page, int Size, int Total);
 
-/// <summary><c>GET /api/v1/admin/audit</c>: the audit log, newest first, filtered and paged (permission <c>admin:users</c>).</summary>
+/// <summary>
+/// <c>GET /api/v1/admin/audit</c>: the audit log, newest first, filtered and paged (permission <c>admin:users</c>);
+/// <c>GET /api/v1/admin/audit/verify</c>: the chain's verification (permission <c>admin:system</c>).
+/// </summary>
 public static class AuditEndpoints
 {
     public const int MaxPageSize = 100;
@@ -35,6 +38,14 @@ public static class AuditEndpoints
             .WithDescription("Filters: userId (subject or actor), type (an action such as login.failed, or a prefix such as login.*), " +
                              "from (inclusive) and to (exclusive) as ISO 8601 instants; page from 1, size 1..100.")
             .RequireAuthorization(PermissionPolicies.AdminUsers);
+        audit.MapGet("/verify", VerifyAsync)
+            .WithTags("Administration")
+            .WithName("VerifyAuditChain")
+            .WithSummary("Verify the audit log's hash chain.")
+            .WithDescription("Recomputes every link of the chain and answers whether it is intact, how many entries it holds, its head, " +
+                             "and else the sequence number of the first broken link and why. head (optional) is a published head, " +
+                             "<sequence>:<hash>: the log must still reach it with that hash, which detects deleted newest entries.")
+            .RequireAuthorization(PermissionPolicies.AdminSystem);
         return audit;
     }
 
@@ -118,8 +129,23 @@ public static class AuditEndpoints
             .ToListAsync(cancellationToken);
         var items = rows.Select(e => new AuditEntryView(
             e.Id, e.OccurredAt, e.Action, e.Outcome, e.ActorId, e.SubjectId, e.IpAddress, e.UserAgent,
-            JsonDocument.Parse(e.Details).RootElement.Clone())).ToList();
+            JsonDocument.Parse(e.PersonalDetails ?? e.Details).RootElement.Clone())).ToList();
         return TypedResults.Ok(new AuditPage(items, pageNumber, pageSize, total));
+    }
+
+    private static async Task<Results<Ok<AuditVerification>, ValidationProblem>> VerifyAsync(
+        WardenDbContext db, CancellationToken cancellationToken, string? head = null)
+    {
+        AuditHeadView? expected = null;
+        if (!string.IsNullOrEmpty(head) && !AuditHeadView.TryParse(head, out expected))
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]>
+            {
+                ["head"] = ["head must be <sequence>:<hash>, the hash being 64 hexadecimal digits, as the published head is written."],
+            });
+        }
+
+        return TypedResults.Ok(await AuditVerifier.VerifyAsync(db, expected, cancellationToken));
     }
 
     internal static int ParseInt(string? value, int fallback, string field, int min, int max, Dictionary<string, string[]> errors)

@@ -6,7 +6,8 @@ namespace Warden.Server.Audit;
 /// <summary>
 /// Removes personal data from an audit entry of an erased user: the address and device it came from, and every
 /// field of the details that names or reaches the person. What happened, when, and to which pseudonymous id stays,
-/// which is what the log is kept for.
+/// which is what the log is kept for. On a chained entry the public details were scrubbed at write time, so erasure
+/// deletes the personal part and its salt and touches nothing the chain hash covers.
 /// </summary>
 public static class AuditScrubber
 {
@@ -20,7 +21,12 @@ public static class AuditScrubber
     {
         entry.IpAddress = null;
         entry.UserAgent = null;
-        entry.Details = ScrubDetails(entry.Details);
+        entry.PersonalDetails = null;
+        entry.PersonalSalt = null;
+        if (entry.Sequence is null)
+        {
+            entry.Details = ScrubDetails(entry.Details); // written before the chain: one column held both parts
+        }
     }
 
     public static string ScrubDetails(string details)

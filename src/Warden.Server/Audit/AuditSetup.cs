@@ -12,6 +12,8 @@ public static class AuditSetup
         services.AddEventHandler<EraseAuditPersonalData>();
         services.AddSingleton<AuditRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
+        services.AddSingleton<AuditHeadPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditHeadPublisher>());
         return services;
     }
 }

@@ -11,9 +11,10 @@ namespace Warden.Server.Audit;
 /// Every event → one audit entry. Events are by design the state changes others care about (sign-ins and
 /// their failures, second factors, password and email changes, sessions, roles, status, erasure, admin actions),
 /// so auditing all of them means an event added by any module is audited without touching this one. The entry
-/// is left in the DbContext: the dispatcher saves it with this handler's completion, exactly once.
+/// is appended to the chain inside the dispatcher's transaction (<see cref="IAtomicEventHandler"/>) and saved with
+/// this handler's completion, exactly once; a failed delivery rolls back the head too, so no number is skipped.
 /// </summary>
-public sealed class RecordAuditEntry(WardenDbContext db) : IEventHandler
+public sealed class RecordAuditEntry(WardenDbContext db) : IAtomicEventHandler
 {
     public string Name => "audit.record";
 
@@ -22,15 +23,17 @@ public sealed class RecordAuditEntry(WardenDbContext db) : IEventHandler
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         var entry = FromEvent(message);
-
-        // Order-independent erasure: an event that arrives after its user was erased is stored scrubbed.
         var people = new[] { entry.SubjectId, entry.ActorId }.OfType<Guid>().ToList();
-        if (people.Count > 0 && await db.Users.AnyAsync(u => people.Contains(u.Id) && u.Status == UserStatus.Deleted, cancellationToken))
+        var erased = people.Count > 0
+                     && await db.Users.AnyAsync(u => people.Contains(u.Id) && u.Status == UserStatus.Deleted, cancellationToken);
+        await AuditChain.AppendAsync(db, entry, cancellationToken);
+
+        // Order-independent erasure: an event that arrives after its user was erased is stored without its
+        // personal part (sealed first, so it is chained like any erased entry).
+        if (erased)
         {
             AuditScrubber.Scrub(entry);
         }
-
-        db.AuditLog.Add(entry);
     }
 
     public static AuditEntry FromEvent(OutboxMessage message)
@@ -59,7 +62,8 @@ public sealed class RecordAuditEntry(WardenDbContext db) : IEventHandler
             details["userId"] = userId;
         }
 
-        entry.Details = details.ToJsonString(JsonSerializerOptions.Web);
+        entry.PersonalDetails = details.ToJsonString(JsonSerializerOptions.Web);
+        entry.Details = AuditScrubber.ScrubDetails(entry.PersonalDetails);
         return entry;
     }
 

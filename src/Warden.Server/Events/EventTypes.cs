@@ -113,6 +113,12 @@ public static class EventTypes
     /// <summary>Data: ruleId, action, network, source (api or command_line).</summary>
     public const string IpRuleDeleted = "ip_rule.deleted";
 
+    /// <summary>
+    /// The audit chain's head was published (only with <c>Warden:Audit:HeadEvent</c>), so a webhook can keep it
+    /// outside Warden. Data: sequence, head (<c>&lt;sequence&gt;:&lt;hash&gt;</c>, the form <c>warden audit verify --head</c> takes).
+    /// </summary>
+    public const string AuditHeadPublished = "audit.head_published";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

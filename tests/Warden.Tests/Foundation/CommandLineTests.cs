@@ -109,6 +109,26 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditVerifyExitsWith0WhenIntactAnd1NamingTheFirstBrokenLink()
+    {
+        Assert.Equal(0, await Program.Main(["migrate", .. Settings]));
+        var genesis = "0:" + new string('0', 64);
+        Assert.Equal(0, await Program.Main(["audit", "verify", .. Settings]));
+        Assert.Equal(0, await Program.Main(["audit", "verify", "--head", genesis, .. Settings]));
+
+        // A published head the log no longer reaches: its newest entries were deleted.
+        var (exitCode, error) = await ConsoleCollection.CaptureErrorAsync(() =>
+            Program.Main(["audit", "verify", "--head", "3:" + new string('a', 64), .. Settings]));
+        Assert.Equal(1, exitCode);
+        Assert.Contains("broken at entry 1", error, StringComparison.Ordinal);
+
+        // A head row that names entries the log does not hold.
+        await ScalarAsync("UPDATE audit_head SET sequence = 2");
+        Assert.Equal(1, await Program.Main(["audit", "verify", .. Settings]));
+        Assert.Equal(2, await Program.Main(["audit", "verify", "--head", "not-a-head", .. Settings]));
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes
     public async Task TheDataDirectoryAndTheDatabaseFileAreTheOwnersOnly()
     {

@@ -45,6 +45,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<DataProtectionKeyRecord> DataProtectionKeys => Set<DataProtectionKeyRecord>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<AuditHead> AuditHead => Set<AuditHead>();
     public DbSet<DailyStats> DailyStats => Set<DailyStats>();
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
