@@ -31,11 +31,15 @@ public sealed record PageErrors(string? Summary, IReadOnlyDictionary<string, str
     /// </summary>
     public static PageErrors From(object result, IReadOnlyDictionary<string, string>? fieldNames = null) => result switch
     {
-        ValidationProblem validation => new PageErrors(null, validation.ProblemDetails.Errors.ToDictionary(
-            e => fieldNames?.GetValueOrDefault(e.Key) ?? e.Key, e => e.Value)) { Code = CodeOf(validation.ProblemDetails.Extensions) },
+        ValidationProblem validation => FromDetails(validation.ProblemDetails, fieldNames),
+        // Some use cases answer their field errors inside a plain problem (the password policy's refusal does).
+        ProblemHttpResult { ProblemDetails: HttpValidationProblemDetails { Errors.Count: > 0 } details } => FromDetails(details, fieldNames),
         ProblemHttpResult problem => new PageErrors(problem.ProblemDetails.Title, new Dictionary<string, string[]>()) { Code = CodeOf(problem.ProblemDetails.Extensions) },
         _ => throw new ArgumentException($"Not a problem: {result.GetType().Name}.", nameof(result)),
     };
+
+    private static PageErrors FromDetails(HttpValidationProblemDetails details, IReadOnlyDictionary<string, string>? fieldNames) =>
+        new(null, details.Errors.ToDictionary(e => fieldNames?.GetValueOrDefault(e.Key) ?? e.Key, e => e.Value)) { Code = CodeOf(details.Extensions) };
 
     private static string? CodeOf(IDictionary<string, object?> extensions) => extensions.TryGetValue("code", out var code) ? code?.ToString() : null;
 }
