@@ -143,6 +143,22 @@ public sealed class AccountPageTests(WardenFactory factory) : IClassFixture<Ward
     }
 
     [Fact]
+    public async Task TheBrowserSessionIsListedAmongTheUsersSessionsAndEndsWhenRevokedThere()
+    {
+        var (email, tokens) = await factory.SignedInUserAsync();
+        var browser = factory.PageClient();
+        await browser.SignInThroughPageAsync(email);
+        var api = factory.CreateClientFor(tokens);
+
+        var sessions = await (await api.GetAsync("/api/v1/users/sessions")).ReadJsonAsync();
+        var listed = sessions.EnumerateArray().Single(s => s.GetProperty("client").GetString() == SessionClients.Browser);
+        var revoke = await api.DeleteAsync($"/api/v1/users/sessions/{listed.GetProperty("id").GetGuid()}");
+
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
     public async Task ASessionLeftIdleLongerThanTheIdleTimeoutIsOver()
     {
         var (email, _) = await factory.SignedInUserAsync();
