@@ -20,6 +20,7 @@ using Warden.Server.Audit;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Messaging;
 using Warden.Server.Notifications.NewSignIn;
+using Warden.Server.Pages;
 using Warden.Server.Privacy;
 using Warden.Server.Webhooks;
 
@@ -85,6 +86,7 @@ public static class WardenApplication
         services.AddWardenWebhooks(configuration);
         services.AddWardenMessaging(configuration);
         services.AddWardenNewSignInNotice(configuration);
+        services.AddWardenPages(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";
@@ -128,6 +130,7 @@ public static class WardenApplication
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseWardenPages();
 
         app.MapWardenRoutes();
         return app;

@@ -7,6 +7,7 @@ using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
+using Warden.Server.Pages;
 using Warden.Server.Passwords;
 using Warden.Server.Privacy;
 using Warden.Server.Profiles;
@@ -48,6 +49,9 @@ public static class WardenRoutes
         admin.MapGroup("/stats").MapStatsEndpoints();
         admin.MapGroup("/webhooks").MapWebhookEndpoints();
         admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
+
+        // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
+        app.MapGroup("/account").MapAccountPages();
         return app;
     }
 }

@@ -12,7 +12,7 @@ namespace Warden.Server.Administration;
 
 /// <summary>
 /// <c>user.registered</c> with <c>invited: true</c> (an administrator created the account) → a single-use
-/// invitation token, mailed as a set-password link (<c>/account/reset-password?token=...</c>, redeemed through
+/// invitation token, mailed as a set-password link (<c>/account/invitation?token=...</c>, the invitation page, redeemed through
 /// <c>POST /api/v1/auth/reset-password</c>). The token is made here, after commit, so it never sits in an event.
 /// </summary>
 public sealed class SendInvitation(
@@ -43,7 +43,7 @@ public sealed class SendInvitation(
 
         var values = new Dictionary<string, string>
         {
-            ["link"] = links.Build("/account/reset-password", ("token", token)),
+            ["link"] = links.Build("/account/invitation", ("token", token)),
             ["token"] = token,
             ["expiresDays"] = Math.Max(1, (int)Math.Round(lifetime.TotalDays)).ToString(CultureInfo.InvariantCulture),
         };

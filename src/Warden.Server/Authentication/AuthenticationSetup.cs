@@ -34,6 +34,7 @@ public static class AuthenticationSetup
         services.AddScoped<CredentialStuffingGuard>();
         services.AddScoped<LoginChallenges>();
         services.AddScoped<SignInCompletion>();
+        services.AddScoped<BrowserSessions>();
         services.AddScoped<AccountTokens>();
         services.AddOutstandingLinks();
         // Every password replacement rotates the security stamp (Identity does, in each of its password methods), and a

@@ -177,8 +177,8 @@ public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<Warden
 
         var mail = await factory.Mailbox.WaitForAsync(email);
         Assert.Contains("Invited Person", mail.TextBody, StringComparison.Ordinal);
-        var link = mail.Link("/account/reset-password");
-        Assert.StartsWith(WardenFactory.PublicBaseUrl + "/account/reset-password?token=", link, StringComparison.Ordinal);
+        var link = mail.Link("/account/invitation");
+        Assert.StartsWith(WardenFactory.PublicBaseUrl + "/account/invitation?token=", link, StringComparison.Ordinal);
         var token = mail.Token();
 
         // The token is an invitation token of this user, stored hashed, and appears in no event.

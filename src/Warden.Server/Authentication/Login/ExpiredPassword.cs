@@ -28,9 +28,10 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
 {
     public bool IsExpired(User user, DateTimeOffset now) => expiry.IsExpired(user, now);
 
-    public async Task<LoginChallengeResponse> StartChallengeAsync(User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken)
+    public async Task<LoginChallengeResponse> StartChallengeAsync(
+        User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken, string client = SessionClients.Api)
     {
-        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingPasswordChange, http);
+        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingPasswordChange, http, client);
         var token = challenges.Add(user, session, LoginChallengeKind.PasswordChange);
         await db.SaveChangesAsync(cancellationToken);
         return new LoginChallengeResponse(null, true, token, null);
@@ -68,6 +69,44 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         TimeProvider time,
         CancellationToken cancellationToken)
     {
+        var step = await ReplaceAsync(request, SessionClients.Api, db, users, challenges, revocation, time, cancellationToken);
+        if (step.Invalid is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (step.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        // Tokens are signed after the commit, never inside a write transaction: signing may have to create a
+        // key on its own connection, which SQLite's single writer would make wait for this transaction forever.
+        return TypedResults.Ok(await completion.ActivateAsync(step.User!, step.Session!, step.Session!.Amr, cancellationToken));
+    }
+
+    /// <summary>The password replaced (committed): the user and the pending session to activate now, or why not.</summary>
+    public sealed record ReplacedPassword(User? User, UserSession? Session, ProblemHttpResult? Problem, ValidationProblem? Invalid)
+    {
+        public static implicit operator ReplacedPassword(ProblemHttpResult problem) => new(null, null, problem, null);
+
+        public static implicit operator ReplacedPassword(ValidationProblem invalid) => new(null, null, null, invalid);
+    }
+
+    /// <summary>
+    /// The change itself, for the API and the account pages alike, on a challenge of a session started by
+    /// <paramref name="client"/> only; the caller activates the session after the commit.
+    /// </summary>
+    public static async Task<ReplacedPassword> ReplaceAsync(
+        ChangeExpiredPasswordRequest request,
+        string client,
+        WardenDbContext db,
+        PasswordChangingUserManager users,
+        LoginChallenges challenges,
+        SessionRevocation revocation,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
         if (ApiProblems.Missing(
                 ("challengeToken", request.ChallengeToken, "The challenge token from the sign-in answer is required."),
                 ("newPassword", request.NewPassword, "A new password is required.")) is { } missing)
@@ -84,7 +123,7 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
         var user = challenge is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Id == challenge.UserId, cancellationToken);
         if (challenge is null || session is null || user is null
             || session.UserId != user.Id || session.State != SessionState.PendingPasswordChange
-            || session.RevokedAt is not null || session.ExpiresAt <= now
+            || session.RevokedAt is not null || session.ExpiresAt <= now || session.Client != client
             || user.Status != UserStatus.Active
             || !FullyVerified(user, session)) // two-factor turned on since the password step: that step proves too little now
         {
@@ -112,10 +151,6 @@ public sealed class ExpiredPassword(WardenDbContext db, SessionIssuer sessions, 
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-
-        // Tokens are signed after the commit, never inside a write transaction: signing may have to create a
-        // key on its own connection, which SQLite's single writer would make wait for this transaction forever.
-        var tokens = await completion.ActivateAsync(user, session, session.Amr, cancellationToken);
-        return TypedResults.Ok(tokens);
+        return new ReplacedPassword(user, session, null, null);
     }
 }

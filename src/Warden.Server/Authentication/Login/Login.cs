@@ -41,6 +41,78 @@ public static class Login
         IOptions<AuthenticationOptions> options,
         CancellationToken cancellationToken)
     {
+        var step = await CheckPasswordAsync(request, http, db, users, hasher, dummyHash, throttle, stuffing, rateLimiter, time, options, cancellationToken);
+        if (step.Invalid is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (step.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        var rememberMe = request.RememberMe ?? false;
+        var challenge = await ChallengeAfterPasswordAsync(step.User!, rememberMe, SessionClients.Api, http, challenges, expiredPassword, time, cancellationToken);
+        return challenge is not null
+            ? TypedResults.Ok(challenge)
+            : TypedResults.Ok(await completion.CompleteAsync(step.User!, rememberMe, "pwd", http, cancellationToken));
+    }
+
+    /// <summary>
+    /// What stands between a right password and a finished sign-in, for the API and the account pages alike
+    /// (<paramref name="client"/> names the session it starts): a second-factor challenge, a password-change
+    /// challenge, or nothing (null: the caller finishes the sign-in now).
+    /// </summary>
+    public static async Task<LoginChallengeResponse?> ChallengeAfterPasswordAsync(
+        User user, bool rememberMe, string client, HttpContext http, LoginChallenges challenges, ExpiredPassword expiredPassword, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        // The second factor comes before anything else, an expired password included: the password alone must never
+        // be enough to replace the password (and end every session) of someone who has a second factor. Its
+        // expiry is asked once the second factor is verified (LoginSecondFactor.VerifyAsync).
+        if (user.TwoFactorEnabled)
+        {
+            return await challenges.StartSecondFactorAsync(user, rememberMe, http, cancellationToken, client);
+        }
+
+        // An expired password (Warden:Passwords:MaxAge) still proves who this is but earns no token until it is
+        // replaced (ExpiredPassword.HandleAsync); for this user it is the only factor, so the change may follow.
+        if (expiredPassword.IsExpired(user, time.GetUtcNow()))
+        {
+            return await expiredPassword.StartChallengeAsync(user, rememberMe, http, cancellationToken, client);
+        }
+
+        return null;
+    }
+
+    /// <summary>The password step's answer: the user whose password was right, or why not (exactly one is set).</summary>
+    public sealed record PasswordStep(User? User, ProblemHttpResult? Problem, ValidationProblem? Invalid)
+    {
+        public static implicit operator PasswordStep(ProblemHttpResult problem) => new(null, problem, null);
+
+        public static implicit operator PasswordStep(ValidationProblem invalid) => new(null, null, invalid);
+    }
+
+    /// <summary>
+    /// Checks the identifier and password, with the rate limit, the lockout, the dummy hash for unknown accounts and
+    /// the account's state revealed only once the password is proven: the one implementation behind the API's
+    /// <c>POST /auth/login</c> and the sign-in page.
+    /// </summary>
+    public static async Task<PasswordStep> CheckPasswordAsync(
+        LoginRequest request,
+        HttpContext http,
+        WardenDbContext db,
+        UserManager<User> users,
+        IPasswordHasher<User> hasher,
+        DummyPasswordHash dummyHash,
+        LoginThrottle throttle,
+        CredentialStuffingGuard stuffing,
+        LoginRateLimiter rateLimiter,
+        TimeProvider time,
+        IOptions<AuthenticationOptions> options,
+        CancellationToken cancellationToken)
+    {
         var byEmail = !string.IsNullOrWhiteSpace(request.Email);
         var identifier = byEmail ? request.Email!.Trim() : request.Username?.Trim();
         if (string.IsNullOrEmpty(identifier) || string.IsNullOrEmpty(request.Password))
@@ -129,24 +201,7 @@ public static class Login
             return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
         }
 
-        var rememberMe = request.RememberMe ?? false;
-
-        // The second factor comes before anything else, an expired password included: the password alone must never
-        // be enough to replace the password (and end every session) of someone who has a second factor. Its
-        // expiry is asked once the second factor is verified (LoginSecondFactor.VerifyAsync).
-        if (user.TwoFactorEnabled)
-        {
-            return TypedResults.Ok(await challenges.StartSecondFactorAsync(user, rememberMe, http, cancellationToken));
-        }
-
-        // An expired password (Warden:Passwords:MaxAge) still proves who this is but earns no token until it is
-        // replaced (ExpiredPassword.HandleAsync); for this user it is the only factor, so the change may follow.
-        if (expiredPassword.IsExpired(user, now))
-        {
-            return TypedResults.Ok(await expiredPassword.StartChallengeAsync(user, rememberMe, http, cancellationToken));
-        }
-
-        return TypedResults.Ok(await completion.CompleteAsync(user, rememberMe, "pwd", http, cancellationToken));
+        return new PasswordStep(user, null, null);
     }
 
     private static PasswordVerificationResult VerifyDummy(IPasswordHasher<User> hasher, DummyPasswordHash dummy, string password)

@@ -14,9 +14,10 @@ namespace Warden.Server.Authentication.Login;
 /// </summary>
 public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, TimeProvider time, IOptions<AuthenticationOptions> options)
 {
-    public async Task<LoginChallengeResponse> StartSecondFactorAsync(User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken)
+    public async Task<LoginChallengeResponse> StartSecondFactorAsync(
+        User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken, string client = SessionClients.Api)
     {
-        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http);
+        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http, client);
         var token = Add(user, session, LoginChallengeKind.SecondFactor);
         var methods = (await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken)).Append("recovery_code").ToList();
         db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods }, time.GetUtcNow());

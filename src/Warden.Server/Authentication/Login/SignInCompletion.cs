@@ -27,15 +27,45 @@ public sealed class SignInCompletion(
     /// <summary>Activates a session that was waiting for a second factor.</summary>
     public async Task<TokenResponse> ActivateAsync(User user, UserSession pending, string amr, CancellationToken cancellationToken)
     {
+        Activate(pending, amr);
+        return await FinishAsync(user, pending, cancellationToken);
+    }
+
+    /// <summary>Starts a new active browser session (the account pages); answers the secret for its cookie.</summary>
+    public async Task<BrowserSignIn> CompleteBrowserAsync(User user, bool rememberMe, string amr, HttpContext http, CancellationToken cancellationToken)
+    {
+        var session = sessions.Start(user, rememberMe, amr, SessionState.Active, http, SessionClients.Browser);
+        return await FinishBrowserAsync(user, session, cancellationToken);
+    }
+
+    /// <summary>Activates a browser session that was waiting for a factor; answers the secret for its (new) cookie.</summary>
+    public async Task<BrowserSignIn> ActivateBrowserAsync(User user, UserSession pending, string amr, CancellationToken cancellationToken)
+    {
+        Activate(pending, amr);
+        return await FinishBrowserAsync(user, pending, cancellationToken);
+    }
+
+    private async Task<BrowserSignIn> FinishBrowserAsync(User user, UserSession session, CancellationToken cancellationToken)
+    {
+        // A browser session has no tokens: its cookie is the only credential, and it works on the pages alone.
+        Record(user, session);
+        var secret = BrowserSessions.Issue(session);
+        user.LastActiveAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        await throttle.ResetAsync(IdentifierKeys(user), cancellationToken);
+        return new BrowserSignIn(secret, session);
+    }
+
+    private void Activate(UserSession pending, string amr)
+    {
         var now = time.GetUtcNow();
         pending.State = SessionState.Active;
         pending.Amr = amr;
         pending.AuthenticatedAt = now;
         pending.LastUsedAt = now;
-        return await FinishAsync(user, pending, cancellationToken);
     }
 
-    private async Task<TokenResponse> FinishAsync(User user, UserSession session, CancellationToken cancellationToken)
+    private void Record(User user, UserSession session)
     {
         var now = time.GetUtcNow();
         user.LastLoginAt = now;
@@ -46,7 +76,11 @@ public sealed class SignInCompletion(
             sessionId = session.Id,
             amr = session.AmrValues,
         }, now);
+    }
 
+    private async Task<TokenResponse> FinishAsync(User user, UserSession session, CancellationToken cancellationToken)
+    {
+        Record(user, session);
         var tokens = await sessions.IssueAsync(user, session, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await throttle.ResetAsync(IdentifierKeys(user), cancellationToken);

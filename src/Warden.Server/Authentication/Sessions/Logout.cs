@@ -74,18 +74,24 @@ public static class Logout
             return ApiProblems.Validation("refreshToken", "Send the refresh token, or the access token as a bearer token.");
         }
 
-        var now = time.GetUtcNow();
         foreach (var (userId, sessionId) in sessionIds)
         {
-            var revoked = await revocation.RevokeAsync(userId, sessionId, RevocationReasons.Logout, cancellationToken);
-            if (revoked.Count > 0)
-            {
-                db.AddEvent(EventTypes.UserLoggedOut, userId, new { userId, sessionId }, now);
-            }
+            await EndAsync(userId, sessionId, db, revocation, time, cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Ends one session as a sign-out (the API's and the account pages' alike): revoked, and <c>user.logged_out</c> once.</summary>
+    public static async Task EndAsync(Guid userId, Guid sessionId, WardenDbContext db, SessionRevocation revocation, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var revoked = await revocation.RevokeAsync(userId, sessionId, RevocationReasons.Logout, cancellationToken);
+        if (revoked.Count > 0)
+        {
+            db.AddEvent(EventTypes.UserLoggedOut, userId, new { userId, sessionId }, time.GetUtcNow());
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.NoContent();
     }
 
     private static ProblemHttpResult Invalid() =>

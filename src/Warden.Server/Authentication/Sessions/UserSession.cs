@@ -32,6 +32,12 @@ public sealed class UserSession
     public DateTimeOffset? RevokedAt { get; set; }
     public string? RevokedReason { get; set; }
 
+    /// <summary>
+    /// SHA-256 of the browser session cookie (<see cref="SessionClients.Browser"/> sessions only; null for the others).
+    /// Replaced whenever the cookie is reissued, so an older cookie of the same session stops working.
+    /// </summary>
+    public byte[]? CookieHash { get; set; }
+
     public User? User { get; set; }
 
     public bool IsActiveAt(DateTimeOffset now) => State == SessionState.Active && RevokedAt is null && ExpiresAt > now;
@@ -80,6 +86,8 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         builder.Property(s => s.Amr).HasMaxLength(100);
         builder.Property(s => s.RevokedReason).HasMaxLength(64);
         builder.Ignore(s => s.AmrValues);
+        builder.Property(s => s.CookieHash).HasMaxLength(32);
+        builder.HasIndex(s => s.CookieHash).IsUnique();
         builder.HasIndex(s => new { s.UserId, s.RevokedAt });
         builder.HasIndex(s => s.ExpiresAt);
         builder.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);

@@ -6,6 +6,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.TwoFactor;
 
@@ -75,6 +76,47 @@ public static class LoginSecondFactor
         SecondFactorVerifier verifier, SignInCompletion completion, ExpiredPassword expiredPassword, SessionCache sessionCache,
         TimeProvider time, IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
     {
+        var step = await VerifyCodeAsync(request, SessionClients.Api, http, db, challenges, throttle, verifier, expiredPassword, time, options, cancellationToken);
+        if (step.Invalid is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (step.Problem is { } problem)
+        {
+            return problem;
+        }
+
+        if (step.PasswordChange is { } passwordChange)
+        {
+            return TypedResults.Ok(passwordChange);
+        }
+
+        var tokens = await completion.ActivateAsync(step.User!, step.Session!, step.Amr!, cancellationToken);
+        sessionCache.Forget(step.Session!.Id);
+        return TypedResults.Ok(tokens);
+    }
+
+    /// <summary>
+    /// A verified code: the user and pending session to activate with <see cref="Amr"/>, or the password-change
+    /// challenge that follows when the password has expired, or why not.
+    /// </summary>
+    public sealed record CodeStep(User? User, UserSession? Session, string? Amr, LoginChallengeResponse? PasswordChange, ProblemHttpResult? Problem, ValidationProblem? Invalid)
+    {
+        public static implicit operator CodeStep(ProblemHttpResult problem) => new(null, null, null, null, problem, null);
+
+        public static implicit operator CodeStep(ValidationProblem invalid) => new(null, null, null, null, null, invalid);
+    }
+
+    /// <summary>
+    /// The second step of a sign-in for the API and the account pages alike: a challenge of a session started by
+    /// <paramref name="client"/> only (a browser's challenge never earns tokens, an API client's never a cookie).
+    /// </summary>
+    public static async Task<CodeStep> VerifyCodeAsync(
+        VerifySecondFactorRequest request, string client, HttpContext http, WardenDbContext db, LoginChallenges challenges, LoginThrottle throttle,
+        SecondFactorVerifier verifier, ExpiredPassword expiredPassword, TimeProvider time, IOptions<AuthenticationOptions> options,
+        CancellationToken cancellationToken)
+    {
         if (string.IsNullOrWhiteSpace(request.Code))
         {
             return ApiProblems.Validation("code", "The code is required.");
@@ -82,7 +124,8 @@ public static class LoginSecondFactor
 
         var challenge = await challenges.FindAsync(request.ChallengeToken, LoginChallengeKind.SecondFactor, cancellationToken);
         var user = challenge is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Id == challenge.UserId, cancellationToken);
-        if (challenge?.Session is null || user is null || challenge.Session.State != SessionState.PendingSecondFactor || challenge.Session.RevokedAt is not null)
+        if (challenge?.Session is null || user is null || challenge.Session.State != SessionState.PendingSecondFactor || challenge.Session.RevokedAt is not null
+            || challenge.Session.Client != client)
         {
             return InvalidChallenge();
         }
@@ -128,12 +171,10 @@ public static class LoginSecondFactor
         if (expiredPassword.IsExpired(user, now))
         {
             // Every factor is verified; only now may the expired password be replaced (and other sessions end).
-            return TypedResults.Ok(await expiredPassword.ContinueAfterSecondFactorAsync(user, session, amr, cancellationToken));
+            return new CodeStep(user, session, amr, await expiredPassword.ContinueAfterSecondFactorAsync(user, session, amr, cancellationToken), null, null);
         }
 
-        var tokens = await completion.ActivateAsync(user, session, amr, cancellationToken);
-        sessionCache.Forget(session.Id);
-        return TypedResults.Ok(tokens);
+        return new CodeStep(user, session, amr, null, null, null);
     }
 
     private static ProblemHttpResult InvalidChallenge() =>

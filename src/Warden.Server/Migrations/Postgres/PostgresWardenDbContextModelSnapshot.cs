@@ -506,6 +506,11 @@ namespace Warden.Server.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("client");
 
+                    b.Property<byte[]>("CookieHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("cookie_hash");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -557,6 +562,10 @@ namespace Warden.Server.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_user_sessions");
+
+                    b.HasIndex("CookieHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_user_sessions_cookie_hash");
 
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_user_sessions_expires_at");

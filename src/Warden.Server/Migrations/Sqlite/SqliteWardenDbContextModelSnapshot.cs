@@ -496,6 +496,11 @@ namespace Warden.Server.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("client");
 
+                    b.Property<byte[]>("CookieHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("cookie_hash");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -547,6 +552,10 @@ namespace Warden.Server.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_user_sessions");
+
+                    b.HasIndex("CookieHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_user_sessions_cookie_hash");
 
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_user_sessions_expires_at");

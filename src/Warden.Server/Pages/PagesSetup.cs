@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Mvc;
+using Warden.Server.Authentication;
+using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Infrastructure.Http;
+using Warden.Server.Pages.Home;
+using Warden.Server.Pages.Recovery;
+using Warden.Server.Pages.Registration;
+using Warden.Server.Pages.Layout;
+using Warden.Server.Pages.SignIn;
+
+namespace Warden.Server.Pages;
+
+/// <summary>
+/// The account pages under <c>/account</c>: Razor components rendered on the server (no interactivity, no
+/// <c>blazor.web.js</c>, no script at all), returned by minimal-API endpoints; forms post to endpoints that bind a
+/// <c>[FromForm]</c> model, which is what makes ASP.NET Core check their antiforgery token (docs/pages.md).
+/// </summary>
+public static class PagesSetup
+{
+    public static IServiceCollection AddWardenPages(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<BrandOptions, BrandOptionsValidator>(configuration, BrandOptions.Section);
+        services.AddValidatedOptions<PageOptions, PageOptionsValidator>(configuration, PageOptions.Section);
+        services.AddRazorComponents();
+        services.AddLocalization();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "warden_antiforgery";
+            o.FormFieldName = "__RequestVerificationToken";
+        });
+        services.AddSingleton<Stylesheet>();
+        services.AddSingleton<PageHeaders>();
+        services.AddSingleton<ReturnUrls>();
+        services.AddScoped<AccountSession>();
+        return services;
+    }
+
+    /// <summary>
+    /// Under <c>/account</c> only: the pages' headers, the friendly error page and the language; then the antiforgery check
+    /// of their forms. (Middleware rather than an endpoint filter: a filter breaks the binding of complex form models.)
+    /// </summary>
+    public static WebApplication UseWardenPages(this WebApplication app)
+    {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/account"), pages =>
+        {
+            pages.Use(PageMiddlewareAsync);
+            pages.UseRequestLocalization(PageCulture.Options());
+        });
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static RouteGroupBuilder MapAccountPages(this RouteGroupBuilder account)
+    {
+        account.ExcludeFromDescription().AllowAnonymous();
+        account.MapGet("/assets/warden.css", (HttpContext http, Stylesheet css) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            return css.Serve();
+        });
+
+        account.MapGet("", Overview.ShowAsync);
+
+        account.MapGet("/register", RegistrationPages.Register);
+        Post(account, "/register", RegistrationPages.RegisterAsync);
+        account.MapGet("/check-email", RegistrationPages.CheckEmail);
+        account.MapGet("/verify-email", (HttpContext http, string? token) => RegistrationPages.VerifyEmailForm(http, token));
+        Post(account, "/verify-email", RegistrationPages.VerifyEmailAsync);
+        account.MapGet("/resend-verification", RegistrationPages.Resend);
+        Post(account, "/resend-verification", RegistrationPages.ResendAsync);
+
+        account.MapGet("/login", SignInPages.Login);
+        Post(account, "/login", SignInPages.LoginAsync);
+        Post(account, "/login/second-factor", SignInPages.SecondFactorAsync);
+        Post(account, "/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync);
+        Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
+        Post(account, "/logout", SignInPages.LogoutAsync);
+
+        account.MapGet("/forgot-password", RecoveryPages.Forgot);
+        Post(account, "/forgot-password", RecoveryPages.ForgotAsync);
+        account.MapGet("/reset-password", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Reset, http, token));
+        Post(account, "/reset-password", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+                Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
+                TimeProvider time, CancellationToken cancellationToken) =>
+            RecoveryPages.SetAsync(RecoveryPages.Reset, posted, http, db, users, tokens, revocation, time, cancellationToken));
+        account.MapGet("/invitation", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Invitation, http, token));
+        Post(account, "/invitation", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+                Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
+                TimeProvider time, CancellationToken cancellationToken) =>
+            RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken));
+
+        account.MapFallback("{**path}", () => PageResults.NotFound());
+        return account;
+    }
+
+    /// <summary>
+    /// Posts count against the same rate limit as the API's sign-in endpoints and, like them, are closed to a client
+    /// blocked for credential stuffing (sign-out aside: ending a session is never refused).
+    /// </summary>
+    private static void Post(RouteGroupBuilder account, string pattern, Delegate handler)
+    {
+        var post = account.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy);
+        if (pattern != "/logout")
+        {
+            post.ClosedToBlockedClients();
+        }
+    }
+
+    /// <summary>The pages' headers on every answer, and the friendly error page instead of a problem document.</summary>
+    private static async Task PageMiddlewareAsync(HttpContext http, RequestDelegate next)
+    {
+        http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response);
+        try
+        {
+            await next(http);
+        }
+        catch (BadHttpRequestException bad) when (!http.Response.HasStarted)
+        {
+            // A form without its antiforgery token (or one that cannot be read): refused, and the person told to reload.
+            http.Response.Clear();
+            http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response);
+            await PageResults.Message(new MessageModel("BadForm.Title", "BadForm.Text") { Links = [new PageLink(ReturnUrls.Home, "Link.Home")] }, bad.StatusCode)
+                .ExecuteAsync(http);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && !http.Response.HasStarted)
+        {
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Warden.Server.Pages")
+                .LogError(exception, "An account page failed: {Method} {Path}", http.Request.Method, http.Request.Path);
+            http.Response.Clear();
+            http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response);
+            await PageResults.ServerError().ExecuteAsync(http);
+        }
+    }
+}
