@@ -89,7 +89,7 @@ public static class RequestOrigin
     public const int MaxUserAgentLength = 512;
 
     public static string? IpAddress(HttpContext http) =>
-        http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+        http.Connection.RemoteIpAddress is { } ip ? IpNetworks.Normalize(ip).ToString() : null;
 
     public static string? UserAgent(HttpContext http)
     {

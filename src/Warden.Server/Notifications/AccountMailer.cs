@@ -56,6 +56,9 @@ public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, 
         await sender.SendAsync(message, cancellationToken);
     }
 
+    /// <summary>A moment as the notices show it: UTC to the minute, the same in every language.</summary>
+    public static string TimeOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string? NameOf(string? fullName, string? firstName, string? lastName) =>
         !string.IsNullOrWhiteSpace(fullName) ? fullName
         : string.Join(' ', new[] { firstName, lastName }.Where(n => !string.IsNullOrWhiteSpace(n))) is { Length: > 0 } joined ? joined

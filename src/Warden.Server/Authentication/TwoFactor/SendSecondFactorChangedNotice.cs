@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Warden.Server.Events;
 using Warden.Server.Notifications;
@@ -30,7 +29,7 @@ public sealed class SendSecondFactorChangedNotice(AccountMailer mailer) : IEvent
         return mailer.SendAsync(userId, EmailTemplateNames.SecondFactorChanged, new Dictionary<string, string>
         {
             ["changes"] = string.Join('\n', changes.Select(c => "- " + c)),
-            ["time"] = message.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            ["time"] = AccountMailer.TimeOf(message.OccurredAt),
         }, cancellationToken);
     }
 

@@ -12,11 +12,7 @@ public static class ClientNetworks
 {
     public static bool Allows(IReadOnlyList<string> allowed, IPAddress? address)
     {
-        if (address is not null && address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = address is null ? null : IpNetworks.Normalize(address);
         if (allowed.Count == 0)
         {
             return address is null || IPAddress.IsLoopback(address);

@@ -18,11 +18,7 @@ public static class ClientPartition
             return "unknown";
         }
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = IpNetworks.Normalize(address);
         if (address.AddressFamily != AddressFamily.InterNetworkV6)
         {
             return address.ToString();

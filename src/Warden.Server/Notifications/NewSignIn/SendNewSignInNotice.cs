@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -50,7 +49,7 @@ public sealed class SendNewSignInNotice(WardenDbContext db, AccountMailer mailer
         {
             ["ipAddress"] = signIn.IpAddress ?? "unknown",
             ["userAgent"] = signIn.UserAgent ?? "unknown",
-            ["time"] = message.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            ["time"] = AccountMailer.TimeOf(message.OccurredAt),
         }, cancellationToken);
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Warden.Server.Events;
 using Warden.Server.Notifications;
@@ -22,7 +21,7 @@ public sealed class SendPhoneChangedNotice(AccountMailer mailer) : IEventHandler
             ? mailer.SendAsync(userId, EmailTemplateNames.PhoneChanged, new Dictionary<string, string>
             {
                 ["change"] = changed?.Removed == true ? "was removed" : "was set to a new number",
-                ["time"] = message.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+                ["time"] = AccountMailer.TimeOf(message.OccurredAt),
             }, cancellationToken)
             : Task.CompletedTask;
     }
