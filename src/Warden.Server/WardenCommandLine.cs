@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Warden.Server.Administration;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Audit;
@@ -80,22 +79,11 @@ internal static class WardenCommandLine
         list.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
         {
             await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-            var options = scope.ServiceProvider.GetRequiredService<IOptions<IpRulesOptions>>().Value;
-            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            foreach (var (action, network) in options.Allow.Select(n => ("allow", n)).Concat(options.Deny.Select(n => ("deny", n))))
+            var lines = await IpRuleLift.ListAsync(scope.ServiceProvider.GetRequiredService<WardenDbContext>(),
+                services.GetRequiredService<IOptions<IpRulesOptions>>().Value, services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
+            foreach (var line in lines)
             {
-                Console.WriteLine($"{action,-6} {network,-43} configuration");
-            }
-
-            foreach (var rule in await db.IpRules.AsNoTracking().OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken))
-            {
-                Console.WriteLine($"{IpRuleLift.Wire(rule.Action),-6} {rule.Network,-43} {rule.Id} {rule.Note}".TrimEnd());
-            }
-
-            foreach (var block in await db.IpBlocks.AsNoTracking().Where(b => b.ExpiresAt > now).ToListAsync(cancellationToken))
-            {
-                Console.WriteLine($"{"block",-6} {block.Network,-43} {block.Id} {block.Reason} until {block.ExpiresAt:u}");
+                Console.WriteLine(line);
             }
 
             return 0;

@@ -20,6 +20,19 @@ public static class IpRuleLift
 
     public static string Wire(IpRuleAction action) => action == IpRuleAction.Allow ? "allow" : "deny";
 
+    /// <summary>The rules (configured, then stored) and the blocks in force, a line each, as <c>warden ip-rules list</c> prints them.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(WardenDbContext db, IpRulesOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        lines.AddRange(options.Allow.Select(n => ("allow", n)).Concat(options.Deny.Select(n => ("deny", n)))
+            .Select(r => $"{r.Item1,-6} {r.n,-43} configuration"));
+        lines.AddRange((await db.IpRules.AsNoTracking().OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken))
+            .Select(rule => $"{Wire(rule.Action),-6} {rule.Network,-43} {rule.Id} {rule.Note}".TrimEnd()));
+        lines.AddRange((await db.IpBlocks.AsNoTracking().Where(b => b.ExpiresAt > now).ToListAsync(cancellationToken))
+            .Select(block => $"{"block",-6} {block.Network,-43} {block.Id} {block.Reason} until {block.ExpiresAt:u}"));
+        return lines;
+    }
+
     /// <summary>Marks the rule removed and writes <c>ip_rule.deleted</c>; the caller saves.</summary>
     public static void RemoveRule(WardenDbContext db, IpRule rule, string source, DateTimeOffset now)
     {
