@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Warden.Server;
 using Warden.Server.Infrastructure.Hosting;
 
 namespace Warden.Bench;
