@@ -47,15 +47,26 @@ function request()
     return wrk.format("GET", "/api/v1/users/me", bearer)
   elseif scenario == "admin-search" then
     local i = first + math.random(0, users - 1)
-    return wrk.format("GET", string.format("/api/v1/admin/users?search=%s-%07d&page=1&size=20", prefix, i), bearer)
+    return wrk.format("GET", string.format("/api/v1/admin/users?search=%s-%07d&size=20", prefix, i), bearer)
   elseif scenario == "admin-list" then
-    return wrk.format("GET", string.format("/api/v1/admin/users?page=%d&size=20", math.random(1, 10)), bearer)
+    -- Pages 1-10 by cursor: each answer's nextCursor feeds the thread's next request, back to page 1 after ten.
+    local path = "/api/v1/admin/users?size=20"
+    if cursor then path = path .. "&cursor=" .. cursor end
+    return wrk.format("GET", path, bearer)
   else
     return wrk.format("GET", "/health/live")
   end
 end
 
+cursor = nil
+local pages = 0
+
 function response(status, headers, body)
+  if scenario == "admin-list" and status == 200 then
+    pages = pages + 1
+    cursor = pages < 10 and body:match('"nextCursor":"([^"]+)"') or nil
+    if not cursor then pages = 0 end
+  end
   if status >= 300 then
     statuses[status] = (statuses[status] or 0) + 1
   end

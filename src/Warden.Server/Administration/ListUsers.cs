@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Warden.Server.Authorization;
 using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
@@ -20,18 +22,26 @@ public sealed record AdminUserSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastLoginAt);
 
-public sealed record AdminUserPage(IReadOnlyList<AdminUserSummary> Items, int Page, int Size, int Total);
+/// <summary>
+/// A page of the user list. <c>nextCursor</c> continues it (null on the last page). <c>total</c> is exact up to
+/// <see cref="AdministrationOptions.ListExactCountLimit"/> matches; beyond that it is PostgreSQL's estimate for the unfiltered list
+/// (<c>totalKind</c> <c>estimate</c>) and the limit itself otherwise (<c>atLeast</c>): an exact count of a million
+/// rows would cost more than every page a person reads.
+/// </summary>
+public sealed record AdminUserPage(IReadOnlyList<AdminUserSummary> Items, int Size, string? NextCursor, long Total, string TotalKind);
 
 /// <summary>
-/// <c>GET /api/v1/admin/users?page=&amp;size=&amp;search=&amp;status=&amp;role=&amp;sort=</c>. The search is a
-/// case-insensitive substring of email, username or profile name, with <c>%</c>, <c>_</c> and <c>\</c> taken
-/// literally. On PostgreSQL it is ILIKE, served by pg_trgm GIN indexes on those three columns; on SQLite LIKE,
-/// which folds ASCII case only. Erased users are listed only with <c>status=deleted</c>.
+/// <c>GET /api/v1/admin/users?cursor=&amp;size=&amp;search=&amp;status=&amp;role=&amp;sort=</c>, paged by keyset
+/// (<see cref="UserListCursor"/>). The search is a case-insensitive substring of email, username or profile name,
+/// at least <see cref="ShortestSearch"/> characters, with <c>%</c>, <c>_</c> and <c>\</c> taken literally. On
+/// PostgreSQL it is ILIKE, served by pg_trgm GIN indexes on those three columns (a shorter term has no trigram and
+/// would scan the table, hence the minimum); on SQLite LIKE, which folds ASCII case only. Erased users are listed
+/// only with <c>status=deleted</c>.
 /// </summary>
 public static class ListUsers
 {
     public const int MaxSize = 100;
-    public const int MaxPage = 1_000_000;
+    public const int ShortestSearch = 3;
 
     // No column holds more than this (email 254, username 256, name 200): a longer search matches nothing.
     private const int LongestSearchable = 256;
@@ -42,14 +52,17 @@ public static class ListUsers
         ClaimsPrincipal principal,
         AccessPolicy policy,
         WardenDbContext db,
+        IDataProtectionProvider protection,
+        IOptions<AdministrationOptions> options,
         HttpContext http,
         CancellationToken cancellationToken,
-        int? page = null,
+        string? cursor = null,
         int? size = null,
         string? search = null,
         string? status = null,
         string? role = null,
-        string? sort = null)
+        string? sort = null,
+        int? page = null)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminUsersRead, PolicyResource.Of(PolicyResourceTypes.User), http);
         if (!decision.IsAllowed)
@@ -57,12 +70,12 @@ public static class ListUsers
             return AccessGuards.Denied(decision);
         }
 
-        var p = page ?? 1;
         var s = size ?? 20;
         var errors = new Dictionary<string, string[]>();
-        if (p is < 1 or > MaxPage)
+        if (page is not null)
         {
-            errors["page"] = [$"The page is between 1 and {MaxPage}."];
+            // Offset pages cost more the deeper they go; a caller still sending them gets told, not page one again.
+            errors["page"] = ["Pages are reached by cursor: pass the previous page's nextCursor as 'cursor'."];
         }
 
         if (s is < 1 or > MaxSize)
@@ -89,6 +102,18 @@ public static class ListUsers
             errors["sort"] = [$"The sort is one of {string.Join(", ", Sorts)} ('-' for descending)."];
         }
 
+        UserListCursor? after = null;
+        if (!string.IsNullOrEmpty(cursor) && (cursor.Length > 2048 || !UserListCursor.TryOpen(protection, cursor, sort, out after)))
+        {
+            errors["cursor"] = ["The cursor is not one this list gave out for this sort."];
+        }
+
+        var term = search?.Trim();
+        if (!string.IsNullOrEmpty(term) && term.Length < ShortestSearch)
+        {
+            errors["search"] = [$"A search has at least {ShortestSearch} characters."];
+        }
+
         if (errors.Count > 0)
         {
             return ApiProblems.Validation(errors);
@@ -103,28 +128,29 @@ public static class ListUsers
             query = query.Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id && ur.Role!.Name == role));
         }
 
-        if (!string.IsNullOrWhiteSpace(search))
+        if (!string.IsNullOrEmpty(term))
         {
-            var term = search.Trim();
             // Nothing longer than any column can match; nor can control characters, which no email, username or
             // name may hold. A NUL would even end the pattern early in SQLite (widening it to everything) and is
             // refused outright by PostgreSQL.
             if (term.Length > LongestSearchable || term.Any(char.IsControl))
             {
-                return TypedResults.Ok(new AdminUserPage([], p, s, 0));
+                return TypedResults.Ok(new AdminUserPage([], s, null, 0, "exact"));
             }
 
             query = query.Where(u => Matching(db, "%" + EscapeLike(term) + "%").Contains(u.Id));
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var rows = await Order(query, sort)
-            .Skip((p - 1) * s)
-            .Take(s)
+        var unfiltered = statusFilter is null && string.IsNullOrEmpty(role) && string.IsNullOrEmpty(term);
+        var (total, totalKind) = await CountAsync(db, query, unfiltered, options.Value.ListExactCountLimit, cancellationToken);
+
+        var rows = await UserListOrder.After(UserListOrder.Sorted(query, sort), sort, after)
+            .Take(s + 1)
             .Select(u => new
             {
                 u.Id,
                 u.Email,
+                u.NormalizedEmail,
                 u.UserName,
                 Name = db.Profiles.Where(pr => pr.UserId == u.Id).Select(pr => pr.FullName).FirstOrDefault(),
                 u.Status,
@@ -133,6 +159,19 @@ public static class ListUsers
                 u.LastLoginAt,
             })
             .ToListAsync(cancellationToken);
+
+        string? next = null;
+        if (rows.Count > s)
+        {
+            rows.RemoveAt(s);
+            var last = rows[^1];
+            next = (sort.TrimStart('-') switch
+            {
+                "email" => UserListCursor.After(sort, last.NormalizedEmail ?? "", last.Id),
+                "lastLoginAt" => UserListCursor.After(sort, last.LastLoginAt, last.Id),
+                _ => UserListCursor.After(sort, last.CreatedAt, last.Id),
+            }).Seal(protection);
+        }
 
         var ids = rows.Select(r => r.Id).ToList();
         var roles = (await db.UserRoles.AsNoTracking()
@@ -144,7 +183,33 @@ public static class ListUsers
         var items = rows.Select(r => new AdminUserSummary(
             r.Id, r.Email!, r.UserName, r.Name, r.Status.ToWire(), r.EmailVerifiedAt is not null,
             [.. roles[r.Id].Order(StringComparer.Ordinal)], r.CreatedAt, r.LastLoginAt)).ToList();
-        return TypedResults.Ok(new AdminUserPage(items, p, s, total));
+        return TypedResults.Ok(new AdminUserPage(items, s, next, total, totalKind));
+    }
+
+    /// <summary>
+    /// Counts at most <paramref name="limit"/> + 1 rows. Past that, the unfiltered list on PostgreSQL takes the
+    /// planner's row estimate (free, refreshed by autovacuum); anything else reports the limit as a lower bound.
+    /// </summary>
+    private static async Task<(long Total, string Kind)> CountAsync(WardenDbContext db, IQueryable<User> query, bool unfiltered, int limit, CancellationToken cancellationToken)
+    {
+        var capped = await query.Take(limit + 1).CountAsync(cancellationToken);
+        if (capped <= limit)
+        {
+            return (capped, "exact");
+        }
+
+        if (unfiltered && db.Provider == DatabaseProvider.Postgres)
+        {
+            var estimate = await db.Database
+                .SqlQueryRaw<long>("SELECT reltuples::bigint AS \"Value\" FROM pg_class WHERE oid = to_regclass('users')")
+                .FirstOrDefaultAsync(cancellationToken);
+            if (estimate > limit)
+            {
+                return (estimate, "estimate");
+            }
+        }
+
+        return (limit, "atLeast");
     }
 
     /// <summary>
@@ -170,15 +235,4 @@ public static class ListUsers
         value.Replace(@"\", @"\\", StringComparison.Ordinal)
             .Replace("%", @"\%", StringComparison.Ordinal)
             .Replace("_", @"\_", StringComparison.Ordinal);
-
-    // Ties (and NULL last-login times, always last) are broken by id, so pages never overlap or skip.
-    private static IQueryable<User> Order(IQueryable<User> query, string sort) => sort switch
-    {
-        "createdAt" => query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
-        "email" => query.OrderBy(u => u.NormalizedEmail).ThenBy(u => u.Id),
-        "-email" => query.OrderByDescending(u => u.NormalizedEmail).ThenBy(u => u.Id),
-        "lastLoginAt" => query.OrderBy(u => u.LastLoginAt == null).ThenBy(u => u.LastLoginAt).ThenBy(u => u.Id),
-        "-lastLoginAt" => query.OrderBy(u => u.LastLoginAt == null).ThenByDescending(u => u.LastLoginAt).ThenBy(u => u.Id),
-        _ => query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id),
-    };
 }

@@ -12,8 +12,9 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
             .HasConversion(s => s.ToWire(), s => UserStatusNames.Parse(s))
             .HasMaxLength(32);
         builder.HasIndex(u => u.Status);
-        builder.HasIndex(u => u.CreatedAt);
-        builder.HasIndex(u => u.LastLoginAt);
+        // The administrators' list pages by keyset on (key, id) in either direction (Administration/UserListOrder.cs).
+        builder.HasIndex(u => new { u.CreatedAt, u.Id });
+        builder.HasIndex(u => new { u.LastLoginAt, u.Id });
 
         // Identity's default index on the normalized email is not unique; Warden requires one account per
         // address (case-insensitively, because the column holds the normalized form).

@@ -1469,12 +1469,6 @@ namespace Warden.Server.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_users_created_at");
-
-                    b.HasIndex("LastLoginAt")
-                        .HasDatabaseName("ix_users_last_login_at");
-
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("email_index");
@@ -1485,6 +1479,12 @@ namespace Warden.Server.Migrations.Postgres
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_users_created_at_id");
+
+                    b.HasIndex("LastLoginAt", "Id")
+                        .HasDatabaseName("ix_users_last_login_at_id");
 
                     b.HasIndex(new[] { "Email" }, "ix_users_email_trgm")
                         .HasDatabaseName("ix_users_email_trgm");

@@ -1451,12 +1451,6 @@ namespace Warden.Server.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_users_created_at");
-
-                    b.HasIndex("LastLoginAt")
-                        .HasDatabaseName("ix_users_last_login_at");
-
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("email_index");
@@ -1467,6 +1461,12 @@ namespace Warden.Server.Migrations.Sqlite
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_users_created_at_id");
+
+                    b.HasIndex("LastLoginAt", "Id")
+                        .HasDatabaseName("ix_users_last_login_at_id");
 
                     b.ToTable("users", (string)null);
                 });
