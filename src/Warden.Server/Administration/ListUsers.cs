@@ -141,24 +141,33 @@ public static class ListUsers
             query = query.Where(u => Matching(db, "%" + EscapeLike(term) + "%").Contains(u.Id));
         }
 
-        var unfiltered = statusFilter is null && string.IsNullOrEmpty(role) && string.IsNullOrEmpty(term);
-        var (total, totalKind) = await CountAsync(db, query, unfiltered, options.Value.ListExactCountLimit, cancellationToken);
-
-        var rows = await UserListOrder.After(UserListOrder.Sorted(query, sort), sort, after)
-            .Take(s + 1)
-            .Select(u => new
+        var rows = new List<ListedUser>(s + 1);
+        foreach (var segment in UserListOrder.Segments(query, sort, after))
+        {
+            rows.AddRange(await segment
+                .Take(s + 1 - rows.Count)
+                .Select(u => new ListedUser(
+                    u.Id,
+                    u.Email,
+                    u.NormalizedEmail,
+                    u.UserName,
+                    db.Profiles.Where(pr => pr.UserId == u.Id).Select(pr => pr.FullName).FirstOrDefault(),
+                    u.Status,
+                    u.EmailVerifiedAt,
+                    u.CreatedAt,
+                    u.LastLoginAt))
+                .ToListAsync(cancellationToken));
+            if (rows.Count > s)
             {
-                u.Id,
-                u.Email,
-                u.NormalizedEmail,
-                u.UserName,
-                Name = db.Profiles.Where(pr => pr.UserId == u.Id).Select(pr => pr.FullName).FirstOrDefault(),
-                u.Status,
-                u.EmailVerifiedAt,
-                u.CreatedAt,
-                u.LastLoginAt,
-            })
-            .ToListAsync(cancellationToken);
+                break;
+            }
+        }
+
+        // The first page, when it is also the last, has counted its matches already: the typical search for one
+        // person costs one query, not two.
+        var (total, totalKind) = after is null && rows.Count <= s
+            ? (rows.Count, "exact")
+            : await CountAsync(db, query, statusFilter is null && string.IsNullOrEmpty(role) && string.IsNullOrEmpty(term), options.Value.ListExactCountLimit, cancellationToken);
 
         string? next = null;
         if (rows.Count > s)
@@ -190,6 +199,10 @@ public static class ListUsers
     /// Counts at most <paramref name="limit"/> + 1 rows. Past that, the unfiltered list on PostgreSQL takes the
     /// planner's row estimate (free, refreshed by autovacuum); anything else reports the limit as a lower bound.
     /// </summary>
+    private sealed record ListedUser(
+        Guid Id, string? Email, string? NormalizedEmail, string? UserName, string? Name, UserStatus Status,
+        DateTimeOffset? EmailVerifiedAt, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+
     private static async Task<(long Total, string Kind)> CountAsync(WardenDbContext db, IQueryable<User> query, bool unfiltered, int limit, CancellationToken cancellationToken)
     {
         var capped = await query.Take(limit + 1).CountAsync(cancellationToken);

@@ -10,66 +10,93 @@ namespace Warden.Server.Administration;
 /// <remarks>
 /// The predicates are written as <c>key &gt;= k AND (key &gt; k OR id &gt; i)</c> rather than the plain disjunction:
 /// the first conjunct is one the index can seek to; the second only drops the ties already shown. Users who never
-/// signed in sort last in both last-login orders, so those two continue across the null block explicitly.
+/// signed in sort last in both last-login orders (see <see cref="Segments"/>).
 /// </remarks>
 public static class UserListOrder
 {
-    public static IQueryable<User> Sorted(IQueryable<User> query, string sort) => sort switch
+    /// <summary>
+    /// The list continued after <paramref name="cursor"/>, as one or two ordered queries read one after the other.
+    /// The last-login orders are two: those who signed in, by time, then those who never did, by id. A single
+    /// <c>ORDER BY last_login_at IS NULL, ...</c> would put the nulls last on both providers but no index serves it
+    /// (PostgreSQL sorted all million rows for a page); each part alone walks the (last_login_at, id) index.
+    /// </summary>
+    public static IReadOnlyList<IQueryable<User>> Segments(IQueryable<User> query, string sort, UserListCursor? cursor)
     {
-        "createdAt" => query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
-        "email" => query.OrderBy(u => u.NormalizedEmail).ThenBy(u => u.Id),
-        "-email" => query.OrderByDescending(u => u.NormalizedEmail).ThenByDescending(u => u.Id),
-        "lastLoginAt" => query.OrderBy(u => u.LastLoginAt == null).ThenBy(u => u.LastLoginAt).ThenBy(u => u.Id),
-        "-lastLoginAt" => query.OrderBy(u => u.LastLoginAt == null).ThenByDescending(u => u.LastLoginAt).ThenByDescending(u => u.Id),
-        _ => query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id),
-    };
-
-    public static IQueryable<User> After(IQueryable<User> query, string sort, UserListCursor? cursor)
-    {
-        if (cursor is null)
-        {
-            return query;
-        }
-
-        var id = cursor.Id;
+        var id = cursor?.Id ?? Guid.Empty;
         switch (sort)
         {
             case "createdAt":
             {
-                var at = cursor.Time!.Value;
-                return query.Where(u => u.CreatedAt >= at && (u.CreatedAt > at || u.Id.CompareTo(id) > 0));
+                if (cursor?.Time is { } at)
+                {
+                    query = query.Where(u => u.CreatedAt >= at && (u.CreatedAt > at || u.Id.CompareTo(id) > 0));
+                }
+
+                return [query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id)];
             }
 
             case "email":
             {
-                var email = cursor.Key;
-                return query.Where(u => u.NormalizedEmail!.CompareTo(email) >= 0
-                    && (u.NormalizedEmail!.CompareTo(email) > 0 || u.Id.CompareTo(id) > 0));
+                if (cursor?.Key is { } email)
+                {
+                    query = query.Where(u => u.NormalizedEmail!.CompareTo(email) >= 0 && (u.NormalizedEmail!.CompareTo(email) > 0 || u.Id.CompareTo(id) > 0));
+                }
+
+                return [query.OrderBy(u => u.NormalizedEmail).ThenBy(u => u.Id)];
             }
 
             case "-email":
             {
-                var email = cursor.Key;
-                return query.Where(u => u.NormalizedEmail!.CompareTo(email) <= 0
-                    && (u.NormalizedEmail!.CompareTo(email) < 0 || u.Id.CompareTo(id) < 0));
+                if (cursor?.Key is { } email)
+                {
+                    query = query.Where(u => u.NormalizedEmail!.CompareTo(email) <= 0 && (u.NormalizedEmail!.CompareTo(email) < 0 || u.Id.CompareTo(id) < 0));
+                }
+
+                return [query.OrderByDescending(u => u.NormalizedEmail).ThenByDescending(u => u.Id)];
             }
 
-            case "lastLoginAt" when cursor.Time is { } at:
-                return query.Where(u => u.LastLoginAt == null || (u.LastLoginAt >= at && (u.LastLoginAt > at || u.Id.CompareTo(id) > 0)));
-
             case "lastLoginAt":
-                return query.Where(u => u.LastLoginAt == null && u.Id.CompareTo(id) > 0);
+            {
+                var never = query.Where(u => u.LastLoginAt == null);
+                if (cursor is not null && cursor.Time is null)
+                {
+                    return [never.Where(u => u.Id.CompareTo(id) > 0).OrderBy(u => u.Id)];
+                }
 
-            case "-lastLoginAt" when cursor.Time is { } at:
-                return query.Where(u => u.LastLoginAt == null || (u.LastLoginAt <= at && (u.LastLoginAt < at || u.Id.CompareTo(id) < 0)));
+                var signedIn = query.Where(u => u.LastLoginAt != null);
+                if (cursor?.Time is { } at)
+                {
+                    signedIn = signedIn.Where(u => u.LastLoginAt >= at && (u.LastLoginAt > at || u.Id.CompareTo(id) > 0));
+                }
+
+                return [signedIn.OrderBy(u => u.LastLoginAt).ThenBy(u => u.Id), never.OrderBy(u => u.Id)];
+            }
 
             case "-lastLoginAt":
-                return query.Where(u => u.LastLoginAt == null && u.Id.CompareTo(id) < 0);
+            {
+                var never = query.Where(u => u.LastLoginAt == null);
+                if (cursor is not null && cursor.Time is null)
+                {
+                    return [never.Where(u => u.Id.CompareTo(id) < 0).OrderByDescending(u => u.Id)];
+                }
+
+                var signedIn = query.Where(u => u.LastLoginAt != null);
+                if (cursor?.Time is { } at)
+                {
+                    signedIn = signedIn.Where(u => u.LastLoginAt <= at && (u.LastLoginAt < at || u.Id.CompareTo(id) < 0));
+                }
+
+                return [signedIn.OrderByDescending(u => u.LastLoginAt).ThenByDescending(u => u.Id), never.OrderByDescending(u => u.Id)];
+            }
 
             default:
             {
-                var at = cursor.Time!.Value;
-                return query.Where(u => u.CreatedAt <= at && (u.CreatedAt < at || u.Id.CompareTo(id) < 0));
+                if (cursor?.Time is { } at)
+                {
+                    query = query.Where(u => u.CreatedAt <= at && (u.CreatedAt < at || u.Id.CompareTo(id) < 0));
+                }
+
+                return [query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id)];
             }
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Text.Json;
 using Warden.Server.Administration;
@@ -43,10 +44,16 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
         var admin = await factory.AdminClientAsync();
         var tag = "pg" + Guid.NewGuid().ToString("N")[..10];
         var client = factory.CreateClient();
+        var ids = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
-            await client.RegisterAsync($"{tag}.{i}@example.com");
+            ids.Add(await client.RegisterAsync($"{tag}.{i}@example.com"));
         }
+
+        // Three have signed in (two at the same moment), two never: the last-login orders cross from one to the other.
+        var moment = factory.Time.GetUtcNow();
+        await factory.InDbAsync(db => db.Users.Where(u => u.Id == ids[3] || u.Id == ids[1]).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastLoginAt, moment)));
+        await factory.InDbAsync(db => db.Users.Where(u => u.Id == ids[4]).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastLoginAt, moment.AddHours(-1))));
 
         var byEmail = await WalkAsync(admin, $"search={tag}&size=2&sort=email");
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"{tag}.{i}@example.com"), byEmail);
@@ -55,11 +62,19 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
         Assert.Equal(byEmail.AsEnumerable().Reverse(), Emails(descending));
         Assert.Equal(JsonValueKind.Null, descending.GetProperty("nextCursor").ValueKind);
 
-        // Every sort, in pages of two, lists each of the five exactly once, in the order one page of a hundred has.
+        var byLastLogin = Emails(await admin.ListUsersAsync($"search={tag}&size=100&sort=lastLoginAt"));
+        Assert.Equal($"{tag}.4@example.com", byLastLogin[0]);
+        Assert.Equal([$"{tag}.0@example.com", $"{tag}.2@example.com"], byLastLogin[3..].Order());
+        var byLastLoginDescending = Emails(await admin.ListUsersAsync($"search={tag}&size=100&sort=-lastLoginAt"));
+        Assert.Equal($"{tag}.4@example.com", byLastLoginDescending[2]);
+        Assert.Equal([$"{tag}.0@example.com", $"{tag}.2@example.com"], byLastLoginDescending[3..].Order());
+
+        // Every sort, in pages of one and of two, lists each of the five exactly once, in the order one page of a hundred has.
         foreach (var sort in ListUsers.Sorts)
         {
             var whole = Emails(await admin.ListUsersAsync($"search={tag}&size=100&sort={sort}"));
             Assert.Equal(whole, await WalkAsync(admin, $"search={tag}&size=2&sort={sort}"));
+            Assert.Equal(whole, await WalkAsync(admin, $"search={tag}&size=1&sort={sort}"));
         }
     }
 
