@@ -100,6 +100,10 @@ public static class PagesSetup
         Post(account, "/security/recovery-codes", SecurityPages.RegenerateCodesAsync);
         Post(account, "/security/recovery-codes/download", SecurityPages.DownloadCodesAsync);
         Post(account, "/security/two-factor/off", SecurityPages.TurnOffAsync);
+        Post(account, "/security/sms", PhonePages.SetSmsAsync);
+        account.MapGet("/phone", PhonePages.ShowAsync);
+        Post(account, "/phone", PhonePages.ChangeAsync);
+        Post(account, "/phone/verify", PhonePages.VerifyAsync);
         account.MapGet("/password", SecurityPages.PasswordAsync);
         Post(account, "/password", SecurityPages.ChangePasswordAsync);
         account.MapGet("/sessions", SessionsPages.ShowAsync);

@@ -202,6 +202,28 @@ public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task APhoneNumberIsProvedWithTheTextedCodeThenTurnsOnTextMessageCodesWithRecoveryCodes()
+    {
+        var (client, _, _) = await SignedInBrowserAsync();
+        var phone = "+1555" + Random.Shared.Next(1000000, 9999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ReauthenticateAsync(client);
+        var token = await client.FormTokenAsync("/account/phone");
+
+        var bad = await client.PostFormAsync("/account/phone", token, ("phoneNumber", "0151 not a number"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        var set = await client.PostFormAsync("/account/phone", token, ("phoneNumber", phone));
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var verified = await client.PostFormAsync("/account/phone/verify", token, ("code", (await factory.Sms.WaitForAsync(phone)).Code()));
+        Assert.Equal("/account/security?done=phone", verified.Headers.Location?.OriginalString);
+
+        var on = await client.PostFormAsync("/account/security/sms", token, ("on", "true"));
+
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.Contains("Your recovery codes", await on.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Turn text-message codes off", await client.GetStringAsync("/account/security"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheRecoveryCodeDownloadWritesOnlyRecoveryCodes()
     {
         var (client, _, _) = await SignedInBrowserAsync();

@@ -18,7 +18,7 @@ public sealed class AccountPageTests(WardenFactory factory) : IClassFixture<Ward
         "/account/invitation", "/account/reauthenticate", "/account/security/totp/setup", "/account/security/totp/confirm",
         "/account/security/recovery-codes", "/account/security/recovery-codes/download", "/account/security/two-factor/off", "/account/password",
         "/account/sessions/revoke", "/account/sessions/revoke-others", "/account/email", "/account/confirm-email-change", "/account/export",
-        "/account/delete",
+        "/account/delete", "/account/security/sms", "/account/phone", "/account/phone/verify",
     ];
 
     [Theory]

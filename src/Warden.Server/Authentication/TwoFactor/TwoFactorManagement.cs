@@ -23,8 +23,14 @@ public static class TwoFactorManagement
     public static Task<TwoFactorStatus> StatusOfAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
         StatusAsync(db, userId, null, cancellationToken);
 
-    public static async Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsAsync(
+    public static Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsAsync(
         TwoFactorMethodsRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account,
+        Reauthentication reauthentication, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken) =>
+        SetMethodsForAsync(principal.UserId(), null, request, db, account, reauthentication, options, cancellationToken);
+
+    /// <summary>SMS or email codes on or off, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsForAsync(
+        Guid userId, Guid? stepUpSession, TwoFactorMethodsRequest request, WardenDbContext db, TwoFactorAccount account,
         Reauthentication reauthentication, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken)
     {
         if (request.Preferred is not null && request.Preferred is not (SecondFactorMethods.Totp or SecondFactorMethods.Sms or SecondFactorMethods.Email))
@@ -32,7 +38,7 @@ public static class TwoFactorManagement
             return ApiProblems.Validation("preferred", "The preferred method is totp, sms or email.");
         }
 
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
         if (request.Sms == true && !row.SmsEnabled)
         {
@@ -61,7 +67,7 @@ public static class TwoFactorManagement
             return ApiProblems.Validation("preferred", "The preferred method must be one that is turned on.");
         }
 
-        if (changesFactors && await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (changesFactors && await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }

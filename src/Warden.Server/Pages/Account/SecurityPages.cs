@@ -46,6 +46,10 @@ public static class SecurityPages
     {
         ["password"] = "Security.Done.Password",
         ["two-factor-off"] = "Security.Done.TwoFactorOff",
+        ["phone"] = "Security.Done.Phone",
+        ["phone-removed"] = "Security.Done.PhoneRemoved",
+        ["sms-on"] = "Security.Done.SmsOn",
+        ["sms-off"] = "Security.Done.SmsOff",
     };
 
     public static async Task<IResult> ShowAsync(HttpContext http, AccountArea area, WardenDbContext db, IAntiforgery antiforgery, string? done, CancellationToken cancellationToken)
@@ -58,6 +62,7 @@ public static class SecurityPages
         return new RazorComponentResult<SecurityPage>(new Dictionary<string, object?>
         {
             [nameof(SecurityPage.Status)] = await TwoFactorManagement.StatusOfAsync(db, person.UserId, cancellationToken),
+            [nameof(SecurityPage.PhoneVerified)] = await db.Profiles.AnyAsync(p => p.UserId == person.UserId && p.PhoneVerified && p.PhoneNumberProtected != null, cancellationToken),
             [nameof(SecurityPage.Notice)] = done is null ? null : Notices.GetValueOrDefault(done),
             [nameof(SecurityPage.Antiforgery)] = antiforgery.GetAndStoreTokens(http),
         });
@@ -222,7 +227,7 @@ public static class SecurityPages
             StatusCode = error is null ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity,
         };
 
-    private static RazorComponentResult<RecoveryCodesPage> CodesPage(HttpContext http, IReadOnlyList<string> codes) =>
+    internal static RazorComponentResult<RecoveryCodesPage> CodesPage(HttpContext http, IReadOnlyList<string> codes) =>
         new RazorComponentResult<RecoveryCodesPage>(new Dictionary<string, object?>
         {
             [nameof(RecoveryCodesPage.Codes)] = codes,
