@@ -57,6 +57,9 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         await page.ClickAsync("text=I have saved them");
         Assert.Contains("10 unused recovery codes left.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
+        await page.GotoAsync("account/phone");
+        await CheckAsync(browser, "phone");
+
         // Sessions: this browser marked; ending the other one signs the laptop out at its next click.
         await page.GotoAsync("account/sessions");
         Assert.Equal(1, await page.Locator("li.session.current").CountAsync());
