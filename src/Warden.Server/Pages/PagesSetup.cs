@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Warden.Server.Authentication;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
+using Warden.Server.Pages.Account;
 using Warden.Server.Pages.Home;
 using Warden.Server.Pages.Recovery;
 using Warden.Server.Pages.Registration;
@@ -32,6 +33,7 @@ public static class PagesSetup
         services.AddSingleton<PageHeaders>();
         services.AddSingleton<ReturnUrls>();
         services.AddScoped<AccountSession>();
+        services.AddScoped<AccountArea>();
         return services;
     }
 
@@ -88,6 +90,32 @@ public static class PagesSetup
                 Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
                 TimeProvider time, CancellationToken cancellationToken) =>
             RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken));
+
+        // The signed-in area: sensitive changes only after /account/reauthenticate (the step-up of Reauthentication).
+        account.MapGet("/reauthenticate", ReauthenticatePages.ShowAsync);
+        Post(account, "/reauthenticate", ReauthenticatePages.ConfirmAsync);
+        account.MapGet("/security", SecurityPages.ShowAsync);
+        Post(account, "/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync);
+        Post(account, "/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync);
+        Post(account, "/security/recovery-codes", SecurityPages.RegenerateCodesAsync);
+        Post(account, "/security/recovery-codes/download", SecurityPages.DownloadCodesAsync);
+        Post(account, "/security/two-factor/off", SecurityPages.TurnOffAsync);
+        Post(account, "/security/sms", PhonePages.SetSmsAsync);
+        account.MapGet("/phone", PhonePages.ShowAsync);
+        Post(account, "/phone", PhonePages.ChangeAsync);
+        Post(account, "/phone/verify", PhonePages.VerifyAsync);
+        account.MapGet("/password", SecurityPages.PasswordAsync);
+        Post(account, "/password", SecurityPages.ChangePasswordAsync);
+        account.MapGet("/sessions", SessionsPages.ShowAsync);
+        Post(account, "/sessions/revoke", SessionsPages.RevokeAsync);
+        Post(account, "/sessions/revoke-others", SessionsPages.RevokeOthersAsync);
+        account.MapGet("/email", EmailChangePages.ShowAsync);
+        Post(account, "/email", EmailChangePages.RequestAsync);
+        account.MapGet("/confirm-email-change", EmailChangePages.ConfirmFormAsync);
+        Post(account, "/confirm-email-change", EmailChangePages.ConfirmAsync);
+        Post(account, "/export", DeleteAccountPages.ExportAsync);
+        account.MapGet("/delete", DeleteAccountPages.ShowAsync);
+        Post(account, "/delete", DeleteAccountPages.DeleteAsync);
 
         account.MapFallback("{**path}", () => PageResults.NotFound());
         return account;

@@ -42,9 +42,23 @@ public static class PrivacyEndpoints
         CancellationToken cancellationToken)
     {
         var userId = principal.UserId();
-        if (!await db.Users.AnyAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken))
+        if (await ExportForAsync(userId, db, modules, time, cancellationToken) is not { } export)
         {
             return ApiProblems.NotFound();
+        }
+
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{FileName(export)}\"";
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(export);
+    }
+
+    /// <summary>The export itself (the API and the account pages), recorded as taken; null when the account is gone.</summary>
+    public static async Task<Dictionary<string, object?>?> ExportForAsync(
+        Guid userId, WardenDbContext db, IEnumerable<IPersonalData> modules, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken))
+        {
+            return null;
         }
 
         var now = time.GetUtcNow();
@@ -57,11 +71,11 @@ public static class PrivacyEndpoints
         // Who took a copy of the data, and when, belongs in the audit log.
         db.AddEvent(EventTypes.PersonalDataExported, userId, new { userId }, now);
         await db.SaveChangesAsync(cancellationToken);
-
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"warden-export-{now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.json\"";
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(export);
+        return export;
     }
+
+    public static string FileName(Dictionary<string, object?> export) =>
+        $"warden-export-{((DateTimeOffset)export["exportedAt"]!).ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.json";
 
     /// <summary>
     /// Erases the caller's personal data (<see cref="AccountErasure"/>): the password is required, and every
@@ -76,14 +90,26 @@ public static class PrivacyEndpoints
         AccountErasure erasure,
         CancellationToken cancellationToken)
     {
-        var userId = principal.UserId();
+        return await EraseOwnAsync(principal.UserId(), null, request, db, reauthentication, erasure, cancellationToken);
+    }
+
+    /// <summary>The erasure, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> EraseOwnAsync(
+        Guid userId,
+        Guid? stepUpSession,
+        DeleteAccountRequest request,
+        WardenDbContext db,
+        Reauthentication reauthentication,
+        AccountErasure erasure,
+        CancellationToken cancellationToken)
+    {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.Status != UserStatus.Deleted, cancellationToken);
         if (user is null)
         {
             return ApiProblems.NotFound();
         }
 
-        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }

@@ -15,7 +15,10 @@ public sealed class AccountPageTests(WardenFactory factory) : IClassFixture<Ward
     [
         "/account/register", "/account/verify-email", "/account/resend-verification", "/account/login", "/account/login/second-factor",
         "/account/login/send-code/sms", "/account/login/password", "/account/logout", "/account/forgot-password", "/account/reset-password",
-        "/account/invitation",
+        "/account/invitation", "/account/reauthenticate", "/account/security/totp/setup", "/account/security/totp/confirm",
+        "/account/security/recovery-codes", "/account/security/recovery-codes/download", "/account/security/two-factor/off", "/account/password",
+        "/account/sessions/revoke", "/account/sessions/revoke-others", "/account/email", "/account/confirm-email-change", "/account/export",
+        "/account/delete", "/account/security/sms", "/account/phone", "/account/phone/verify",
     ];
 
     [Theory]

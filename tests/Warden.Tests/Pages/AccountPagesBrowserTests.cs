@@ -211,22 +211,5 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
         await page.ClickAsync("button.primary");
     }
 
-    /// <summary>axe-core finds nothing serious; at 360 px nothing scrolls sideways; a screenshot at both widths.</summary>
-    private async Task CheckAsync(BrowserSession browser, string name)
-    {
-        var violations = await Axe.RunAsync(browser.Page);
-        foreach (var minor in violations.Where(v => v.Impact is not ("serious" or "critical")))
-        {
-            output.WriteLine($"{name}: {minor}");
-        }
-
-        var serious = violations.Where(v => v.Impact is "serious" or "critical").ToList();
-        Assert.True(serious.Count == 0, $"{name}: " + string.Join("\n", serious));
-        await browser.ScreenshotAsync($"account-{name}-desktop", fullPage: true);
-        await browser.Page.SetViewportSizeAsync(360, 740);
-        Assert.False(await browser.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth"),
-            $"{name} scrolls sideways at 360 px");
-        await browser.ScreenshotAsync($"account-{name}-360", fullPage: true);
-        await browser.Page.SetViewportSizeAsync(1280, 720);
-    }
+    private Task CheckAsync(BrowserSession browser, string name) => PageChecks.CheckAsync(browser, name, output);
 }

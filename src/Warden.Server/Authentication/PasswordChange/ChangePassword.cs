@@ -23,7 +23,7 @@ public sealed record PasswordChangeResult(int RevokedSessions);
 /// </summary>
 public static class ChangePassword
 {
-    public static async Task<Results<Ok<PasswordChangeResult>, ProblemHttpResult, ValidationProblem>> HandleAsync(
+    public static Task<Results<Ok<PasswordChangeResult>, ProblemHttpResult, ValidationProblem>> HandleAsync(
         ChangePasswordRequest request,
         ClaimsPrincipal principal,
         WardenDbContext db,
@@ -32,17 +32,37 @@ public static class ChangePassword
         Reauthentication reauthentication,
         SessionRevocation revocation,
         TimeProvider time,
+        CancellationToken cancellationToken) =>
+        ChangeAsync(principal.UserId(), principal.SessionId(), stepUp: false, request, db, users, policy, reauthentication, revocation, time, cancellationToken);
+
+    /// <summary>
+    /// The change itself, for the API and the account pages: <paramref name="sessionId"/> is the caller's session (it
+    /// goes on; every other one ends). With <paramref name="stepUp"/> (the pages) a re-authentication given on that
+    /// session within the window stands for the current password (<see cref="Reauthentication"/>).
+    /// </summary>
+    public static async Task<Results<Ok<PasswordChangeResult>, ProblemHttpResult, ValidationProblem>> ChangeAsync(
+        Guid userId,
+        Guid? sessionId,
+        bool stepUp,
+        ChangePasswordRequest request,
+        WardenDbContext db,
+        PasswordChangingUserManager users,
+        PasswordPolicy policy,
+        Reauthentication reauthentication,
+        SessionRevocation revocation,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (ApiProblems.Missing(
-                ("currentPassword", request.CurrentPassword, "The current password is required."),
-                ("newPassword", request.NewPassword, "A new password is required.")) is { } missing)
+        // On a step-up the proof is the session's recent re-authentication; the current password is then optional.
+        if ((stepUp
+                ? ApiProblems.Missing(("newPassword", request.NewPassword, "A new password is required."))
+                : ApiProblems.Missing(
+                    ("currentPassword", request.CurrentPassword, "The current password is required."),
+                    ("newPassword", request.NewPassword, "A new password is required."))) is { } missing)
         {
             return missing;
         }
 
-        var userId = principal.UserId();
-        var sessionId = principal.SessionId();
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.Status == UserStatus.Active, cancellationToken);
         if (user is null)
         {
@@ -59,7 +79,7 @@ public static class ChangePassword
 
         // A wrong current password counts towards re-authentication's own lock, not sign-in's: a stolen access
         // token is no unthrottled password oracle, and cannot lock the owner out of signing in either.
-        if (await reauthentication.CheckAsync(user, request.CurrentPassword, request.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUp ? sessionId : null, request.CurrentPassword, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }

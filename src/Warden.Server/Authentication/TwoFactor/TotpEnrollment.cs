@@ -20,14 +20,23 @@ public sealed record RecoveryCodesResponse(IReadOnlyList<string> RecoveryCodes);
 /// <summary>Authenticator apps: a fresh secret to scan, then a code from the app to prove it was scanned.</summary>
 public static class TotpEnrollment
 {
-    public static async Task<Results<Ok<TotpSetupResponse>, ProblemHttpResult>> SetupAsync(
+    public static Task<Results<Ok<TotpSetupResponse>, ProblemHttpResult>> SetupAsync(
         TotpSetupRequest? request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
+        SecretProtector secrets, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken) =>
+        BeginAsync(principal.UserId(), null, request, db, account, reauthentication, secrets, options, cancellationToken);
+
+    /// <summary>
+    /// A new pending secret, for the API and the account pages; <paramref name="stepUpSession"/> (the pages) lets a
+    /// re-authentication given on that session within the window stand for the proof (<see cref="Reauthentication"/>).
+    /// </summary>
+    public static async Task<Results<Ok<TotpSetupResponse>, ProblemHttpResult>> BeginAsync(
+        Guid userId, Guid? stepUpSession, TotpSetupRequest? request, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
         SecretProtector secrets, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken)
     {
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
         // Adding or replacing an authenticator is what an attacker with a stolen session would do first.
-        if (await reauthentication.CheckAsync(user, request?.Password, request?.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUpSession, request?.Password, request?.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -40,8 +49,13 @@ public static class TotpEnrollment
         return TypedResults.Ok(new TotpSetupResponse(secret, uri, QrCodeImage.PngDataUri(uri)));
     }
 
-    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult, ValidationProblem>> ConfirmAsync(
+    public static Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult, ValidationProblem>> ConfirmAsync(
         CodeRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account, SecretProtector secrets,
+        TimeProvider time, CancellationToken cancellationToken) =>
+        ConfirmForAsync(principal.UserId(), request, db, account, secrets, time, cancellationToken);
+
+    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult, ValidationProblem>> ConfirmForAsync(
+        Guid userId, CodeRequest request, WardenDbContext db, TwoFactorAccount account, SecretProtector secrets,
         TimeProvider time, CancellationToken cancellationToken)
     {
         if (!OneTimeCodes.IsWellFormed(request.Code?.Trim()))
@@ -49,7 +63,7 @@ public static class TotpEnrollment
             return ApiProblems.Validation("code", "Enter the 6-digit code from your authenticator app.");
         }
 
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var row = await db.TwoFactor.SingleOrDefaultAsync(t => t.UserId == user.Id, cancellationToken);
         if (row?.PendingTotpSecretProtected is null)
         {

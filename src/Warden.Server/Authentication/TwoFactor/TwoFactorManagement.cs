@@ -19,8 +19,18 @@ public static class TwoFactorManagement
     public static async Task<Ok<TwoFactorStatus>> GetAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await StatusAsync(db, principal.UserId(), null, cancellationToken));
 
-    public static async Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsAsync(
+    /// <summary>Which factors are on (the API's <c>GET /users/2fa</c> and the security page).</summary>
+    public static Task<TwoFactorStatus> StatusOfAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        StatusAsync(db, userId, null, cancellationToken);
+
+    public static Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsAsync(
         TwoFactorMethodsRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account,
+        Reauthentication reauthentication, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken) =>
+        SetMethodsForAsync(principal.UserId(), null, request, db, account, reauthentication, options, cancellationToken);
+
+    /// <summary>SMS or email codes on or off, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<Ok<TwoFactorStatus>, ProblemHttpResult, ValidationProblem>> SetMethodsForAsync(
+        Guid userId, Guid? stepUpSession, TwoFactorMethodsRequest request, WardenDbContext db, TwoFactorAccount account,
         Reauthentication reauthentication, IOptions<TwoFactorOptions> options, CancellationToken cancellationToken)
     {
         if (request.Preferred is not null && request.Preferred is not (SecondFactorMethods.Totp or SecondFactorMethods.Sms or SecondFactorMethods.Email))
@@ -28,7 +38,7 @@ public static class TwoFactorManagement
             return ApiProblems.Validation("preferred", "The preferred method is totp, sms or email.");
         }
 
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var row = await account.GetOrAddAsync(user.Id, cancellationToken);
         if (request.Sms == true && !row.SmsEnabled)
         {
@@ -57,7 +67,7 @@ public static class TwoFactorManagement
             return ApiProblems.Validation("preferred", "The preferred method must be one that is turned on.");
         }
 
-        if (changesFactors && await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (changesFactors && await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -77,17 +87,23 @@ public static class TwoFactorManagement
         return TypedResults.Ok(await StatusAsync(db, user.Id, codes, cancellationToken));
     }
 
-    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(
+    public static Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(
         CodeRequest request, ClaimsPrincipal principal, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
+        TimeProvider time, CancellationToken cancellationToken) =>
+        RegenerateAsync(principal.UserId(), null, request, db, account, reauthentication, time, cancellationToken);
+
+    /// <summary>New recovery codes, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateAsync(
+        Guid userId, Guid? stepUpSession, CodeRequest request, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         if (!user.TwoFactorEnabled)
         {
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.TwoFactorNotEnabled, "Two-factor authentication is off.");
         }
 
-        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -118,8 +134,16 @@ public static class TwoFactorManagement
             }
         }
 
-        var user = await db.Users.SingleAsync(u => u.Id == principal.UserId(), cancellationToken);
-        if (await reauthentication.CheckAsync(user, request?.Password, request?.Code, cancellationToken) is { } refused)
+        return await TurnOffAsync(principal.UserId(), null, request, db, account, reauthentication, cancellationToken);
+    }
+
+    /// <summary>Every second factor off, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> TurnOffAsync(
+        Guid userId, Guid? stepUpSession, CodeRequest? request, WardenDbContext db, TwoFactorAccount account, Reauthentication reauthentication,
+        CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
+        if (await reauthentication.CheckAsync(user, stepUpSession, request?.Password, request?.Code, cancellationToken) is { } refused)
         {
             return refused;
         }

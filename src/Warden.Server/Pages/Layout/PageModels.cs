@@ -60,4 +60,7 @@ public sealed record FormModel(string Title, string Action, string Submit, IRead
 public sealed record MessageModel(string Title, string Text)
 {
     public IReadOnlyList<PageLink> Links { get; init; } = [];
+
+    /// <summary>Words that come as they are (the API's message of a refusal), shown under the text.</summary>
+    public string? Detail { get; init; }
 }

@@ -26,9 +26,21 @@ public static class EmailChangeEndpoints
     /// <summary>Why the other sessions ended (<c>user_sessions.revoked_reason</c>).</summary>
     public const string RevocationReason = "email_changed";
 
-    public static async Task<Results<Accepted, ProblemHttpResult>> RequestAsync(
+    public static Task<Results<Accepted, ProblemHttpResult>> RequestAsync(
         ChangeEmailRequest request,
         HttpContext http,
+        WardenDbContext db,
+        UserManager<User> users,
+        Reauthentication reauthentication,
+        TimeProvider time,
+        CancellationToken cancellationToken) =>
+        RequestForAsync(http.User.UserId(), null, request, db, users, reauthentication, time, cancellationToken);
+
+    /// <summary>The request, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<Accepted, ProblemHttpResult>> RequestForAsync(
+        Guid userId,
+        Guid? stepUpSession,
+        ChangeEmailRequest request,
         WardenDbContext db,
         UserManager<User> users,
         Reauthentication reauthentication,
@@ -41,14 +53,13 @@ public static class EmailChangeEndpoints
             return ApiProblems.ValidationProblem("newEmail", "Must be a valid email address.");
         }
 
-        var userId = http.User.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         if (users.NormalizeEmail(newEmail) == user.NormalizedEmail)
         {
             return ApiProblems.ValidationProblem("newEmail", "This is already your email address.");
         }
 
-        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -71,7 +82,7 @@ public static class EmailChangeEndpoints
     /// confirmation) makes this fail with nothing changed. Every other session ends: whoever else was signed
     /// in may not follow the account to its new address (the address is how a password is reset).
     /// </summary>
-    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> ConfirmAsync(
+    public static Task<Results<Ok<AccountView>, ProblemHttpResult>> ConfirmAsync(
         ConfirmEmailChangeRequest request,
         HttpContext http,
         WardenDbContext db,
@@ -79,9 +90,21 @@ public static class EmailChangeEndpoints
         AccountTokens tokens,
         SessionRevocation revocation,
         TimeProvider time,
+        CancellationToken cancellationToken) =>
+        ConfirmForAsync(http.User.UserId(), http.User.SessionId(), request, db, users, tokens, revocation, time, cancellationToken);
+
+    /// <summary>The confirmation, for the API and the account pages: <paramref name="sessionId"/> goes on, every other session ends.</summary>
+    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> ConfirmForAsync(
+        Guid userId,
+        Guid? sessionId,
+        ConfirmEmailChangeRequest request,
+        WardenDbContext db,
+        UserManager<User> users,
+        AccountTokens tokens,
+        SessionRevocation revocation,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var userId = http.User.UserId();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var token = await tokens.ConsumeAsync(request.Token, AccountTokenPurpose.EmailChange, cancellationToken);
         if (token is null || token.UserId != userId || token.Data is null)
@@ -118,7 +141,7 @@ public static class EmailChangeEndpoints
             return EmailTaken();
         }
 
-        var revoked = await revocation.RevokeAllAsync(userId, http.User.SessionId(), RevocationReason, cancellationToken);
+        var revoked = await revocation.RevokeAllAsync(userId, sessionId, RevocationReason, cancellationToken);
         db.AddEvent(EventTypes.EmailChanged, userId, new
         {
             userId,

@@ -24,7 +24,23 @@ public static class PhoneEndpoints
 {
     private static readonly string[] PhoneFields = ["phoneNumber", "phoneVerified"];
 
-    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> ChangeAsync(
+    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> ChangeAsync(
+        ChangePhoneRequest request,
+        HttpContext http,
+        WardenDbContext db,
+        SecretProtector protector,
+        Reauthentication reauthentication,
+        ProfileReader reader,
+        ProfileCache cache,
+        IOptions<ProfileOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken) =>
+        ChangeForAsync(http.User.UserId(), null, request, http, db, protector, reauthentication, reader, cache, options, time, cancellationToken);
+
+    /// <summary>The change, for the API and the account pages (<paramref name="stepUpSession"/>: see <see cref="Reauthentication"/>).</summary>
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> ChangeForAsync(
+        Guid userId,
+        Guid? stepUpSession,
         ChangePhoneRequest request,
         HttpContext http,
         WardenDbContext db,
@@ -42,12 +58,11 @@ public static class PhoneEndpoints
             return ApiProblems.ValidationProblem("phoneNumber", "Must be an E.164 number such as +4915112345678, or null to remove the number.");
         }
 
-        var userId = http.User.UserId();
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
 
         // The phone can become a second factor (and receives codes), so setting, changing or removing it needs the
         // same proof as any other factor: a stolen access token must not point the account's codes elsewhere.
-        if (await reauthentication.CheckAsync(user, request.Password, request.Code, cancellationToken) is { } refused)
+        if (await reauthentication.CheckAsync(user, stepUpSession, request.Password, request.Code, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -112,9 +127,22 @@ public static class PhoneEndpoints
         return TypedResults.Ok(reader.From(profile));
     }
 
-    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> VerifyAsync(
+    public static Task<Results<Ok<ProfileView>, ProblemHttpResult>> VerifyAsync(
         VerifyPhoneRequest request,
         ClaimsPrincipal principal,
+        WardenDbContext db,
+        OneTimeCodeHasher hasher,
+        ProfileReader reader,
+        ProfileCache cache,
+        IOptions<TwoFactorOptions> twoFactor,
+        TimeProvider time,
+        CancellationToken cancellationToken) =>
+        VerifyForAsync(principal.UserId(), request, db, hasher, reader, cache, twoFactor, time, cancellationToken);
+
+    /// <summary>The proof of the number, for the API and the account pages.</summary>
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> VerifyForAsync(
+        Guid userId,
+        VerifyPhoneRequest request,
         WardenDbContext db,
         OneTimeCodeHasher hasher,
         ProfileReader reader,
@@ -128,7 +156,6 @@ public static class PhoneEndpoints
             return ApiProblems.ValidationProblem("code", "Must be the 6-digit code sent by SMS.");
         }
 
-        var userId = principal.UserId();
         var now = time.GetUtcNow();
         var pending = await db.PhoneVerifications.AsNoTracking()
             .Where(v => v.UserId == userId && v.ConsumedAt == null && v.CodeHash != null && v.ExpiresAt > now)

@@ -11,28 +11,7 @@ namespace Warden.Tests.Authentication.TwoFactor;
 /// <summary>The source documents' SMS path: a verified phone, a code sent the moment the password is accepted.</summary>
 public sealed class SmsCodeTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
-    private async Task<(string Email, string Phone, Tokens Tokens)> UserWithSmsAsync(HttpClient client)
-    {
-        var (email, tokens) = await factory.SignedInUserAsync(client);
-        var phone = "+1555" + Random.Shared.Next(1000000, 9999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await factory.InScopeAsync(async services =>
-        {
-            // Phone verification itself is the profile module's; here the number is simply on file and verified.
-            var db = services.GetRequiredService<WardenDbContext>();
-            var protector = services.GetRequiredService<SecretProtector>();
-            var userId = tokens.User.GetProperty("id").GetGuid();
-            await factory.WaitForProfileAsync(userId);
-            await db.Profiles.Where(p => p.UserId == userId).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.PhoneNumberProtected, protector.Protect(SecretKind.PhoneNumber, phone))
-                .SetProperty(p => p.PhoneVerified, true));
-        });
-
-        var signedIn = factory.CreateClientFor(tokens);
-        var status = await (await signedIn.PutAsJsonAsync("/api/v1/users/2fa/methods", new { sms = true, preferred = "sms", password = AuthFlows.Password })).ReadJsonAsync();
-        Assert.Equal(["sms"], status.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
-        Assert.Equal(10, status.GetProperty("recoveryCodes").GetArrayLength());
-        return (email, phone, tokens);
-    }
+    private Task<(string Email, string Phone, Tokens Tokens)> UserWithSmsAsync(HttpClient client) => factory.SmsUserAsync(client);
 
     [Fact]
     public async Task TheCodeIsTextedAsSoonAsThePasswordIsAcceptedAndFinishesTheSignIn()

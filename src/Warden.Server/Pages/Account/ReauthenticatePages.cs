@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Pages.Layout;
+
+namespace Warden.Server.Pages.Account;
+
+public sealed class ReauthenticateForm
+{
+    public string? Password { get; set; }
+    public string? Code { get; set; }
+    public string? ReturnUrl { get; set; }
+}
+
+/// <summary>
+/// "Confirm it is you" before a sensitive change: the password, plus a code from the authenticator (or a recovery
+/// code) when one is enrolled — exactly the API's proof, checked and recorded on this session by
+/// <see cref="Reauthentication"/> (the step-up window, <c>Warden:Authentication:ReauthenticationWindow</c>). A proof
+/// that holds also reissues the cookie with a new secret, as a sign-in does: a cookie copied before is worthless.
+/// </summary>
+public static class ReauthenticatePages
+{
+    public static async Task<IResult> ShowAsync(HttpContext http, AccountArea area, WardenDbContext db, string? returnUrl, CancellationToken cancellationToken)
+    {
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return AccountArea.ToSignIn(http);
+        }
+
+        return PageResults.Form(http, Model(await TotpEnrolledAsync(db, person.UserId, cancellationToken), AccountArea.Back(returnUrl), PageErrors.None));
+    }
+
+    public static async Task<IResult> ConfirmAsync(
+        [FromForm] ReauthenticateForm posted, HttpContext http, AccountArea area, WardenDbContext db, Reauthentication reauthentication,
+        CancellationToken cancellationToken)
+    {
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return AccountArea.ToSignIn(http, ReturnPath(posted.ReturnUrl));
+        }
+
+        var back = AccountArea.Back(posted.ReturnUrl);
+        var totp = await TotpEnrolledAsync(db, person.UserId, cancellationToken);
+        // An empty password is never a proof here (the use case would accept a recent one instead).
+        var errors = string.IsNullOrEmpty(posted.Password)
+            ? new PageErrors(null, new Dictionary<string, string[]> { ["password"] = [Strings(http)["Reauth.PasswordRequired"]] })
+            : await reauthentication.CheckAsync(person.User, person.Session.Id, posted.Password, posted.Code, cancellationToken) is { } refused
+                ? PageErrors.From(refused)
+                : null;
+        if (errors is not null)
+        {
+            return PageResults.Form(http, Model(totp, back, errors));
+        }
+
+        var secret = BrowserSessions.Issue(person.Session);
+        await db.SaveChangesAsync(cancellationToken);
+        AccountSession.SignIn(http, new BrowserSignIn(secret, person.Session));
+        return PageResults.SeeOther(back);
+    }
+
+    private static string ReturnPath(string? returnUrl) => ReauthenticatePathFor(AccountArea.Back(returnUrl));
+
+    private static string ReauthenticatePathFor(string back) => AccountArea.ReauthenticatePath + "?returnUrl=" + Uri.EscapeDataString(back);
+
+    private static Microsoft.Extensions.Localization.IStringLocalizer<Strings> Strings(HttpContext http) =>
+        http.RequestServices.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<Strings>>();
+
+    private static Task<bool> TotpEnrolledAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == userId && t.TotpSecretProtected != null, cancellationToken);
+
+    private static FormModel Model(bool totp, string back, PageErrors errors) =>
+        new("Reauth.Title", AccountArea.ReauthenticatePath, "Reauth.Submit",
+        [
+            new FormField("password", "Field.Password", "password", Autocomplete: "current-password"),
+            .. totp ? [new FormField("code", "Field.Code", Autocomplete: "one-time-code", Hint: "Reauth.CodeHint")] : Array.Empty<FormField>(),
+        ])
+        {
+            Intro = totp ? "Reauth.IntroTotp" : "Reauth.Intro",
+            Hidden = new Dictionary<string, string> { ["returnUrl"] = back },
+            Errors = errors,
+            Links = [new PageLink(ReturnUrls.Home, "Link.Cancel")],
+        };
+}

@@ -1,0 +1,266 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Pages;
+using Warden.Server.Users;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Pages;
+
+/// <summary>
+/// The signed-in area without a browser: sensitive changes only after a re-authentication on the session (which reissues
+/// the cookie), per-object authorization of the session forms, and each page on the API's own use case.
+/// </summary>
+public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<WardenFactory>
+{
+    private const string NewPassword = "Another-Chosen-5521?";
+
+    [Theory]
+    [InlineData("/account/password")]
+    [InlineData("/account/email")]
+    [InlineData("/account/delete")]
+    public async Task ASensitivePageAsksForARecentReauthenticationFirst(string path)
+    {
+        var (client, _, _) = await SignedInBrowserAsync();
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal("/account/reauthenticate?returnUrl=" + Uri.EscapeDataString(path), response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task ASensitiveFormPostedWithoutARecentReauthenticationChangesNothing()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var token = await client.FormTokenAsync("/account/security");
+
+        var setup = await client.PostFormAsync("/account/security/totp/setup", token);
+        var delete = await client.PostFormAsync("/account/delete", token, ("confirmation", email));
+        var password = await client.PostFormAsync("/account/password", token, ("newPassword", NewPassword));
+
+        Assert.All([setup, delete, password], r => Assert.Equal(HttpStatusCode.SeeOther, r.StatusCode));
+        Assert.StartsWith("/account/reauthenticate?returnUrl=", delete.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        var user = await factory.InDbAsync(db => db.Users.SingleAsync(u => u.Email == email));
+        Assert.Equal(UserStatus.Active, user.Status);
+        Assert.False(await factory.InDbAsync(db => db.TwoFactor.AnyAsync(t => t.UserId == user.Id && t.PendingTotpSecretProtected != null)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await factory.PageClient().SignInThroughPageAsync(email, NewPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ReauthenticatingStampsTheSessionReissuesTheCookieAndGoesBack()
+    {
+        var (client, email, oldCookie) = await SignedInBrowserAsync();
+        var token = await client.FormTokenAsync("/account/reauthenticate?returnUrl=%2Faccount%2Fpassword");
+
+        var wrong = await client.PostFormAsync("/account/reauthenticate", token, ("password", "not-my-password"), ("returnUrl", "/account/password"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrong.StatusCode);
+        Assert.False(wrong.Headers.Contains("Set-Cookie") && wrong.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith(AccountSession.PlainName, StringComparison.Ordinal)));
+
+        var right = await client.PostFormAsync("/account/reauthenticate", token, ("password", AuthFlows.Password), ("returnUrl", "/account/password"));
+
+        Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+        Assert.Equal("/account/password", right.Headers.Location?.OriginalString);
+        var newCookie = SessionCookie(right);
+        Assert.NotEqual(oldCookie, newCookie);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/password")).StatusCode);
+        var session = await factory.InDbAsync(db => db.Sessions.SingleAsync(s => s.User!.Email == email && s.Client == SessionClients.Browser));
+        Assert.NotNull(session.ReauthenticatedAt);
+        Assert.Null(session.RevokedAt);
+        Assert.Equal(HttpStatusCode.SeeOther, (await WithCookie(oldCookie).GetAsync("/account")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await WithCookie(newCookie).GetAsync("/account")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/", "/account")]
+    [InlineData("/account/sessions", "/account/sessions")]
+    [InlineData("/elsewhere", "/account")]
+    public async Task ReauthenticationGoesBackOnlyToAnAccountPage(string returnUrl, string expected)
+    {
+        var (client, _, _) = await SignedInBrowserAsync();
+        var token = await client.FormTokenAsync("/account/reauthenticate");
+
+        var response = await client.PostFormAsync("/account/reauthenticate", token, ("password", AuthFlows.Password), ("returnUrl", returnUrl));
+
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task OnePersonCannotEndAnotherPersonsSessionThroughTheForm()
+    {
+        var (victim, victimEmail, _) = await SignedInBrowserAsync();
+        var victimSession = await factory.InDbAsync(db => db.Sessions.Where(s => s.User!.Email == victimEmail && s.Client == SessionClients.Browser).Select(s => s.Id).SingleAsync());
+        var (attacker, _, _) = await SignedInBrowserAsync();
+        var token = await attacker.FormTokenAsync("/account/sessions");
+
+        var response = await attacker.PostFormAsync("/account/sessions/revoke", token, ("id", victimSession.ToString()));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await victim.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSessionsPageMarksThisBrowserAndEndsAnotherSessionOrAllOthers()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var mine = await factory.InDbAsync(db => db.Sessions.Where(s => s.User!.Email == email && s.Client == SessionClients.Browser).Select(s => s.Id).SingleAsync());
+        var other = factory.PageClient();
+        await other.SignInThroughPageAsync(email);
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+
+        var page = await client.GetStringAsync("/account/sessions");
+        Assert.Contains("This browser", page, StringComparison.Ordinal);
+        var otherId = await factory.InDbAsync(db => db.Sessions.Where(s => s.User!.Email == email && s.Client == SessionClients.Browser && s.Id != mine)
+            .Select(s => s.Id).SingleAsync());
+        var token = await client.FormTokenAsync("/account/sessions");
+
+        var one = await client.PostFormAsync("/account/sessions/revoke", token, ("id", otherId.ToString()));
+        Assert.Equal("/account/sessions?done=revoked", one.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.SeeOther, (await other.GetAsync("/account")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+
+        await client.PostFormAsync("/account/sessions/revoke-others", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangingThePasswordOnThePageEndsEveryOtherSession()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+        await ReauthenticateAsync(client);
+        var token = await client.FormTokenAsync("/account/password");
+
+        var weak = await client.PostFormAsync("/account/password", token, ("newPassword", "password"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, weak.StatusCode);
+        Assert.Contains("aria-invalid=\"true\"", await weak.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var changed = await client.PostFormAsync("/account/password", token, ("newPassword", NewPassword));
+
+        Assert.Equal("/account/security?done=password", changed.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/security?done=password")).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await factory.PageClient().SignInThroughPageAsync(email, NewPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnEmailChangeIsRequestedOnThePageAndConfirmedFromTheLinkByItsPost()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var newEmail = AuthFlows.NewEmail("moved");
+        await ReauthenticateAsync(client);
+        var token = await client.FormTokenAsync("/account/email");
+
+        var request = await client.PostFormAsync("/account/email", token, ("newEmail", newEmail));
+        Assert.Equal(HttpStatusCode.OK, request.StatusCode);
+        var link = new Uri((await factory.Mailbox.WaitForAsync(newEmail)).Link("/account/confirm-email-change"));
+
+        var anonymous = await factory.PageClient().GetAsync(link.PathAndQuery);
+        Assert.StartsWith("/account/login?returnUrl=", anonymous.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        var shown = await client.GetStringAsync(link.PathAndQuery);
+        Assert.Equal(email, await factory.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Email).SingleAsync()));
+        var confirm = await client.PostFormAsync("/account/confirm-email-change", await client.FormTokenAsync(link.PathAndQuery), ("token", PageForms.Hidden(shown, "token")!));
+
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.True(await factory.InDbAsync(db => db.Users.AnyAsync(u => u.Email == newEmail)));
+        var again = await client.PostFormAsync("/account/confirm-email-change", await client.FormTokenAsync(link.PathAndQuery), ("token", PageForms.Hidden(shown, "token")!));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("This link no longer works", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MyDataDownloadsAsTheApisJsonExport()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var token = await client.FormTokenAsync("/account");
+
+        var response = await client.PostFormAsync("/account/export", token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("warden-export-", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
+        Assert.Contains(email, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeletingTheAccountNeedsTheEmailTypedOutThenErasesItAndSignsOut()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        await ReauthenticateAsync(client);
+        var token = await client.FormTokenAsync("/account/delete");
+
+        var mistyped = await client.PostFormAsync("/account/delete", token, ("confirmation", "someone.else@example.com"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, mistyped.StatusCode);
+        Assert.True(await factory.InDbAsync(db => db.Users.AnyAsync(u => u.Email == email && u.Status == UserStatus.Active)));
+
+        var deleted = await client.PostFormAsync("/account/delete", token, ("confirmation", email.ToUpperInvariant()));
+
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Contains("Your account is deleted", await deleted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(await factory.InDbAsync(db => db.Users.AnyAsync(u => u.Email == email && u.Status == UserStatus.Active)));
+        Assert.Equal(HttpStatusCode.SeeOther, (await client.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
+    public async Task APhoneNumberIsProvedWithTheTextedCodeThenTurnsOnTextMessageCodesWithRecoveryCodes()
+    {
+        var (client, _, _) = await SignedInBrowserAsync();
+        var phone = "+1555" + Random.Shared.Next(1000000, 9999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ReauthenticateAsync(client);
+        var token = await client.FormTokenAsync("/account/phone");
+
+        var bad = await client.PostFormAsync("/account/phone", token, ("phoneNumber", "0151 not a number"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        var set = await client.PostFormAsync("/account/phone", token, ("phoneNumber", phone));
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var verified = await client.PostFormAsync("/account/phone/verify", token, ("code", (await factory.Sms.WaitForAsync(phone)).Code()));
+        Assert.Equal("/account/security?done=phone", verified.Headers.Location?.OriginalString);
+
+        var on = await client.PostFormAsync("/account/security/sms", token, ("on", "true"));
+
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.Contains("Your recovery codes", await on.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Turn text-message codes off", await client.GetStringAsync("/account/security"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheRecoveryCodeDownloadWritesOnlyRecoveryCodes()
+    {
+        var (client, _, _) = await SignedInBrowserAsync();
+        var token = await client.FormTokenAsync("/account/security");
+
+        var response = await client.PostFormAsync("/account/security/recovery-codes/download", token, ("codes", "abcde-fghjk <script>alert(1)</script> 12345-67890"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("abcde-fghjk\r\n12345-67890", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("script", text, StringComparison.Ordinal);
+    }
+
+    private async Task<(HttpClient Client, string Email, string Cookie)> SignedInBrowserAsync()
+    {
+        var (email, _) = await factory.SignedInUserAsync();
+        var client = factory.PageClient();
+        var signIn = await client.SignInThroughPageAsync(email);
+        return (client, email, SessionCookie(signIn));
+    }
+
+    private static async Task ReauthenticateAsync(HttpClient client)
+    {
+        var token = await client.FormTokenAsync("/account/reauthenticate");
+        var response = await client.PostFormAsync("/account/reauthenticate", token, ("password", AuthFlows.Password));
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+    }
+
+    private static string SessionCookie(HttpResponseMessage response) =>
+        response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(AccountSession.PlainName + "=", StringComparison.Ordinal)).Split(';')[0];
+
+    private HttpClient WithCookie(string cookie)
+    {
+        var client = factory.PageClient();
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        return client;
+    }
+}
