@@ -8,7 +8,7 @@ namespace Warden.Server.Authentication.Sessions;
 /// Ends sessions. The update runs in the caller's transaction when there is one (a password reset, a
 /// suspension), so the sessions end exactly when the change that ends them commits; the events only report it.
 /// </summary>
-public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, TimeProvider time)
+public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IEnumerable<ISessionGrants> grants, TimeProvider time)
 {
     public Task<IReadOnlyList<Guid>> RevokeAsync(Guid userId, Guid sessionId, string reason, CancellationToken cancellationToken) =>
         RevokeWhereAsync(userId, db.Sessions.Where(s => s.UserId == userId && s.Id == sessionId), reason, cancellationToken);
@@ -38,6 +38,10 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, Ti
         await db.RefreshTokens
             .Where(t => ids.Contains(t.SessionId) && t.SpentAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.SpentAt, now), cancellationToken);
+        foreach (var dependent in grants)
+        {
+            await dependent.RevokeAsync(ids, reason, now, cancellationToken);
+        }
 
         if (revoked > 0)
         {

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using Warden.Server.Infrastructure.Security;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Warden.Server.Oidc;
+
+/// <summary>
+/// One key set and one issuer. OpenIddict's options are fed from Warden's <see cref="SigningKeyStore"/> (rebuilt by
+/// the store's change token whenever its keys change, so rotation needs no restart) and its issuer is Warden's,
+/// byte for byte: a <see cref="Uri"/> made without canonicalisation keeps <c>https://host</c> from becoming
+/// <c>https://host/</c> in OpenIddict's documents and tokens.
+/// </summary>
+internal sealed class OidcServerOptionsSetup(SigningKeyStore keys, AccessTokenService accessTokens, KeyEncryptionKey keyEncryptionKey)
+    : IConfigureOptions<OpenIddictServerOptions>, IOptionsChangeTokenSource<OpenIddictServerOptions>
+{
+    public string Name => Options.DefaultName;
+
+    public IChangeToken GetChangeToken() => keys.ChangeToken;
+
+    public static Uri IssuerUri(string issuer) =>
+        new(issuer, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+    public void Configure(OpenIddictServerOptions options)
+    {
+        options.Issuer = IssuerUri(accessTokens.Issuer);
+
+        var published = keys.Snapshot();
+        if (published.Count == 0)
+        {
+            // Only before start-up has loaded the keys (SecurityStartup does, before Warden serves a request).
+            keys.EnsureKeysAsync().GetAwaiter().GetResult();
+            published = keys.Snapshot();
+        }
+
+        // Public keys only: they validate tokens (userinfo, introspection, id_token_hint). Which key signs is decided
+        // per token by SignWithCurrentKey, so a pre-published successor never signs early and a retired key never signs.
+        options.SigningCredentials.Clear();
+        foreach (var key in published)
+        {
+            options.SigningCredentials.Add(new SigningCredentials(key, SigningKeyStore.Algorithm));
+        }
+
+        // OpenIddict requires an encryption key although nothing it issues is encrypted here (access tokens are
+        // signed JWTs, codes and refresh tokens are Data Protection payloads): derived from the key file, so it is
+        // the same on every node and never ephemeral.
+        options.EncryptionCredentials.Clear();
+        options.EncryptionCredentials.Add(new EncryptingCredentials(
+            new SymmetricSecurityKey(keyEncryptionKey.DeriveKey("oidc-encryption")) { KeyId = "warden-oidc-enc" },
+            SecurityAlgorithms.Aes256KW,
+            SecurityAlgorithms.Aes256CbcHmacSha512));
+    }
+}
+
+/// <summary>Every JWT OpenIddict signs is signed by the key Warden signs with now (the per-token key resolver OpenIddict lacks).</summary>
+internal sealed class SignWithCurrentKey(SigningKeyStore keys) : IOpenIddictServerHandler<GenerateTokenContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
+        .UseSingletonHandler<SignWithCurrentKey>()
+        .SetOrder(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 1)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public async ValueTask HandleAsync(GenerateTokenContext context)
+    {
+        if (context.SigningCredentials is not null)
+        {
+            context.SigningCredentials = await keys.GetSigningCredentialsAsync(context.CancellationToken);
+        }
+    }
+}
+
+/// <summary>Discovery names Warden's one JWKS (<c>/.well-known/jwks.json</c>): OpenIddict does not serve a second one.</summary>
+internal sealed class PublishWardenJwks : IOpenIddictServerHandler<HandleConfigurationRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
+        .UseSingletonHandler<PublishWardenJwks>()
+        .SetOrder(OpenIddictServerHandlers.Discovery.AttachEndpoints.Descriptor.Order + 1)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public ValueTask HandleAsync(HandleConfigurationRequestContext context)
+    {
+        context.JsonWebKeySetEndpoint = new Uri(context.Options.Issuer!.AbsoluteUri.TrimEnd('/') + "/.well-known/jwks.json", UriKind.Absolute);
+        return ValueTask.CompletedTask;
+    }
+}
