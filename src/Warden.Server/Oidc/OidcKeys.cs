@@ -72,18 +72,28 @@ internal sealed class SignWithCurrentKey(SigningKeyStore keys) : IOpenIddictServ
     }
 }
 
-/// <summary>Discovery names Warden's one JWKS (<c>/.well-known/jwks.json</c>): OpenIddict does not serve a second one.</summary>
-internal sealed class PublishWardenJwks : IOpenIddictServerHandler<HandleConfigurationRequestContext>
+/// <summary>
+/// Discovery names Warden's one JWKS (<c>/.well-known/jwks.json</c>: OpenIddict does not serve a second one), and every
+/// endpoint under the issuer (Warden's public address), never under whatever host the request came in on.
+/// </summary>
+internal sealed class PublishWardenEndpoints : IOpenIddictServerHandler<HandleConfigurationRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
-        .UseSingletonHandler<PublishWardenJwks>()
+        .UseSingletonHandler<PublishWardenEndpoints>()
         .SetOrder(OpenIddictServerHandlers.Discovery.AttachEndpoints.Descriptor.Order + 1)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     public ValueTask HandleAsync(HandleConfigurationRequestContext context)
     {
-        context.JsonWebKeySetEndpoint = new Uri(context.Options.Issuer!.AbsoluteUri.TrimEnd('/') + "/.well-known/jwks.json", UriKind.Absolute);
+        var issuer = context.Options.Issuer!.AbsoluteUri.TrimEnd('/');
+        context.JsonWebKeySetEndpoint = new Uri(issuer + "/.well-known/jwks.json", UriKind.Absolute);
+        context.AuthorizationEndpoint = new Uri(issuer + OidcSetup.AuthorizePath, UriKind.Absolute);
+        context.TokenEndpoint = new Uri(issuer + OidcSetup.TokenPath, UriKind.Absolute);
+        context.UserInfoEndpoint = new Uri(issuer + OidcSetup.UserInfoPath, UriKind.Absolute);
+        context.EndSessionEndpoint = new Uri(issuer + OidcSetup.EndSessionPath, UriKind.Absolute);
+        context.IntrospectionEndpoint = new Uri(issuer + OidcSetup.IntrospectionPath, UriKind.Absolute);
+        context.RevocationEndpoint = new Uri(issuer + OidcSetup.RevocationPath, UriKind.Absolute);
         return ValueTask.CompletedTask;
     }
 }

@@ -50,7 +50,7 @@ public static class OidcSetup
                 server.DisableAccessTokenEncryption();
 
                 server.AddEventHandler(SignWithCurrentKey.Descriptor);
-                server.AddEventHandler(PublishWardenJwks.Descriptor);
+                server.AddEventHandler(PublishWardenEndpoints.Descriptor);
 
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
