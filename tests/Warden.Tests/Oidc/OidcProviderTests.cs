@@ -194,6 +194,47 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClientFor(tokens.GetProperty("access_token").GetString()!).GetAsync("/api/v1/users/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task ClientCredentialsGiveATokenWithoutSessionThatWardensUserApiRefuses()
+    {
+        var clientId = await factory.RegisterClientAsync();
+        var client = factory.Browser();
+
+        var tokens = await (await client.TokenAsync(clientId, ("grant_type", "client_credentials"), ("scope", "warden"))).JsonAsync();
+
+        var accessToken = tokens.GetProperty("access_token").GetString()!;
+        var payload = OidcFlows.Payload(accessToken);
+        Assert.Equal(clientId, payload.GetProperty("sub").GetString());
+        Assert.False(payload.TryGetProperty("sid", out _));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClientFor(accessToken).GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task IntrospectionAndRevocationFollowTheGrantAndWardensApiRefusesARevokedToken()
+    {
+        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var accessToken = tokens.GetProperty("access_token").GetString()!;
+
+        var active = await (await Introspect(browser, clientId, accessToken)).JsonAsync();
+        var revoke = await browser.PostAsync("/connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = accessToken, ["client_id"] = clientId, ["client_secret"] = OidcFlows.Secret,
+        }));
+        var inactive = await (await Introspect(browser, clientId, accessToken)).JsonAsync();
+
+        Assert.True(active.GetProperty("active").GetBoolean());
+        Assert.Equal(WardenFactory.PublicBaseUrl, active.GetProperty("iss").GetString());
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.False(inactive.GetProperty("active").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClientFor(accessToken).GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> Introspect(HttpClient client, string clientId, string token) =>
+        client.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = token, ["client_id"] = clientId, ["client_secret"] = OidcFlows.Secret,
+        }));
+
     private async Task<(string ClientId, HttpClient Browser, System.Text.Json.JsonElement Tokens)> SignedInGrantAsync(string scope = "openid profile email roles offline_access warden")
     {
         var clientId = await factory.RegisterClientAsync();

@@ -23,7 +23,16 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IE
     private async Task<IReadOnlyList<Guid>> RevokeWhereAsync(Guid userId, IQueryable<UserSession> sessions, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var ids = await sessions.Where(s => s.RevokedAt == null).Select(s => s.Id).ToListAsync(cancellationToken);
+        var matched = await sessions.Select(s => new { s.Id, s.RevokedAt }).ToListAsync(cancellationToken);
+
+        // Grants given on these sessions end too, also those of sessions already over: an offline grant outlives its
+        // session's sign-out, and must still end when the user's sessions are ended for any other reason.
+        foreach (var dependent in grants)
+        {
+            await dependent.RevokeAsync([.. matched.Select(s => s.Id)], reason, now, cancellationToken);
+        }
+
+        List<Guid> ids = [.. matched.Where(s => s.RevokedAt == null).Select(s => s.Id)];
         if (ids.Count == 0)
         {
             return ids;
@@ -38,10 +47,6 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IE
         await db.RefreshTokens
             .Where(t => ids.Contains(t.SessionId) && t.SpentAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.SpentAt, now), cancellationToken);
-        foreach (var dependent in grants)
-        {
-            await dependent.RevokeAsync(ids, reason, now, cancellationToken);
-        }
 
         if (revoked > 0)
         {
