@@ -50,6 +50,7 @@ public static class WardenRoutes
         admin.MapGroup("/stats").MapStatsEndpoints();
         admin.MapGroup("/webhooks").MapWebhookEndpoints();
         admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
+        admin.MapGroup("/clients").MapClientEndpoints();
 
         // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
         app.MapGroup("/account").MapAccountPages();
