@@ -64,6 +64,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(issuer, idToken.GetProperty("iss").GetString());
         Assert.Equal(issuer, access.GetProperty("iss").GetString());
         Assert.Equal("nonce-42", idToken.GetProperty("nonce").GetString());
+        Assert.Equal(clientId, idToken.GetProperty("aud").GetString());
         Assert.True(idToken.TryGetProperty("at_hash", out _));
         Assert.Equal(session.Id.ToString(), idToken.GetProperty("sid").GetString());
         Assert.Equal(session.Id.ToString(), access.GetProperty("sid").GetString());
@@ -75,6 +76,27 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
         var userinfo = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo") { Headers = { { "Authorization", "Bearer " + accessToken } } };
         Assert.Equal(email, (await (await browser.SendAsync(userinfo)).JsonAsync()).GetProperty("email").GetString());
+    }
+
+    [Theory]
+    [InlineData("prompt", "login")]
+    [InlineData("max_age", "0")]
+    public async Task ASignedInBrowserAskedForAFreshSignInIsAskedAgainAndComesBackWithoutLooping(string parameter, string value)
+    {
+        var clientId = await factory.RegisterClientAsync();
+        var browser = factory.Browser();
+        await factory.SignedInBrowserAsync(browser);
+        factory.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var again = await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, OidcFlows.Pkce.Create(), extra: (parameter, value)));
+
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        var login = QueryHelpers.ParseQuery(again.Headers.Location!.Query);
+        Assert.Equal("login", login["prompt"].ToString());
+        var returnUrl = login["returnUrl"].ToString();
+        Assert.DoesNotContain("prompt=login", returnUrl, StringComparison.Ordinal);
+        Assert.Contains("warden_since=", returnUrl, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(again.Headers.Location)).StatusCode);
     }
 
     [Fact]
