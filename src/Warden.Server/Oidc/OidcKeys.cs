@@ -30,9 +30,11 @@ internal sealed class OidcServerOptionsSetup(SigningKeyStore keys, AccessTokenSe
         var published = keys.Snapshot();
         if (published.Count == 0)
         {
-            // Only before start-up has loaded the keys (SecurityStartup does, before Warden serves a request).
-            keys.EnsureKeysAsync().GetAwaiter().GetResult();
-            published = keys.Snapshot();
+            // Only before the keys are loaded (start-up loads them; a node waiting for its migrations has none yet). OpenIddict
+            // insists on a key: this one's private half is discarded at once, so it can validate nothing and sign nothing
+            // (SignWithCurrentKey signs), and the store's change token rebuilds these options when the real keys load.
+            using var placeholder = System.Security.Cryptography.RSA.Create(2048);
+            published = [new RsaSecurityKey(placeholder.ExportParameters(includePrivateParameters: false)) { KeyId = "warden-no-key-yet" }];
         }
 
         // Public keys only: they validate tokens (userinfo, introspection, id_token_hint). Which key signs is decided
@@ -46,9 +48,12 @@ internal sealed class OidcServerOptionsSetup(SigningKeyStore keys, AccessTokenSe
         // OpenIddict requires an encryption key although nothing it issues is encrypted here (access tokens are
         // signed JWTs, codes and refresh tokens are Data Protection payloads): derived from the key file, so it is
         // the same on every node and never ephemeral.
+        // (A node waiting for its migrations may not have the key file yet: it serves no token then, and these options are
+        // rebuilt when its signing keys load.)
         options.EncryptionCredentials.Clear();
+        var encryptionKey = keyEncryptionKey.Exists ? keyEncryptionKey.DeriveKey("oidc-encryption") : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         options.EncryptionCredentials.Add(new EncryptingCredentials(
-            new SymmetricSecurityKey(keyEncryptionKey.DeriveKey("oidc-encryption")) { KeyId = "warden-oidc-enc" },
+            new SymmetricSecurityKey(encryptionKey) { KeyId = "warden-oidc-enc" },
             SecurityAlgorithms.Aes256KW,
             SecurityAlgorithms.Aes256CbcHmacSha512));
     }

@@ -91,7 +91,9 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         var again = await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, OidcFlows.Pkce.Create(), extra: (parameter, value)));
 
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
-        var login = QueryHelpers.ParseQuery(again.Headers.Location!.Query);
+        var location = again.Headers.Location!.OriginalString;
+        Assert.StartsWith("/account/login?", location, StringComparison.Ordinal);
+        var login = QueryHelpers.ParseQuery(location[location.IndexOf('?', StringComparison.Ordinal)..]);
         Assert.Equal("login", login["prompt"].ToString());
         var returnUrl = login["returnUrl"].ToString();
         Assert.DoesNotContain("prompt=login", returnUrl, StringComparison.Ordinal);
