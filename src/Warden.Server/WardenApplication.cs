@@ -20,6 +20,7 @@ using Warden.Server.Audit;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Messaging;
 using Warden.Server.Notifications.NewSignIn;
+using Warden.Server.Oidc;
 using Warden.Server.Pages;
 using Warden.Server.Privacy;
 using Warden.Server.Webhooks;
@@ -87,6 +88,7 @@ public static class WardenApplication
         services.AddWardenMessaging(configuration);
         services.AddWardenNewSignInNotice(configuration);
         services.AddWardenPages(configuration);
+        services.AddWardenOidc();
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";

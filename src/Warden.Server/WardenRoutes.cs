@@ -7,6 +7,7 @@ using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
+using Warden.Server.Oidc;
 using Warden.Server.Pages;
 using Warden.Server.Passwords;
 using Warden.Server.Privacy;
@@ -49,9 +50,13 @@ public static class WardenRoutes
         admin.MapGroup("/stats").MapStatsEndpoints();
         admin.MapGroup("/webhooks").MapWebhookEndpoints();
         admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
+        admin.MapGroup("/clients").MapClientEndpoints();
 
         // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
         app.MapGroup("/account").MapAccountPages();
+
+        // The OpenID Connect provider's endpoints (/connect/...; discovery is OpenIddict's, the JWKS Warden's above).
+        app.MapOidcEndpoints();
         return app;
     }
 }

@@ -19,11 +19,15 @@ public sealed class BearerAuthenticationHandler(
     UrlEncoder encoder,
     AccessTokenService accessTokens,
     SessionCache sessions,
-    SessionActivity activity)
+    SessionActivity activity,
+    IEnumerable<ISessionGrants> grants)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
     private const string FailureKey = "warden.token_failure";
+
+    /// <summary>The token entry's id in tokens issued by the OpenID Connect provider (OpenIddict's private claim).</summary>
+    public const string GrantTokenIdClaim = "oi_tkn_id";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -53,6 +57,18 @@ public sealed class BearerAuthenticationHandler(
         if (!await sessions.IsActiveAsync(sessionId, userId, Context.RequestAborted))
         {
             return Fail("The session of this access token has ended.");
+        }
+
+        // A token an OpenID Connect client obtained is also refused once it was revoked on its own (RFC 7009).
+        if (identity.FindFirst(GrantTokenIdClaim)?.Value is { } tokenId)
+        {
+            foreach (var grant in grants)
+            {
+                if (!await grant.IsTokenValidAsync(tokenId, Context.RequestAborted))
+                {
+                    return Fail("The access token has been revoked.");
+                }
+            }
         }
 
         await activity.TouchAsync(sessionId, userId, Context.RequestAborted);

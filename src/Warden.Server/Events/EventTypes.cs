@@ -119,6 +119,15 @@ public static class EventTypes
     /// </summary>
     public const string AuditHeadPublished = "audit.head_published";
 
+    /// <summary>An OpenID Connect client was registered. Data: applicationId, clientId, clientType, grantTypes.</summary>
+    public const string OidcClientCreated = "oidc_client.created";
+
+    /// <summary>A confidential client's secret was replaced (the old one stops working at once). Data: applicationId, clientId.</summary>
+    public const string OidcClientSecretRotated = "oidc_client.secret_rotated";
+
+    /// <summary>A client was removed with its grants and tokens. Data: applicationId, clientId.</summary>
+    public const string OidcClientDeleted = "oidc_client.deleted";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -155,6 +155,19 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/ip-rules/blocks/{block.Id}"));
                 return new(EventTypes.IpUnblocked, Mentions: block.Id);
             },
+            ["POST /api/v1/admin/clients"] = async () => new(EventTypes.OidcClientCreated, Mentions: await CreateClientAsync(admin)),
+            ["POST /api/v1/admin/clients/{id:guid}/secret"] = async () =>
+            {
+                var id = await CreateClientAsync(admin);
+                await Ok(admin.PostAsync($"/api/v1/admin/clients/{id}/secret", null));
+                return new(EventTypes.OidcClientSecretRotated, Mentions: id);
+            },
+            ["DELETE /api/v1/admin/clients/{id:guid}"] = async () =>
+            {
+                var id = await CreateClientAsync(admin);
+                await Ok(admin.DeleteAsync($"/api/v1/admin/clients/{id}"));
+                return new(EventTypes.OidcClientDeleted, Mentions: id);
+            },
         };
 
         var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -208,6 +221,10 @@ public sealed class AdminAuditCoverageTests : IDisposable
     private static async Task<Guid> CreateWebhookAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/webhooks", new { url = "http://127.0.0.1:9/hooks", eventTypes = new[] { EventTypes.WebhookDeleted } }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private static async Task<Guid> CreateClientAsync(HttpClient admin) =>
+        (await (await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://app.example.com/callback" } }))
+            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("client").GetProperty("id").GetGuid();
 
     private static async Task<Guid> CreateIpRuleAsync(HttpClient admin, string network) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/ip-rules", new { action = "deny", network, note = "audit coverage" }))

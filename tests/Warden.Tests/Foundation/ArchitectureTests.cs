@@ -29,6 +29,7 @@ public sealed partial class ArchitectureTests
         "Webhooks",
         "Messaging",
         "Pages",
+        "Oidc",
     ];
 
     /// <summary>Above every module: they compose the application or are generated from the whole model.</summary>

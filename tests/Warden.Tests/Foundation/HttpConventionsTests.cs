@@ -100,10 +100,13 @@ public sealed class HttpConventionsTests(WardenFactory factory) : IClassFixture<
         // The account pages (docs/pages.md) answer people with an HTML page, except where the request never reached them
         // (the body limit answers before routing); everything else answers programs.
         var page = response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/account", StringComparison.Ordinal) == true;
+        // The OpenID Connect endpoints (docs/oidc.md) answer OAuth 2.0 errors (RFC 6749), as their clients expect.
+        var protocol = response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/connect/", StringComparison.Ordinal) == true;
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         if ((int)response.StatusCode >= 400 && text.Length > 0)
         {
-            Assert.True(mediaType == "application/problem+json" || (page && mediaType == "text/html"),
+            Assert.True(mediaType == "application/problem+json" || (page && mediaType == "text/html")
+                || (protocol && mediaType is "application/json" or "text/plain" && text.Contains("error", StringComparison.Ordinal)),
                 $"{what} answered {(int)response.StatusCode} without problem details: {text}");
         }
     }

@@ -37,6 +37,10 @@ public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider
         var failuresBefore = now - ipRules.Value.AutoBlockWindow;
         deleted += await db.IpSignInFailures.Where(f => f.FailedAt <= failuresBefore).ExecuteDeleteAsync(cancellationToken);
         deleted += await db.IpBlocks.Where(b => b.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
+        foreach (var dependent in services.GetServices<ISessionGrants>())
+        {
+            deleted += await dependent.PruneAsync(now, cancellationToken);
+        }
         return deleted;
     }
 }

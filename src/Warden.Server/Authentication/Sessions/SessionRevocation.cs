@@ -8,7 +8,7 @@ namespace Warden.Server.Authentication.Sessions;
 /// Ends sessions. The update runs in the caller's transaction when there is one (a password reset, a
 /// suspension), so the sessions end exactly when the change that ends them commits; the events only report it.
 /// </summary>
-public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, TimeProvider time)
+public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IEnumerable<ISessionGrants> grants, TimeProvider time)
 {
     public Task<IReadOnlyList<Guid>> RevokeAsync(Guid userId, Guid sessionId, string reason, CancellationToken cancellationToken) =>
         RevokeWhereAsync(userId, db.Sessions.Where(s => s.UserId == userId && s.Id == sessionId), reason, cancellationToken);
@@ -23,7 +23,16 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, Ti
     private async Task<IReadOnlyList<Guid>> RevokeWhereAsync(Guid userId, IQueryable<UserSession> sessions, string reason, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var ids = await sessions.Where(s => s.RevokedAt == null).Select(s => s.Id).ToListAsync(cancellationToken);
+        var matched = await sessions.Select(s => new { s.Id, s.RevokedAt }).ToListAsync(cancellationToken);
+
+        // Grants given on these sessions end too, also those of sessions already over: an offline grant outlives its
+        // session's sign-out, and must still end when the user's sessions are ended for any other reason.
+        foreach (var dependent in grants)
+        {
+            await dependent.RevokeAsync([.. matched.Select(s => s.Id)], reason, now, cancellationToken);
+        }
+
+        List<Guid> ids = [.. matched.Where(s => s.RevokedAt == null).Select(s => s.Id)];
         if (ids.Count == 0)
         {
             return ids;

@@ -52,6 +52,10 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Http.IpRule> IpRules => Set<Http.IpRule>();
     public DbSet<Http.IpBlock> IpBlocks => Set<Http.IpBlock>();
     public DbSet<IpSignInFailure> IpSignInFailures => Set<IpSignInFailure>();
+    public DbSet<Oidc.OidcApplication> OidcApplications => Set<Oidc.OidcApplication>();
+    public DbSet<Oidc.OidcAuthorization> OidcAuthorizations => Set<Oidc.OidcAuthorization>();
+    public DbSet<Oidc.OidcScope> OidcScopes => Set<Oidc.OidcScope>();
+    public DbSet<Oidc.OidcToken> OidcTokens => Set<Oidc.OidcToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -43,6 +43,13 @@ public sealed partial class KeyEncryptionKey(
     /// <summary>Identifies the key (not secret: a truncated hash of a 256-bit random key), so a mismatch can be named.</summary>
     public string Fingerprint => FingerprintOf(Key);
 
+    /// <summary>
+    /// A 256-bit key for <paramref name="purpose"/> derived from this key (HKDF-SHA256): the same on every node
+    /// that shares the key file, and never stored anywhere.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, Key, KeyBytes, salt: [], info: System.Text.Encoding.UTF8.GetBytes("warden:" + purpose));
+
     internal static string FingerprintOf(byte[] key) =>
         Convert.ToHexStringLower(SHA256.HashData([.. "warden-kek-id:"u8, .. key]))[..16];
 

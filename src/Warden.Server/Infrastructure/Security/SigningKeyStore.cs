@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.Tokens;
 using Warden.Server.Infrastructure.Database;
 
@@ -38,6 +39,7 @@ public sealed partial class SigningKeyStore(
     private long _loadedAt;
     private long _unknownKidRefreshAt;
     private bool _loaded;
+    private CancellationTokenSource _changed = new();
 
     internal sealed class CachedKey(SigningKey row, IDataProtector protector)
     {
@@ -81,6 +83,19 @@ public sealed partial class SigningKeyStore(
     public async Task<IReadOnlyList<RsaSecurityKey>> GetPublishedKeysAsync(CancellationToken cancellationToken = default)
     {
         await RefreshIfStaleAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return [.. _keys.Where(k => k.ExpiresAt > now).OrderByDescending(k => k.ActivatesAt).Select(k => k.PublicKey)];
+    }
+
+    /// <summary>Fires when the cached keys change (a key was created, loaded or dropped): options built from <see cref="Snapshot"/> rebuild then.</summary>
+    public IChangeToken ChangeToken => new CancellationChangeToken(_changed.Token);
+
+    /// <summary>
+    /// The cached keys without touching the database: the public keys whose tokens may still be valid, newest
+    /// first. Empty before the first load (start-up loads them before Warden serves requests).
+    /// </summary>
+    public IReadOnlyList<RsaSecurityKey> Snapshot()
+    {
         var now = time.GetUtcNow();
         return [.. _keys.Where(k => k.ExpiresAt > now).OrderByDescending(k => k.ActivatesAt).Select(k => k.PublicKey)];
     }
@@ -240,12 +255,24 @@ public sealed partial class SigningKeyStore(
     {
         // Keys already cached are kept as they are, with their decrypted private key.
         var existing = _keys.ToDictionary(k => k.Id, StringComparer.Ordinal);
-        _keys = [.. rows.Select(r => existing.TryGetValue(r.Id, out var cached) && cached.SameTimesAs(r) ? cached : new CachedKey(r, _protector))];
+        IReadOnlyList<CachedKey> next = [.. rows.Select(r => existing.TryGetValue(r.Id, out var cached) && cached.SameTimesAs(r) ? cached : new CachedKey(r, _protector))];
+        var changed = next.Count != _keys.Count || next.Any(k => !existing.TryGetValue(k.Id, out var cached) || !ReferenceEquals(cached, k));
+        _keys = next;
         Interlocked.Exchange(ref _loadedAt, time.GetTimestamp());
         _loaded = true;
+        if (changed)
+        {
+            var fired = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+            fired.Cancel();
+            fired.Dispose();
+        }
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        _lock.Dispose();
+        _changed.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created signing key {KeyId}: signs from {ActivatesAt:o} until {RetiresAt:o}")]
     private static partial void LogKeyCreated(ILogger logger, string keyId, DateTimeOffset activatesAt, DateTimeOffset retiresAt);

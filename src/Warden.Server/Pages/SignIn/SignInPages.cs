@@ -46,9 +46,10 @@ public sealed class ExpiredPasswordForm
 /// </summary>
 public static class SignInPages
 {
-    public static async Task<IResult> Login(HttpContext http, AccountSession account, ReturnUrls returnUrls, string? returnUrl)
+    public static async Task<IResult> Login(HttpContext http, AccountSession account, ReturnUrls returnUrls, string? returnUrl, string? prompt)
     {
-        if (await account.CurrentAsync(http) is not null)
+        // prompt=login: an OpenID Connect client asked for a fresh sign-in, so a signed-in browser is asked again.
+        if (await account.CurrentAsync(http) is not null && prompt != "login")
         {
             return PageResults.SeeOther(returnUrls.Resolve(returnUrl));
         }

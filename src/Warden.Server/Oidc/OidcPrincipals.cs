@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authorization;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Warden.Server.Oidc;
+
+/// <summary>
+/// What OpenID Connect tokens say about a user: built fresh from the database at the authorization and at every
+/// refresh, so a changed role or address shows in the next token. Every token names the Warden session (<c>sid</c>),
+/// how and when the user signed in (<c>amr</c>, <c>auth_time</c>) and the level that gives (<c>acr</c>).
+/// </summary>
+public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager scopes)
+{
+    public const string SessionIdClaim = "sid";
+    public const string AmrClaim = "amr";
+    public const string AcrClaim = "acr";
+
+    /// <summary>The <c>acr</c> of a session with a second factor, and the <c>acr_values</c> that asks for one.</summary>
+    public const string MultiFactor = "mfa";
+    public const string SingleFactor = "pwd";
+
+    public static string AcrOf(UserSession session) => session.AmrValues.Contains(MultiFactor) ? MultiFactor : SingleFactor;
+
+    public async Task<ClaimsPrincipal> ForUserAsync(User user, UserSession session, ImmutableArray<string> granted, CancellationToken cancellationToken)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Id.ToString())
+            .SetClaim(SessionIdClaim, session.Id.ToString())
+            .SetClaim(Claims.AuthenticationTime, (session.AuthenticatedAt ?? session.CreatedAt).ToUnixTimeSeconds())
+            .SetClaim(AcrClaim, AcrOf(session))
+            .SetClaims(AmrClaim, [.. session.AmrValues]);
+
+        if (granted.Contains(Scopes.Email))
+        {
+            identity.SetClaim(Claims.Email, user.Email).SetClaim(Claims.EmailVerified, user.EmailVerifiedAt is not null);
+        }
+
+        if (granted.Contains(Scopes.Profile))
+        {
+            var name = await db.Profiles.Where(p => p.UserId == user.Id)
+                .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
+                .FirstOrDefaultAsync(cancellationToken);
+            identity.SetClaim(Claims.PreferredUsername, user.UserName);
+            if (!string.IsNullOrWhiteSpace(name))
+            {
+                identity.SetClaim(Claims.Name, name);
+            }
+        }
+
+        if (granted.Contains(Scopes.Roles))
+        {
+            var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
+            identity.SetClaims(Claims.Role, [.. access.Roles.Order(StringComparer.Ordinal)]);
+        }
+
+        var principal = new ClaimsPrincipal(identity);
+        principal.SetScopes(granted);
+        principal.SetResources(await ResourcesAsync(granted, cancellationToken));
+        // Only what the granted scopes allow was added above; all of it goes in both tokens.
+        principal.SetDestinations(static _ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        return principal;
+    }
+
+    /// <summary>A client acting for itself (client credentials): its client id as <c>sub</c>, no session, no user.</summary>
+    public async Task<ClaimsPrincipal> ForClientAsync(string clientId, ImmutableArray<string> granted, CancellationToken cancellationToken)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, clientId).SetClaim(Claims.ClientId, clientId);
+        var principal = new ClaimsPrincipal(identity);
+        principal.SetScopes(granted);
+        principal.SetResources(await ResourcesAsync(granted, cancellationToken));
+        principal.SetDestinations(static _ => [Destinations.AccessToken]);
+        return principal;
+    }
+
+    private async Task<ImmutableArray<string>> ResourcesAsync(ImmutableArray<string> granted, CancellationToken cancellationToken)
+    {
+        var resources = ImmutableArray.CreateBuilder<string>();
+        await foreach (var resource in scopes.ListResourcesAsync(granted, cancellationToken))
+        {
+            resources.Add(resource);
+        }
+
+        return resources.ToImmutable();
+    }
+}
