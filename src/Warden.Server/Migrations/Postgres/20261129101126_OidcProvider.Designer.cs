@@ -12,7 +12,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Migrations.Postgres
 {
     [DbContext(typeof(PostgresWardenDbContext))]
-    [Migration("20261129085944_OidcProvider")]
+    [Migration("20261129101126_OidcProvider")]
     partial class OidcProvider
     {
         /// <inheritdoc />
@@ -1744,12 +1744,6 @@ namespace Warden.Server.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_users_created_at");
-
-                    b.HasIndex("LastLoginAt")
-                        .HasDatabaseName("ix_users_last_login_at");
-
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("email_index");
@@ -1760,6 +1754,12 @@ namespace Warden.Server.Migrations.Postgres
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_users_created_at_id");
+
+                    b.HasIndex("LastLoginAt", "Id")
+                        .HasDatabaseName("ix_users_last_login_at_id");
 
                     b.HasIndex(new[] { "Email" }, "ix_users_email_trgm")
                         .HasDatabaseName("ix_users_email_trgm");

@@ -11,7 +11,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteWardenDbContext))]
-    [Migration("20261129085858_OidcProvider")]
+    [Migration("20261129100953_OidcProvider")]
     partial class OidcProvider
     {
         /// <inheritdoc />
@@ -1726,12 +1726,6 @@ namespace Warden.Server.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_users_created_at");
-
-                    b.HasIndex("LastLoginAt")
-                        .HasDatabaseName("ix_users_last_login_at");
-
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("email_index");
@@ -1742,6 +1736,12 @@ namespace Warden.Server.Migrations.Sqlite
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_users_status");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_users_created_at_id");
+
+                    b.HasIndex("LastLoginAt", "Id")
+                        .HasDatabaseName("ix_users_last_login_at_id");
 
                     b.ToTable("users", (string)null);
                 });
