@@ -119,6 +119,12 @@ public static class EventTypes
     /// </summary>
     public const string AuditHeadPublished = "audit.head_published";
 
+    /// <summary>
+    /// A batch of a user import was committed (one event per batch of up to 1,000 lines). Data: actorId (null from
+    /// the command line), source (api or command_line), created, invited, userIds.
+    /// </summary>
+    public const string UsersImported = "users.imported";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -270,7 +270,11 @@ public sealed class PasswordHasherTests : IDisposable
     [InlineData("AQAAAAEAACcQAAAAEAABAgMEBQYHCAkKCwwNDg+yWU7rLgUwPZb1Itsmra7cbxw2EFpwpVFIEtP+JIuUEw==", 1)] // Identity V3
     [InlineData("$argon2id$v=19$m=32,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // older Argon2id
     [InlineData("$pbkdf2-sha512$i=1000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // PBKDF2 fallback
-    [InlineData("$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 0)] // bcrypt: not a format Warden reads
+    [InlineData("$2a$04$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 1)] // bcrypt, imported
+    [InlineData("$2a$15$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 0)] // bcrypt above the cost cap: refused uncomputed
+    [InlineData("pbkdf2_sha256$1000$Xk2pQ7sLm9Rt$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=", 1)] // Django PBKDF2
+    [InlineData("$pbkdf2-sha256$i=1000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // PBKDF2 PHC, imported
+    [InlineData("md5$abc$5f4dcc3b5aa765d61d8327deb882cf99", 0)] // not a format Warden reads
     [InlineData("", 0)]
     public void ARefusedPasswordCostsOneHashAtTheCurrentParametersWhateverTheStoredFormat(string stored, int ownComputations)
     {

@@ -98,6 +98,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
             var (result, atCurrentCost) = string.IsNullOrEmpty(hashedPassword) ? (PasswordVerificationResult.Failed, false)
                 : hashedPassword.StartsWith(PasswordHashFormats.Argon2idPrefix, StringComparison.Ordinal) ? VerifyArgon2id(hashedPassword, passwordBytes)
                 : hashedPassword.StartsWith(PasswordHashFormats.Pbkdf2Prefix, StringComparison.Ordinal) ? VerifyPbkdf2(hashedPassword, passwordBytes)
+                : hashedPassword.StartsWith("$pbkdf2-", StringComparison.Ordinal) || hashedPassword.StartsWith("pbkdf2_", StringComparison.Ordinal)
+                    ? VerifyImportedPbkdf2(hashedPassword, passwordBytes)
+                : hashedPassword.StartsWith("$2", StringComparison.Ordinal) ? VerifyBcrypt(hashedPassword, providedPassword)
                 : VerifyIdentity(hashedPassword, passwordBytes);
             if (result == PasswordVerificationResult.Failed && !atCurrentCost)
             {
@@ -188,6 +191,46 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
         var weaker = UsesArgon2 || iterations < _options.Pbkdf2Iterations || salt.Length < SaltBytes || stored.Length < TagBytes;
         return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
+    }
+
+    /// <summary>Imported PBKDF2: the PHC format with SHA-1 or SHA-256, or Django's. Always rehashed when right.</summary>
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyImportedPbkdf2(string hashedPassword, byte[] password)
+    {
+        if (!PasswordHashFormats.TryParsePbkdf2(hashedPassword, out var prf, out var iterations, out var salt, out var stored)
+            && !PasswordHashFormats.TryParseDjangoPbkdf2(hashedPassword, out prf, out iterations, out salt, out stored))
+        {
+            return (PasswordVerificationResult.Failed, false);
+        }
+
+        var computed = new byte[stored.Length];
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, prf), atCurrentCost: false);
+        return (PasswordHashFormats.TagsEqual(computed, stored) ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Failed, false);
+    }
+
+    /// <summary>
+    /// Imported bcrypt (BCrypt.Net-Next). The cost is checked again here, not only at import: a stored cost above
+    /// <see cref="ImportedPasswordHashes.MaxBcryptCost"/> is refused without being computed.
+    /// </summary>
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyBcrypt(string hashedPassword, string password)
+    {
+        if (!PasswordHashFormats.TryParseBcrypt(hashedPassword, out var cost) || cost > ImportedPasswordHashes.MaxBcryptCost)
+        {
+            return (PasswordVerificationResult.Failed, false);
+        }
+
+        var right = false;
+        Gated(() =>
+        {
+            try
+            {
+                right = BCrypt.Net.BCrypt.Verify(password, hashedPassword);
+            }
+            catch (BCrypt.Net.SaltParseException)
+            {
+                right = false;
+            }
+        }, atCurrentCost: false);
+        return (right ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Failed, false);
     }
 
     private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyIdentity(string hashedPassword, byte[] password)

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Warden.Tests.Fixtures;
+using Warden.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Warden.Tests.Administration.Import;
+
+/// <summary>
+/// 100,000 users with mixed hash kinds (a few precomputed hashes reused: computing 100,000 bcrypt hashes would take
+/// hours), through the admin endpoint, on PostgreSQL.
+/// </summary>
+[PostgresOnly]
+public sealed class UserImportScaleTests(WardenFactory factory, ITestOutputHelper output) : IClassFixture<WardenFactory>
+{
+    private const int Count = 100_000;
+    private static readonly long[] BadLines = [25_000, 50_000, 75_000];
+
+    [Fact]
+    public async Task AHundredThousandUsersImportSignInWithEveryKindAndASecondRunChangesNothing()
+    {
+        var hashes = ImportedHashes.Of(AuthFlows.Password).ToList();
+        hashes.Add(new("django-argon2-p8", ImportedHashes.DjangoArgon2));
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string EmailOf(int i) => $"bulk{i}-{run}@example.test";
+        var lines = new List<string>(Count);
+        var samples = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 1; i <= Count; i++)
+        {
+            if (BadLines.Contains(i))
+            {
+                lines.Add($"{{\"email\":\"{EmailOf(i)}\",\"passwordHash\":\"$2b$31$notabcrypthash\"}}");
+                continue;
+            }
+
+            var (kind, hash) = hashes[i % hashes.Count];
+            var withHash = i % 1000 != 0; // every thousandth has none: an invitation
+            samples.TryAdd(kind, i);
+            lines.Add(UserImportTests.Line(EmailOf(i), withHash ? hash : null));
+        }
+
+        var admin = await factory.AdminClientAsync();
+        admin.Client.Timeout = TimeSpan.FromMinutes(5);
+        var watch = Stopwatch.StartNew();
+        var first = await UserImportTests.ImportAsync(admin.Client, lines);
+        output.WriteLine($"first run: {watch.Elapsed}");
+
+        Assert.Equal(Count - BadLines.Length, first.GetProperty("created").GetInt32());
+        Assert.Equal(Count / 1000, first.GetProperty("invited").GetInt32());
+        Assert.Equal(BadLines, first.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("line").GetInt64()));
+
+        var client = factory.CreateClient();
+        foreach (var (kind, line) in samples)
+        {
+            var email = EmailOf(line);
+            var password = kind == "django-argon2-p8" ? ImportedHashes.DjangoArgon2Password : AuthFlows.Password;
+            Assert.True((await client.PostLoginAsync(email, password)).StatusCode == HttpStatusCode.OK, $"{kind} (line {line}) does not sign in");
+            var normalized = email.ToUpperInvariant();
+            var stored = await factory.InDbAsync(db => db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.PasswordHash).SingleAsync());
+            Assert.StartsWith("$argon2id$v=19$m=64,t=1,p=1$", stored, StringComparison.Ordinal);
+        }
+
+        var users = await factory.InDbAsync(db => db.Users.CountAsync());
+        watch.Restart();
+        var second = await UserImportTests.ImportAsync(admin.Client, lines);
+        output.WriteLine($"second run: {watch.Elapsed}");
+
+        Assert.Equal((0, Count - BadLines.Length), (second.GetProperty("created").GetInt32(), second.GetProperty("skipped").GetInt32()));
+        Assert.Equal(users, await factory.InDbAsync(db => db.Users.CountAsync()));
+    }
+}
