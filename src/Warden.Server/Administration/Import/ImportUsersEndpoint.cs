@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Warden.Server.Authorization;
 using Warden.Server.Users;
@@ -8,7 +7,7 @@ namespace Warden.Server.Administration.Import;
 
 /// <summary>
 /// <c>POST /api/v1/admin/users/import?dryRun=&amp;invitations=</c>: the request body is the JSON lines file, read as it
-/// arrives (no size limit of its own: memory stays at one batch). Needs <c>admin:system</c> as well as
+/// arrives (up to <see cref="MaxBodyBytes"/>, declared on the route: memory stays at one batch whatever the size). Needs <c>admin:system</c> as well as
 /// <c>admin:users</c>: an import writes password hashes and can grant any role the administrator holds. The answer
 /// counts the lines and names every refused line by its number (the first <see cref="UserImport.MaxReportedErrors"/>).
 /// </summary>
@@ -20,11 +19,6 @@ public static class ImportUsersEndpoint
         ClaimsPrincipal principal, UserImport import, HttpContext http, CancellationToken cancellationToken,
         bool dryRun = false, bool invitations = true)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
         var result = await import.RunAsync(http.Request.Body, new UserImportOptions(dryRun, invitations, principal.UserId(), "api"), null, cancellationToken);
         return TypedResults.Ok(result);
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
@@ -128,7 +129,9 @@ public sealed class UserImport(IServiceScopeFactory scopes, TimeProvider time)
             .ToHashSet(StringComparer.Ordinal);
 
         var now = time.GetUtcNow();
-        var createdIds = new List<Guid>();
+        var newUsers = new List<User>();
+        var newProfiles = new List<UserProfile>();
+        var newRoles = new List<UserRole>();
         foreach (var (number, line) in lines)
         {
             var email = users.NormalizeEmail(line.Email)!;
@@ -174,8 +177,8 @@ public sealed class UserImport(IServiceScopeFactory scopes, TimeProvider time)
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            db.Users.Add(user);
-            db.Profiles.Add(new UserProfile
+            newUsers.Add(user);
+            newProfiles.Add(new UserProfile
             {
                 UserId = user.Id,
                 FullName = line.FullName ?? Notifications.AccountMailer.NameOf(null, line.FirstName, line.LastName),
@@ -186,7 +189,7 @@ public sealed class UserImport(IServiceScopeFactory scopes, TimeProvider time)
             });
             foreach (var role in line.Roles)
             {
-                db.UserRoles.Add(new UserRole { UserId = user.Id, RoleId = roles[role].Id, AssignedAt = now, AssignedBy = options.ActorId });
+                newRoles.Add(new UserRole { UserId = user.Id, RoleId = roles[role].Id, AssignedAt = now, AssignedBy = options.ActorId });
             }
 
             if (invite)
@@ -206,26 +209,38 @@ public sealed class UserImport(IServiceScopeFactory scopes, TimeProvider time)
                 }, now);
             }
 
-            createdIds.Add(user.Id);
             outcome.Created++;
         }
 
-        if (!options.DryRun && createdIds.Count > 0)
+        if (!options.DryRun && newUsers.Count > 0)
         {
             db.AddEvent(EventTypes.UsersImported, null, new
             {
                 actorId = options.ActorId,
                 source = options.Source,
-                created = createdIds.Count,
+                created = newUsers.Count,
                 invited = outcome.Invited,
-                userIds = createdIds,
+                userIds = newUsers.Select(u => u.Id).ToList(),
             }, now);
             try
             {
+                if (db.Provider == DatabaseProvider.Postgres)
+                {
+                    await BulkCopy.InsertAsync(db, newUsers, cancellationToken);
+                    await BulkCopy.InsertAsync(db, newProfiles, cancellationToken);
+                    await BulkCopy.InsertAsync(db, newRoles, cancellationToken);
+                }
+                else
+                {
+                    db.Users.AddRange(newUsers);
+                    db.Profiles.AddRange(newProfiles);
+                    db.UserRoles.AddRange(newRoles);
+                }
+
                 db.ChangeTracker.DetectChanges();
                 await db.SaveChangesAsync(cancellationToken);
             }
-            catch (DbUpdateException)
+            catch (Exception ex) when (ex is DbUpdateException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
                 await transaction.RollbackAsync(cancellationToken);
                 return null;
