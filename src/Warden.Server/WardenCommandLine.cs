@@ -63,6 +63,7 @@ internal static class WardenCommandLine
         }));
         root.Subcommands.Add(createAdmin);
         root.Subcommands.Add(ImportUsersCommand());
+        root.Subcommands.Add(ExportUsersCommand());
         root.Subcommands.Add(IpRulesCommand());
         root.Subcommands.Add(BuildAudit());
         return root;
@@ -110,6 +111,32 @@ internal static class WardenCommandLine
 
             Console.WriteLine($"{(imported.DryRun ? "Dry run: would create" : "Created")} {imported.Created} users ({imported.Invited} invited), skipped {imported.Skipped} existing, refused {imported.Failed} lines of {imported.Lines}.");
             return imported.Failed == 0 ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>export-users [--output FILE] [--include-password-hashes]</c>: every account not erased, in the import format,
+    /// to standard output or a file. The command line is the operator, who holds the database anyway; hashes only
+    /// with the flag.
+    /// </summary>
+    private static Command ExportUsersCommand()
+    {
+        var output = new Option<FileInfo>("--output") { Description = "Write to this file (created, never overwritten) instead of standard output." };
+        var hashes = new Option<bool>("--include-password-hashes") { Description = "Include password hashes (treat the file as a secret)." };
+        var command = new Command("export-users", "Export users as JSON lines, the format import-users reads.") { output, hashes };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            var file = result.GetValue(output);
+            await using var writer = file is null
+                ? new StreamWriter(Console.OpenStandardOutput())
+                : new StreamWriter(new FileStream(file.FullName, FileMode.CreateNew, FileAccess.Write));
+            var written = await UserExport.WriteAsync(db, writer, result.GetValue(hashes), cancellationToken);
+            await Console.Error.WriteLineAsync($"export-users: {written} users{(result.GetValue(hashes) ? ", with password hashes" : "")}.");
+            return 0;
         }));
         return command;
     }

@@ -18,7 +18,7 @@ namespace Warden.Tests.Administration.Import;
 public sealed class UserImportScaleTests(WardenFactory factory, ITestOutputHelper output) : IClassFixture<WardenFactory>
 {
     private const int Count = 100_000;
-    private static readonly long[] BadLines = [25_000, 50_000, 75_000];
+    private static readonly long[] BadLines = [25_001, 50_001, 75_001];
 
     [Fact]
     public async Task AHundredThousandUsersImportSignInWithEveryKindAndASecondRunChangesNothing()
