@@ -12,7 +12,8 @@ need_packages=()
 command -v pg_ctlcluster >/dev/null || need_packages+=(postgresql)
 command -v oathtool >/dev/null || need_packages+=(oathtool)  # independent TOTP generator for the two-factor tests
 command -v rabbitmq-server >/dev/null || need_packages+=(rabbitmq-server)  # the broker events are published to
-# Argon2id password hashing binds the system's libargon2 (its unit tests need it; the server falls back without it).
+# Argon2id runs through libsodium (inside the NSec package). libargon2 is optional for the server (imported p > 1
+# Argon2id hashes only); the tests need it: the cross-check of libsodium and the p > 1 vectors.
 ldconfig -p | grep 'libargon2\.so\.1 ' >/dev/null || need_packages+=(libargon2-1)
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used); the Redis fixture runs a
 # private redis-server; axe-core and openid-client come from npm (tests/package.json).

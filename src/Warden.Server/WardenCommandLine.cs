@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Administration;
+using Warden.Server.Administration.Import;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Audit;
 
@@ -61,9 +62,83 @@ internal static class WardenCommandLine
             return 0;
         }));
         root.Subcommands.Add(createAdmin);
+        root.Subcommands.Add(ImportUsersCommand());
+        root.Subcommands.Add(ExportUsersCommand());
         root.Subcommands.Add(IpRulesCommand());
         root.Subcommands.Add(BuildAudit());
         return root;
+    }
+
+    /// <summary>
+    /// <c>import-users FILE [--dry-run] [--no-invitations]</c>: the import of <c>POST /api/v1/admin/users/import</c>,
+    /// run by the operator (as <c>create-admin</c>: no administrator's holder guard). Progress on stderr after each
+    /// batch, every refused line by its number; exit 0 when every line was imported or skipped, 1 otherwise.
+    /// </summary>
+    private static Command ImportUsersCommand()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "JSON lines: email, emailVerified, username, fullName, firstName, lastName, roles, passwordHash ('-' reads stdin)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every line against the database; write nothing." };
+        var noInvitations = new Option<bool>("--no-invitations") { Description = "Send no invitation to users imported without a password hash." };
+        var command = new Command("import-users", "Import users from a JSON lines file (idempotent by email).") { file, dryRun, noInvitations };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
+        {
+            var path = result.GetRequiredValue(file);
+            if (path.Name != "-" && !path.Exists)
+            {
+                await Console.Error.WriteLineAsync($"import-users: no file '{path.FullName}'.");
+                return 1;
+            }
+
+            var initializer = services.GetRequiredService<DatabaseInitializer>();
+            await initializer.MigrateAsync(cancellationToken);
+            await initializer.SeedAsync(cancellationToken);
+            await using var input = path.Name == "-" ? Console.OpenStandardInput() : path.OpenRead();
+            var options = new UserImportOptions(result.GetValue(dryRun), !result.GetValue(noInvitations), null, "command_line");
+            var imported = await services.GetRequiredService<UserImport>().RunAsync(input, options, progress =>
+                Console.Error.Write($"\rimport-users: {progress.Lines:N0} lines read, {progress.Created:N0} {(progress.DryRun ? "to create" : "created")}, {progress.Skipped:N0} existing, {progress.Failed:N0} refused"),
+                cancellationToken);
+            await Console.Error.WriteLineAsync();
+            foreach (var error in imported.Errors)
+            {
+                await Console.Error.WriteLineAsync($"line {error.Line}: {error.Error}");
+            }
+
+            if (imported.ErrorsTruncated)
+            {
+                await Console.Error.WriteLineAsync($"... and more: only the first {UserImport.MaxReportedErrors} refused lines are listed.");
+            }
+
+            Console.WriteLine($"{(imported.DryRun ? "Dry run: would create" : "Created")} {imported.Created} users ({imported.Invited} invited), skipped {imported.Skipped} existing, refused {imported.Failed} lines of {imported.Lines}.");
+            return imported.Failed == 0 ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>export-users [--output FILE] [--include-password-hashes]</c>: every account not erased, in the import format,
+    /// to standard output or a file. The command line is the operator, who holds the database anyway; hashes only
+    /// with the flag.
+    /// </summary>
+    private static Command ExportUsersCommand()
+    {
+        var output = new Option<FileInfo>("--output") { Description = "Write to this file (created, never overwritten) instead of standard output." };
+        var hashes = new Option<bool>("--include-password-hashes") { Description = "Include password hashes (treat the file as a secret)." };
+        var command = new Command("export-users", "Export users as JSON lines, the format import-users reads.") { output, hashes };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) => await WithServicesAsync(result, async services =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
+            var file = result.GetValue(output);
+            await using var writer = file is null
+                ? new StreamWriter(Console.OpenStandardOutput())
+                : new StreamWriter(new FileStream(file.FullName, FileMode.CreateNew, FileAccess.Write));
+            var written = await UserExport.WriteAsync(db, writer, result.GetValue(hashes), cancellationToken);
+            await Console.Error.WriteLineAsync($"export-users: {written} users{(result.GetValue(hashes) ? ", with password hashes" : "")}.");
+            return 0;
+        }));
+        return command;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Authorization;
 
 namespace Warden.Server.Administration;
@@ -10,6 +11,8 @@ public static class AdministrationEndpoints
         users.WithTags("Administration").RequireAuthorization(PermissionPolicies.AdminUsers);
         users.MapGet("", ListUsers.HandleAsync).WithName("AdminListUsers").WithSummary("Search and page through users.");
         users.MapPost("", CreateUser.HandleAsync).WithName("AdminCreateUser").WithSummary("Create a user, optionally sending an invitation.");
+        users.MapPost("/import", Import.ImportUsersEndpoint.HandleAsync).RequireAuthorization(PermissionPolicies.AdminSystem)
+            .WithRequestSizeLimit(Import.ImportUsersEndpoint.MaxBodyBytes).WithName("AdminImportUsers").WithSummary("Import users from JSON lines (admin:system).");
         users.MapGet("/{id:guid}", UserDetails.HandleAsync).WithName("AdminGetUser").WithSummary("A user's account, profile, roles, sessions and lockout.");
         users.MapPut("/{id:guid}/status", ChangeUserStatus.HandleAsync).WithName("AdminSetUserStatus").WithSummary("Activate or suspend a user (suspension ends every session).");
         users.MapPost("/{id:guid}/unlock", UserAccessActions.UnlockAsync).WithName("AdminUnlockUser").WithSummary("Clear the sign-in lockout of a user's email and username.");

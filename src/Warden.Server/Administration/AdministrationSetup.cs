@@ -10,6 +10,7 @@ public static class AdministrationSetup
     {
         services.AddValidatedOptions<AdministrationOptions, AdministrationOptionsValidator>(configuration, AdministrationOptions.Section);
         services.AddEventHandler<SendInvitation>();
+        services.AddSingleton<Import.UserImport>();
         services.AddDatabaseSeeder<BootstrapAdministrator>();
         return services;
     }

@@ -128,6 +128,12 @@ public static class EventTypes
     /// <summary>A client was removed with its grants and tokens. Data: applicationId, clientId.</summary>
     public const string OidcClientDeleted = "oidc_client.deleted";
 
+    /// <summary>
+    /// A batch of a user import was committed (one event per batch of up to 1,000 lines). Data: actorId (null from
+    /// the command line), source (api or command_line), created, invited, userIds.
+    /// </summary>
+    public const string UsersImported = "users.imported";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

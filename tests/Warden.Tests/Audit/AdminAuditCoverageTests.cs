@@ -64,6 +64,11 @@ public sealed class AdminAuditCoverageTests : IDisposable
                     .ReadJsonAsync(HttpStatusCode.Created);
                 return new(EventTypes.UserRegistered, created.GetProperty("id").GetGuid());
             },
+            ["POST /api/v1/admin/users/import"] = async () =>
+            {
+                await Ok(admin.PostAsync("/api/v1/admin/users/import", Administration.Import.UserImportTests.Body([Administration.Import.UserImportTests.Line(AuthFlows.NewEmail(), null)])));
+                return new(EventTypes.UsersImported);
+            },
             ["PUT /api/v1/admin/users/{id:guid}/status"] = async () =>
             {
                 var user = await _factory.SignedInClientAsync();

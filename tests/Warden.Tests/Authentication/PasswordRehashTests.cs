@@ -42,7 +42,7 @@ public sealed class PasswordRehashTests(WardenFactory factory) : IClassFixture<W
 
     /// <summary>
     /// Whatever is stored — a hash at the current parameters, an imported one (ASP.NET Identity V2 or V3, an older
-    /// Argon2id, a format Warden cannot read such as bcrypt) or no account at all — refusing a password costs one
+    /// Argon2id, bcrypt) or no account at all — refusing a password costs one
     /// hash at the current parameters, so the time of the answer does not tell which accounts exist or were imported.
     /// Counted, not timed.
     /// </summary>

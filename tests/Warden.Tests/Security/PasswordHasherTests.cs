@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,9 +19,11 @@ public sealed class PasswordHasherTests : IDisposable
     public void Dispose() => _hasher.Dispose();
 
     [Fact]
-    public void Argon2idMatchesTheRfc9106TestVector()
+    public void Libargon2MatchesTheRfc9106TestVectorForTheHashesLibsodiumCannotCompute()
     {
-        // RFC 9106 section 5.3: Argon2id, t=3, m=32 KiB, p=4, with secret and associated data.
+        // RFC 9106 section 5.3: Argon2id, t=3, m=32 KiB, p=4, with secret and associated data. p=4 is beyond
+        // libsodium, so this is the path of imported p > 1 hashes (Django's default is p=8).
+        Assert.True(Argon2Native.IsAvailable, "libargon2.so.1 must be present on this machine for the tests (test.sh installs libargon2-1)");
         var tag = new byte[32];
         Argon2Native.Argon2id(
             password: Enumerable.Repeat((byte)0x01, 32).ToArray(),
@@ -36,9 +39,66 @@ public sealed class PasswordHasherTests : IDisposable
     }
 
     [Fact]
+    public void NewHashesAndStoredSingleLaneHashesNeedNoSystemLibrary()
+    {
+        Assert.True(Argon2id.LibsodiumIsAvailable);
+        Assert.Equal(Argon2Engine.Libsodium, Argon2id.EngineFor(new Argon2Parameters(19456, 2, 1), 16));
+        Assert.Equal(Argon2Engine.Libsodium, Argon2id.EngineFor(new Argon2Parameters(64, 1, 1), 16));
+        Assert.Equal(Argon2Engine.Libargon2, Argon2id.EngineFor(new Argon2Parameters(19456, 2, 8), 16));
+        Assert.Equal(Argon2Engine.Libargon2, Argon2id.EngineFor(new Argon2Parameters(19456, 2, 1), 8));
+        Assert.Contains("libsodium", _hasher.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(8, 1)]
+    [InlineData(64, 1)]
+    [InlineData(1024, 3)]
+    [InlineData(19456, 2)]
+    public void LibsodiumComputesWhatLibargon2Computes(int memoryKiB, int iterations)
+    {
+        Assert.True(Argon2Native.IsAvailable, "libargon2.so.1 must be present on this machine for the tests (test.sh installs libargon2-1)");
+        for (var i = 0; i < 3; i++)
+        {
+            var password = RandomNumberGenerator.GetBytes(i * 37);
+            var salt = RandomNumberGenerator.GetBytes(16);
+            var parameters = new Argon2Parameters(memoryKiB, iterations, 1);
+            var sodium = new byte[16 + (i * 16)];
+            var reference = new byte[sodium.Length];
+
+            Argon2id.Compute(password, salt, parameters, sodium);
+            Argon2Native.Argon2id(password, salt, [], [], iterations, memoryKiB, 1, reference);
+
+            Assert.Equal(Convert.ToHexString(reference), Convert.ToHexString(sodium));
+        }
+    }
+
+    [Fact]
+    public void AHashLibargon2MadeVerifiesThroughLibsodiumAsItIs()
+    {
+        // Made by Debian's libargon2 (argon2id_hash_encoded, before the switch): the stored hashes of existing accounts.
+        const string byLibargon2 = "$argon2id$v=19$m=19456,t=2,p=1$d2FyZGVuLXNhbHQtMTZieQ$A76u0+1DURt9k0dYj2ZUKsXNvLcb2UFVOH2e96+uOEg";
+
+        Assert.Equal(PasswordVerificationResult.Success, _hasher.VerifyHashedPassword(byLibargon2, "correct horse battery staple"));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(byLibargon2, "correct horse battery stapler"));
+    }
+
+    [Theory]
+    // The reference implementation's own vector (phc-winner-argon2 test.c): an 8-byte salt, beyond libsodium.
+    [InlineData("$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", "password")]
+    // Django's Argon2PasswordHasher defaults (p=8, 100 MiB, 22-byte salt), its "argon2" prefix taken off as the import does.
+    [InlineData("$argon2id$v=19$m=102400,t=2,p=8$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$IgorAEoC45Hed6TrnrYvCyIvYcj3785+rmJayoEyW88", "Parity-Pass-2026 ü")]
+    [InlineData("$argon2id$v=19$m=102400,t=2,p=8$Z0FpRW02TmxIOEhoMk1ja0xTTE81SA$8JEJ6f9Ae5xV6x1IuLENmepKD6cR5pyLrKvqfB8aZog", "123456")]
+    public void HashesLibsodiumCannotComputeVerifyThroughLibargon2AndMoveToWardensParameters(string hash, string password)
+    {
+        Assert.True(Argon2Native.IsAvailable, "libargon2.so.1 must be present on this machine for the tests (test.sh installs libargon2-1)");
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, _hasher.VerifyHashedPassword(hash, password));
+        Assert.Equal(PasswordVerificationResult.Failed, _hasher.VerifyHashedPassword(hash, password + "x"));
+    }
+
+    [Fact]
     public void NewHashesAreArgon2idPhcStringsWithOwaspParameters()
     {
-        Assert.True(_hasher.UsesArgon2, "libargon2.so.1 must be present on this machine (Debian package libargon2-1)");
+        Assert.True(_hasher.UsesArgon2, "libsodium ships inside NSec.Cryptography: Argon2id needs no system package");
         var hash = _hasher.HashPassword(Password);
 
         Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", hash, StringComparison.Ordinal);
@@ -210,7 +270,11 @@ public sealed class PasswordHasherTests : IDisposable
     [InlineData("AQAAAAEAACcQAAAAEAABAgMEBQYHCAkKCwwNDg+yWU7rLgUwPZb1Itsmra7cbxw2EFpwpVFIEtP+JIuUEw==", 1)] // Identity V3
     [InlineData("$argon2id$v=19$m=32,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // older Argon2id
     [InlineData("$pbkdf2-sha512$i=1000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // PBKDF2 fallback
-    [InlineData("$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 0)] // bcrypt: not a format Warden reads
+    [InlineData("$2a$04$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 1)] // bcrypt, imported
+    [InlineData("$2a$15$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", 0)] // bcrypt above the cost cap: refused uncomputed
+    [InlineData("pbkdf2_sha256$1000$Xk2pQ7sLm9Rt$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ=", 1)] // Django PBKDF2
+    [InlineData("$pbkdf2-sha256$i=1000$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ", 1)] // PBKDF2 PHC, imported
+    [InlineData("md5$abc$5f4dcc3b5aa765d61d8327deb882cf99", 0)] // not a format Warden reads
     [InlineData("", 0)]
     public void ARefusedPasswordCostsOneHashAtTheCurrentParametersWhateverTheStoredFormat(string stored, int ownComputations)
     {

@@ -4,9 +4,10 @@ using System.Security.Cryptography;
 namespace Warden.Server.Infrastructure.Security;
 
 /// <summary>
-/// Argon2 through the system's reference implementation (Debian's libargon2-1). Every managed Argon2
-/// package is missing from the registry here, and the reference C code is the one that is audited.
-/// Only <c>argon2_ctx</c> is bound: it is the one entry point that takes a secret and associated data, so the
+/// Argon2 through the system's reference implementation (Debian's libargon2-1), optional: used only for the
+/// Argon2id hashes libsodium cannot compute (p &gt; 1 or a salt other than 16 bytes, as imported from Django and
+/// others), and by the tests as an independent cross-check of libsodium's output. Kept rather than a managed port:
+/// no managed Argon2 package is pinned here, and the reference C code is the one that is audited. Only <c>argon2_ctx</c> is bound: it is the one entry point that takes a secret and associated data, so the
 /// RFC 9106 test vector exercises exactly the code path that hashes passwords.
 /// </summary>
 internal static unsafe class Argon2Native

@@ -61,15 +61,77 @@ internal static class PasswordHashFormats
         return TryDecode(parts[4], MinSaltBytes, out salt) && TryDecode(parts[5], MinTagBytes, out tag);
     }
 
-    public static bool TryParsePbkdf2(string encoded, out int iterations, out byte[] salt, out byte[] tag)
+    public static bool TryParsePbkdf2(string encoded, out int iterations, out byte[] salt, out byte[] tag) =>
+        TryParsePbkdf2(encoded, out var prf, out iterations, out salt, out tag) && prf == HashAlgorithmName.SHA512;
+
+    /// <summary>
+    /// PBKDF2 in the PHC string format (<c>$pbkdf2-sha1|sha256|sha512$i=..$salt$tag</c>, standard base64 without
+    /// padding): Warden's own fallback is SHA-512; the others come from imports.
+    /// </summary>
+    public static bool TryParsePbkdf2(string encoded, out HashAlgorithmName prf, out int iterations, out byte[] salt, out byte[] tag)
     {
         iterations = 0;
         salt = tag = [];
         var parts = encoded.Split('$');
-        return parts.Length == 5 && parts[0].Length == 0 && parts[1] == "pbkdf2-sha512"
+        prf = parts.Length == 5 ? PrfOf(parts[1], "pbkdf2-") : default;
+        return parts.Length == 5 && parts[0].Length == 0 && prf != default
             && TryParseParameter(parts[2], "i=", out iterations) && iterations is >= 1 and <= Pbkdf2Parameters.MaxIterations
             && TryDecode(parts[3], MinSaltBytes, out salt) && TryDecode(parts[4], MinTagBytes, out tag);
     }
+
+    /// <summary>
+    /// Django's PBKDF2 (<c>pbkdf2_sha256$iterations$salt$hash</c>, also <c>pbkdf2_sha1</c>): the salt is used as its
+    /// text, the hash is padded base64 of the full digest length.
+    /// </summary>
+    public static bool TryParseDjangoPbkdf2(string encoded, out HashAlgorithmName prf, out int iterations, out byte[] salt, out byte[] tag)
+    {
+        iterations = 0;
+        salt = tag = [];
+        var parts = encoded.Split('$');
+        prf = parts.Length == 4 ? PrfOf(parts[0], "pbkdf2_") : default;
+        if (prf == default || prf == HashAlgorithmName.SHA512
+            || parts[1].Length is 0 or > 9 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out iterations)
+            || iterations is < 1 or > Pbkdf2Parameters.MaxIterations
+            || parts[2].Length is < 1 or > MaxBytes || !parts[2].All(c => char.IsAscii(c) && !char.IsControl(c)))
+        {
+            return false;
+        }
+
+        salt = System.Text.Encoding.ASCII.GetBytes(parts[2]);
+        var digestBytes = prf == HashAlgorithmName.SHA1 ? 20 : 32;
+        var buffer = new byte[MaxBytes];
+        if (!Convert.TryFromBase64String(parts[3], buffer, out var length) || length != digestBytes
+            || Convert.ToBase64String(buffer, 0, length) != parts[3])
+        {
+            return false;
+        }
+
+        tag = buffer[..length];
+        return true;
+    }
+
+    /// <summary>bcrypt (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>): cost, 22 characters of salt, 31 of hash, bcrypt's own base64.</summary>
+    public static bool TryParseBcrypt(string encoded, out int cost)
+    {
+        cost = 0;
+        return encoded.Length == 60 && encoded[0] == '$' && encoded[1] == '2' && encoded[2] is 'a' or 'b' or 'y' && encoded[3] == '$'
+            && char.IsAsciiDigit(encoded[4]) && char.IsAsciiDigit(encoded[5]) && encoded[6] == '$'
+            && int.TryParse(encoded.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out cost) && cost is >= 4 and <= 31
+            && encoded.AsSpan(7).IndexOfAnyExcept(BcryptAlphabet) < 0;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> BcryptAlphabet =
+        System.Buffers.SearchValues.Create("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+
+    private static HashAlgorithmName PrfOf(string name, string prefix) => name.StartsWith(prefix, StringComparison.Ordinal)
+        ? name[prefix.Length..] switch
+        {
+            "sha1" => HashAlgorithmName.SHA1,
+            "sha256" => HashAlgorithmName.SHA256,
+            "sha512" => HashAlgorithmName.SHA512,
+            _ => default,
+        }
+        : default;
 
     /// <summary>An ASP.NET Core Identity hash: V2 (format byte 0) or V3 (format byte 1), as its PasswordHasher reads them.</summary>
     public static bool TryParseIdentity(string encoded, out HashAlgorithmName prf, out int iterations, out byte[] salt, out byte[] subkey)

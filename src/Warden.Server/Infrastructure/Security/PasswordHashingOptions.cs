@@ -5,7 +5,7 @@ namespace Warden.Server.Infrastructure.Security;
 
 public enum PasswordHashAlgorithm
 {
-    /// <summary>Argon2id when libargon2 loads, otherwise PBKDF2-HMAC-SHA512.</summary>
+    /// <summary>Argon2id when it can be computed (libsodium, shipped with Warden; libargon2 for p &gt; 1), otherwise PBKDF2-HMAC-SHA512.</summary>
     Auto,
     Argon2id,
     Pbkdf2,
@@ -50,9 +50,14 @@ internal sealed class PasswordHashingOptionsValidator : IValidateOptions<Passwor
         {
             errors.AddError("Warden:PasswordHashing:Algorithm must be Auto, Argon2id or Pbkdf2.");
         }
-        else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2Native.IsAvailable)
+        else if (options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && options.Argon2Parallelism > 1 && !Argon2Native.IsAvailable)
         {
-            errors.AddError($"Warden:PasswordHashing:Algorithm is Argon2id but {Argon2Native.LibraryName} cannot be loaded (install libargon2-1, or use Auto).");
+            // libsodium derives only p = 1; silently falling back to PBKDF2 would not be what was asked for.
+            errors.AddError($"Warden:PasswordHashing:Argon2Parallelism above 1 needs {Argon2Native.LibraryName} (install libargon2-1), or set it to 1 (libsodium, shipped with Warden).");
+        }
+        else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2id.LibsodiumIsAvailable)
+        {
+            errors.AddError("Warden:PasswordHashing:Algorithm is Argon2id but libsodium (NSec.Cryptography) cannot be loaded on this platform; use Auto or Pbkdf2.");
         }
 
         errors.AddErrorIf(options.Argon2Parallelism is < 1 or > Argon2Parameters.MaxParallelism,

@@ -34,7 +34,7 @@ internal sealed partial class SecurityStartup(
         }
         else
         {
-            LogHasherFallback(logger, Argon2Native.LibraryName, hasher.Description, hasher.MaxConcurrency);
+            LogHasherFallback(logger, hasher.Description, hasher.MaxConcurrency);
         }
 
         if (hashing.Value.IsBelowRecommendation)
@@ -148,8 +148,8 @@ internal sealed partial class SecurityStartup(
     [LoggerMessage(Level = LogLevel.Information, Message = "Password hashing: {Description}, at most {Concurrency} at once")]
     private static partial void LogHasher(ILogger logger, string description, int concurrency);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Library} is not available: password hashing falls back to {Description}, at most {Concurrency} at once. Install libargon2-1 for Argon2id")]
-    private static partial void LogHasherFallback(ILogger logger, string library, string description, int concurrency);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Password hashing: {Description}, at most {Concurrency} at once (Argon2id is off or libsodium cannot load on this platform)")]
+    private static partial void LogHasherFallback(ILogger logger, string description, int concurrency);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Section} is set below OWASP's recommended cost; use such settings only for tests")]
     private static partial void LogWeakHashing(ILogger logger, string section);

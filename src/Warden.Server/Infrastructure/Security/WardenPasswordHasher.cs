@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Warden.Server.Infrastructure.Security;
 
 /// <summary>
-/// Warden's password hasher. New hashes are Argon2id (PHC string) through libargon2, or PBKDF2-HMAC-SHA512
-/// where the library is missing. Verification dispatches on the stored format, so hashes imported from
+/// Warden's password hasher. New hashes are Argon2id (PHC string) through libsodium (<see cref="Argon2id"/>), or
+/// PBKDF2-HMAC-SHA512 when configured so or where libsodium cannot load. Verification dispatches on the stored format, so hashes imported from
 /// ASP.NET Core Identity applications (V2 and V3) keep working and are upgraded at the next sign-in.
 /// Identity's own PasswordHasher is replaced because PBKDF2 is the weaker choice against GPU attacks and
 /// because it has no bound on concurrent work.
@@ -35,7 +35,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
     {
         _options = options.Value;
         _logger = logger;
-        UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2Native.IsAvailable;
+        UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2id.CanCompute(CurrentArgon2Parameters, SaltBytes);
         MaxConcurrency = _options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount;
         _gate = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
         _dummyHash = new Lazy<string>(() => HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
@@ -52,7 +52,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
     /// <summary>What new hashes are, for the start-up log.</summary>
     public string Description => UsesArgon2
-        ? $"Argon2id (m={_options.Argon2MemoryKiB} KiB, t={_options.Argon2Iterations}, p={_options.Argon2Parallelism}) through {Argon2Native.LibraryName}"
+        ? $"Argon2id (m={_options.Argon2MemoryKiB} KiB, t={_options.Argon2Iterations}, p={_options.Argon2Parallelism}) through {Argon2id.LibraryFor(CurrentArgon2Parameters, SaltBytes)}"
         : $"PBKDF2-HMAC-SHA512 ({_options.Pbkdf2Iterations} iterations)";
 
     /// <summary>
@@ -72,7 +72,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
             if (UsesArgon2)
             {
                 var parameters = CurrentArgon2Parameters;
-                Gated(() => Argon2Native.Argon2id(passwordBytes, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag), atCurrentCost: true);
+                Gated(() => Argon2id.Compute(passwordBytes, salt, parameters, tag), atCurrentCost: true);
                 return PasswordHashFormats.FormatArgon2id(parameters, salt, tag);
             }
 
@@ -98,6 +98,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
             var (result, atCurrentCost) = string.IsNullOrEmpty(hashedPassword) ? (PasswordVerificationResult.Failed, false)
                 : hashedPassword.StartsWith(PasswordHashFormats.Argon2idPrefix, StringComparison.Ordinal) ? VerifyArgon2id(hashedPassword, passwordBytes)
                 : hashedPassword.StartsWith(PasswordHashFormats.Pbkdf2Prefix, StringComparison.Ordinal) ? VerifyPbkdf2(hashedPassword, passwordBytes)
+                : hashedPassword.StartsWith("$pbkdf2-", StringComparison.Ordinal) || hashedPassword.StartsWith("pbkdf2_", StringComparison.Ordinal)
+                    ? VerifyImportedPbkdf2(hashedPassword, passwordBytes)
+                : hashedPassword.StartsWith("$2", StringComparison.Ordinal) ? VerifyBcrypt(hashedPassword, providedPassword)
                 : VerifyIdentity(hashedPassword, passwordBytes);
             if (result == PasswordVerificationResult.Failed && !atCurrentCost)
             {
@@ -131,7 +134,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
         if (UsesArgon2)
         {
             var parameters = CurrentArgon2Parameters;
-            Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, tag), atCurrentCost: true);
+            Gated(() => Argon2id.Compute(password, salt, parameters, tag), atCurrentCost: true);
         }
         else
         {
@@ -146,16 +149,17 @@ public sealed partial class WardenPasswordHasher : IDisposable
             return (PasswordVerificationResult.Failed, false);
         }
 
-        if (!Argon2Native.IsAvailable)
+        if (!Argon2id.CanCompute(parameters, salt.Length))
         {
-            // The hash is intact, but this node cannot compute it: say so loudly rather than locking everyone out silently.
-            LogArgon2Missing(_logger, Argon2Native.LibraryName);
+            // The hash is intact (p > 1 or a salt other than 16 bytes, as imported from elsewhere), but this node
+            // cannot compute it: say so loudly rather than locking those users out silently.
+            LogArgon2Missing(_logger, Argon2id.LibraryFor(parameters, salt.Length), parameters.Parallelism, salt.Length);
             return (PasswordVerificationResult.Failed, false);
         }
 
         var atCurrentCost = UsesArgon2 && parameters == CurrentArgon2Parameters;
         var computed = new byte[stored.Length];
-        Gated(() => Argon2Native.Argon2id(password, salt, [], [], parameters.Iterations, parameters.MemoryKiB, parameters.Parallelism, computed), atCurrentCost);
+        Gated(() => Argon2id.Compute(password, salt, parameters, computed), atCurrentCost);
         if (!PasswordHashFormats.TagsEqual(computed, stored))
         {
             return (PasswordVerificationResult.Failed, atCurrentCost);
@@ -164,7 +168,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
         var weaker = !UsesArgon2
             ? false // PBKDF2 is the current setting only because Argon2 is unavailable; keep the stronger hash.
             : parameters.MemoryKiB < _options.Argon2MemoryKiB || parameters.Iterations < _options.Argon2Iterations
-              || salt.Length < SaltBytes || stored.Length < TagBytes;
+              || salt.Length < SaltBytes || stored.Length < TagBytes
+              // Stronger but only computable through libargon2 (imported p > 1 or odd salt lengths): move it to libsodium.
+              || (Argon2id.EngineFor(parameters, salt.Length) == Argon2Engine.Libargon2 && Argon2id.EngineFor(CurrentArgon2Parameters, SaltBytes) == Argon2Engine.Libsodium);
         return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
     }
 
@@ -185,6 +191,46 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
         var weaker = UsesArgon2 || iterations < _options.Pbkdf2Iterations || salt.Length < SaltBytes || stored.Length < TagBytes;
         return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
+    }
+
+    /// <summary>Imported PBKDF2: the PHC format with SHA-1 or SHA-256, or Django's. Always rehashed when right.</summary>
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyImportedPbkdf2(string hashedPassword, byte[] password)
+    {
+        if (!PasswordHashFormats.TryParsePbkdf2(hashedPassword, out var prf, out var iterations, out var salt, out var stored)
+            && !PasswordHashFormats.TryParseDjangoPbkdf2(hashedPassword, out prf, out iterations, out salt, out stored))
+        {
+            return (PasswordVerificationResult.Failed, false);
+        }
+
+        var computed = new byte[stored.Length];
+        Gated(() => Rfc2898DeriveBytes.Pbkdf2(password, salt, computed, iterations, prf), atCurrentCost: false);
+        return (PasswordHashFormats.TagsEqual(computed, stored) ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Failed, false);
+    }
+
+    /// <summary>
+    /// Imported bcrypt (BCrypt.Net-Next). The cost is checked again here, not only at import: a stored cost above
+    /// <see cref="ImportedPasswordHashes.MaxBcryptCost"/> is refused without being computed.
+    /// </summary>
+    private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyBcrypt(string hashedPassword, string password)
+    {
+        if (!PasswordHashFormats.TryParseBcrypt(hashedPassword, out var cost) || cost > ImportedPasswordHashes.MaxBcryptCost)
+        {
+            return (PasswordVerificationResult.Failed, false);
+        }
+
+        var right = false;
+        Gated(() =>
+        {
+            try
+            {
+                right = BCrypt.Net.BCrypt.Verify(password, hashedPassword);
+            }
+            catch (BCrypt.Net.SaltParseException)
+            {
+                right = false;
+            }
+        }, atCurrentCost: false);
+        return (right ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Failed, false);
     }
 
     private (PasswordVerificationResult Result, bool AtCurrentCost) VerifyIdentity(string hashedPassword, byte[] password)
@@ -283,8 +329,8 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash cannot be verified: {Library} is not available on this node (install libargon2-1)")]
-    private static partial void LogArgon2Missing(ILogger logger, string library);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash (p={Parallelism}, {SaltBytes}-byte salt) cannot be verified: {Library} is not available on this node (install libargon2-1)")]
+    private static partial void LogArgon2Missing(ILogger logger, string library, int parallelism, int saltBytes);
 }
 
 internal readonly record struct HashComputations(long AtCurrentCost, long AtOtherCost);
