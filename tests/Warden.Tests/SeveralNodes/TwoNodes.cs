@@ -7,8 +7,15 @@ using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.SeveralNodes;
 
+/// <summary>The test classes that share one <see cref="TwoNodes"/> (run one after the other).</summary>
+[CollectionDefinition(Name)]
+public sealed class TwoNodesCollection : ICollectionFixture<TwoNodes>
+{
+    public const string Name = "two nodes";
+}
+
 /// <summary>
-/// Two Warden processes on one database and one private Redis, started once for a test class (starting a node
+/// Two Warden processes on one database and one private Redis, started once for the collection (starting a node
 /// costs seconds): what a deployment behind a load balancer looks like. Signs the bootstrap administrator in on A.
 /// </summary>
 public sealed class TwoNodes : IAsyncLifetime
@@ -35,6 +42,9 @@ public sealed class TwoNodes : IAsyncLifetime
         {
             ["Warden:Redis:Configuration"] = Redis.ConnectionString,
             ["Warden:Nodes"] = "2",
+            // A crashed node's claimed outbox batch is taken over after this (the shortest allowed).
+            ["Warden:Outbox:LeaseDuration"] = "00:00:05",
+            ["Warden:Outbox:PollInterval"] = "00:00:01",
             ["Warden:RateLimits:LoginPerIdentifierPerMinute"] = LoginsPerIdentifier.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         A = await WardenProcess.StartAsync(settings);
@@ -52,6 +62,15 @@ public sealed class TwoNodes : IAsyncLifetime
             new { email, password = AuthFlows.Password, roles = roles.Length == 0 ? ["user"] : roles });
         var body = await response.ReadJsonAsync(HttpStatusCode.Created);
         return (body.GetProperty("id").GetGuid(), email);
+    }
+
+    /// <summary>One value read from the shared database (PostgreSQL: these tests run in its pass only).</summary>
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(A.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string accessToken, object? body = null)
