@@ -7,6 +7,7 @@ using Warden.Server.Administration;
 using Warden.Server.Authentication;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
+using Warden.Server.Infrastructure.Caching;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Notifications;
@@ -73,6 +74,7 @@ public static class WardenApplication
         services.AddHostedService<DatabaseStartup>();
         services.AddWardenSecurity(configuration);
         services.AddWardenObservability(configuration);
+        services.AddWardenCaching(configuration);
         services.AddWardenEvents(configuration);
         services.AddWardenNotifications(configuration);
         services.AddWardenIdentity();

@@ -2,13 +2,17 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Caching;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 
 namespace Warden.Server.Authentication;
 
-/// <summary>Token buckets for the anonymous authentication endpoints (<c>Warden:RateLimits</c>).</summary>
+/// <summary>
+/// Token buckets for the anonymous authentication endpoints (<c>Warden:RateLimits</c>), one set for all nodes when
+/// Redis is configured (<see cref="SharedTokenBuckets"/>).
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "Warden:RateLimits";
@@ -38,6 +42,7 @@ public static class RateLimitSetup
     public static IServiceCollection AddWardenRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.Section);
+        services.AddSingleton<SharedTokenBuckets>();
         services.AddSingleton<LoginRateLimiter>();
         services.AddRateLimiter(limiter =>
         {
@@ -68,16 +73,8 @@ public static class RateLimitSetup
             limiter.AddPolicy(AuthPolicy, http =>
             {
                 var permits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.AuthPerIpPerMinute;
-                return RateLimitPartition.GetTokenBucketLimiter(
-                    ClientPartition.Key(http),
-                    _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = permits,
-                        TokensPerPeriod = permits,
-                        ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    });
+                var buckets = http.RequestServices.GetRequiredService<SharedTokenBuckets>();
+                return RateLimitPartition.Get(ClientPartition.Key(http), key => new SharedBucketLimiter(buckets, "auth-ip", key, permits));
             });
         });
         return services;
@@ -85,21 +82,46 @@ public static class RateLimitSetup
 }
 
 /// <summary>Login attempts per identifier, so a botnet of many IPs still cannot hammer one account.</summary>
-public sealed class LoginRateLimiter(IOptions<RateLimitOptions> options) : IDisposable
+public sealed class LoginRateLimiter(SharedTokenBuckets buckets, IOptions<RateLimitOptions> options)
 {
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+    public ValueTask<RateLimitLease> AcquireAsync(string identifierKey, CancellationToken cancellationToken) =>
+        buckets.AcquireAsync("login", identifierKey, options.Value.LoginPerIdentifierPerMinute, cancellationToken);
+}
+
+/// <summary>
+/// One client address's bucket as the rate-limiting middleware sees it. The middleware tries <see cref="AttemptAcquireCore"/>
+/// first and waits on <see cref="AcquireAsyncCore"/> when that fails; the shared bucket needs a round trip to Redis,
+/// so only the second answers.
+/// </summary>
+internal sealed class SharedBucketLimiter(SharedTokenBuckets buckets, string bucket, string key, int perMinute) : RateLimiter
+{
+    private static readonly RateLimitLease NotYet = new NotAcquired();
+    private long _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public override TimeSpan? IdleDuration => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _idleSince));
+
+    public override RateLimiterStatistics? GetStatistics() => null;
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => NotYet;
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _idleSince, System.Diagnostics.Stopwatch.GetTimestamp());
+        return await buckets.AcquireAsync(bucket, key, perMinute, cancellationToken);
+    }
+
+    private sealed class NotAcquired : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
         {
-            TokenLimit = options.Value.LoginPerIdentifierPerMinute,
-            TokensPerPeriod = options.Value.LoginPerIdentifierPerMinute,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-
-    public RateLimitLease Acquire(string identifierKey) => _limiter.AttemptAcquire(identifierKey);
-
-    public void Dispose() => _limiter.Dispose();
+            metadata = null;
+            return false;
+        }
+    }
 }
 
 public static class RateLimitProblems

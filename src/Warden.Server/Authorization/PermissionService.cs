@@ -1,43 +1,41 @@
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Caching;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
 
 namespace Warden.Server.Authorization;
 
 /// <summary>
 /// The public Authorization service other modules ask "may this user do X?" (docs/architecture.md).
-/// Answers come from the database, cached per node; the access token's <c>roles</c>/<c>permissions</c> claims
-/// are a snapshot from sign-in time and are never trusted for decisions, so a removed role stops working on the
-/// very next request.
+/// Answers come from the database, cached through the cache seam (<see cref="WardenCache"/>, area
+/// <c>permissions</c>: status, role and permission names, no personal data, so they may live in Redis); the access
+/// token's <c>roles</c>/<c>permissions</c> claims are a snapshot from sign-in time and are never trusted for
+/// decisions, so a removed role stops working on the very next request.
 /// <para>
-/// Invalidation is a generation counter: any role, permission, membership or status change bumps it after its
-/// transaction commits, and an entry loaded under an older generation is ignored. A request that read the
-/// old state just before the commit therefore cannot re-cache it. Other nodes see a change within
-/// <see cref="WardenAuthorizationOptions.PermissionCacheDuration"/>.
+/// Any role, permission, membership or status change calls <see cref="Invalidate"/> after its transaction commits,
+/// which clears the area on this node at once and on the others through the backplane; a load overtaken by it is
+/// not cached, so a request that read the old state just before the commit cannot re-cache it. Without Redis,
+/// other nodes see a change within <see cref="WardenAuthorizationOptions.PermissionCacheDuration"/>.
 /// </para>
 /// </summary>
-public sealed class PermissionService(IMemoryCache cache, IServiceScopeFactory scopes, IOptions<WardenAuthorizationOptions> options)
+public sealed class PermissionService(WardenCaches caches, IServiceScopeFactory scopes, IOptions<WardenAuthorizationOptions> options)
 {
-    private long _generation;
+    public static readonly CacheArea Area = new("permissions", Shared: true);
 
-    private sealed record Entry(long Generation, AccessSnapshot Snapshot);
+    private readonly WardenCache _cache = caches.For(Area);
+
+    /// <summary>What is cached: the snapshot in a form the Redis level serializes.</summary>
+    public sealed record Entry(UserStatus? Status, bool EmailVerified, string[] Roles, string[] Permissions);
 
     public async ValueTask<AccessSnapshot> GetAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var generation = Interlocked.Read(ref _generation);
-        if (cache.TryGetValue(Key(userId), out Entry? entry) && entry is not null && entry.Generation == generation)
-        {
-            return entry.Snapshot;
-        }
-
-        var snapshot = await LoadAsync(userId, cancellationToken);
-        var duration = options.Value.PermissionCacheDuration;
-        if (duration > TimeSpan.Zero)
-        {
-            cache.Set(Key(userId), new Entry(generation, snapshot), duration);
-        }
-
-        return snapshot;
+        var entry = await _cache.GetOrLoadAsync(userId.ToString("N"), options.Value.PermissionCacheDuration, ct => LoadAsync(userId, ct), cancellationToken);
+        return new AccessSnapshot(
+            userId,
+            entry!.Status,
+            entry.EmailVerified,
+            new SortedSet<string>(entry.Roles, StringComparer.Ordinal),
+            new SortedSet<string>(entry.Permissions, StringComparer.Ordinal));
     }
 
     /// <summary>True when the user is active and one of their roles grants the permission.</summary>
@@ -45,18 +43,17 @@ public sealed class PermissionService(IMemoryCache cache, IServiceScopeFactory s
         (await GetAsync(userId, cancellationToken)).EffectivePermissions.Contains(permission);
 
     /// <summary>
-    /// Forgets every cached answer on this node. Call after the transaction that changed roles, permissions,
+    /// Forgets every cached answer on every node. Call after the transaction that changed roles, permissions,
     /// memberships or a user's status commits. Changes are rare (administration), so dropping everything is cheaper
     /// than tracking which users a role change touches.
     /// </summary>
-    public void Invalidate() => Interlocked.Increment(ref _generation);
+    public void Invalidate() => _cache.Clear();
 
-    private async Task<AccessSnapshot> LoadAsync(Guid userId, CancellationToken cancellationToken)
+    private async Task<Entry?> LoadAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        return await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
+        var snapshot = await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
+        return new Entry(snapshot.Status, snapshot.EmailVerified, [.. snapshot.Roles], [.. snapshot.Permissions]);
     }
-
-    private static string Key(Guid userId) => "permissions:" + userId.ToString("N");
 }

@@ -1,47 +1,27 @@
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Caching;
 
 namespace Warden.Server.Profiles;
 
 /// <summary>
-/// Cache-aside for profile reads (<see cref="ProfileOptions.CacheDuration"/>, 5 minutes by default).
-/// <see cref="Invalidate"/> is the one invalidation seam: every change calls it after its commit, and a
-/// cross-node invalidation (the several-nodes work) is to be added there; until then another node may
-/// serve a profile up to the cache duration old.
+/// Cache-aside for profile reads (<see cref="ProfileOptions.CacheDuration"/>, 5 minutes by default) through the cache
+/// seam, area <c>profiles</c>. A profile holds personal data in clear (names, the decrypted phone number), so it stays
+/// in each node's memory and never goes to Redis; only its invalidation crosses the backplane.
+/// <see cref="Invalidate"/> is the one invalidation: every change calls it after its commit, which forgets the entry
+/// here at once and on every other node through the backplane (without Redis, another node may serve a profile up
+/// to the cache duration old).
 /// </summary>
-public sealed class ProfileCache(IMemoryCache cache, IOptions<ProfileOptions> options)
+public sealed class ProfileCache(WardenCaches caches, IOptions<ProfileOptions> options)
 {
-    private long _generation;
+    public static readonly CacheArea Area = new("profiles", Shared: false);
 
-    /// <summary>
-    /// Read before loading from the database and passed to <see cref="Set"/>: a load that an invalidation
-    /// overtook is not cached, so a reader that fetched the old row just before a change commits cannot put
-    /// it back for the whole cache duration.
-    /// </summary>
-    public long Generation => Interlocked.Read(ref _generation);
+    private readonly WardenCache _cache = caches.For(Area);
 
-    public bool TryGet(Guid userId, out ProfileView? view) => cache.TryGetValue(Key(userId), out view);
+    /// <summary>The cached profile, or <paramref name="load"/>'s (not cached when an invalidation overtook the load).</summary>
+    public ValueTask<ProfileView?> GetOrLoadAsync(Guid userId, Func<CancellationToken, Task<ProfileView?>> load, CancellationToken cancellationToken) =>
+        _cache.GetOrLoadAsync(Key(userId), options.Value.CacheDuration, load, cancellationToken);
 
-    public void Set(Guid userId, ProfileView view, long generationAtLoad)
-    {
-        if (Generation != generationAtLoad)
-        {
-            return;
-        }
+    public void Invalidate(Guid userId) => _cache.Remove(Key(userId));
 
-        cache.Set(Key(userId), view, options.Value.CacheDuration);
-        if (Generation != generationAtLoad)
-        {
-            // An invalidation slipped in between the check and the write: take the entry back out.
-            cache.Remove(Key(userId));
-        }
-    }
-
-    public void Invalidate(Guid userId)
-    {
-        Interlocked.Increment(ref _generation);
-        cache.Remove(Key(userId));
-    }
-
-    private static string Key(Guid userId) => $"warden:profile:{userId:N}";
+    private static string Key(Guid userId) => userId.ToString("N");
 }

@@ -20,12 +20,14 @@ public sealed class ProfilePersonalData(WardenDbContext db, ProfileReader profil
     {
         _erasedAvatarUrl = await db.Profiles.Where(p => p.UserId == userId).Select(p => p.AvatarUrl).FirstOrDefaultAsync(cancellationToken);
         await db.Profiles.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        // Every image the user uploaded, also those no profile points at any more (a refused or overtaken upload).
+        await db.Avatars.Where(a => a.UserId == userId).ExecuteDeleteAsync(cancellationToken);
     }
 
     public async Task AfterErasureAsync(Guid userId, CancellationToken cancellationToken)
     {
         cache.Invalidate(userId);
-        // Only now: a file deleted for a rolled-back erasure would leave a profile with a broken image.
+        // Only now: an image deleted for a rolled-back erasure would leave a profile with a broken one (another storage).
         await avatars.DeleteReplacedAsync(_erasedAvatarUrl, null, cancellationToken);
     }
 }

@@ -19,7 +19,8 @@ public static class ProfileSetup
         services.AddSingleton<ProfileCache>();
         services.AddScoped<ProfileReader>();
         services.AddScoped<ProfileUpdater>();
-        services.AddSingleton<IAvatarStorage, LocalAvatarStorage>();
+        services.AddSingleton<IAvatarStorage, DatabaseAvatarStorage>();
+        services.AddDatabaseSeeder<AvatarFileImport>();
 
         services.AddEventHandler<CreateDefaultProfile>();
         services.AddEventHandler<ClearReclaimedProfile>();

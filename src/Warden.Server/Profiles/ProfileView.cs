@@ -37,27 +37,15 @@ public sealed record ProfileView(
 public sealed class ProfileReader(WardenDbContext db, ProfileCache cache, SecretProtector protector)
 {
     /// <summary>The profile of an existing, not erased user; null otherwise.</summary>
-    public async Task<ProfileView?> GetAsync(Guid userId, CancellationToken cancellationToken)
-    {
-        if (cache.TryGet(userId, out var cached))
+    public async Task<ProfileView?> GetAsync(Guid userId, CancellationToken cancellationToken) =>
+        await cache.GetOrLoadAsync(userId, async ct =>
         {
-            return cached;
-        }
-
-        var generation = cache.Generation;
-        var row = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId && u.Status != UserStatus.Deleted)
-            .Select(u => new { u.CreatedAt, Profile = db.Profiles.FirstOrDefault(p => p.UserId == u.Id) })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (row is null)
-        {
-            return null;
-        }
-
-        var view = row.Profile is { } profile ? From(profile) : Default(userId, row.CreatedAt);
-        cache.Set(userId, view, generation);
-        return view;
-    }
+            var row = await db.Users.AsNoTracking()
+                .Where(u => u.Id == userId && u.Status != UserStatus.Deleted)
+                .Select(u => new { u.CreatedAt, Profile = db.Profiles.FirstOrDefault(p => p.UserId == u.Id) })
+                .SingleOrDefaultAsync(ct);
+            return row is null ? null : row.Profile is { } profile ? From(profile) : Default(userId, row.CreatedAt);
+        }, cancellationToken);
 
     public ProfileView From(UserProfile profile)
     {

@@ -37,11 +37,32 @@ public sealed class RedisServer : IAsyncLifetime
         Port = FreePort.Next();
         // Its own working directory: even with persistence off, redis-server may write a dump on SHUTDOWN or crash.
         _directory = Directory.CreateTempSubdirectory("warden-redis-").FullName;
-        var start = new ProcessStartInfo("redis-server") { WorkingDirectory = _directory };
+        await RunAsync();
+        StartTime = started.Elapsed;
+    }
+
+    /// <summary>Kills the server (as a crash or a network cut would look to its clients); <see cref="RestartAsync"/> brings it back.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await ProcessOutput.StopAsync(_process);
+            _process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the server again on the same port, empty.</summary>
+    public Task RestartAsync() => _process is null ? RunAsync() : throw new InvalidOperationException("redis-server is running.");
+
+    private async Task RunAsync()
+    {
+        var directory = _directory ?? throw new InvalidOperationException("InitializeAsync first.");
+        var start = new ProcessStartInfo("redis-server") { WorkingDirectory = directory };
         foreach (var argument in new[]
                  {
                      "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                     "--dir", _directory, "--daemonize", "no", "--loglevel", "warning",
+                     "--dir", directory, "--daemonize", "no", "--loglevel", "warning",
                  })
         {
             start.ArgumentList.Add(argument);
@@ -86,8 +107,6 @@ public sealed class RedisServer : IAsyncLifetime
 
             await Task.Delay(20);
         }
-
-        StartTime = started.Elapsed;
     }
 
     /// <summary>
@@ -141,12 +160,7 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_process is not null)
-        {
-            await ProcessOutput.StopAsync(_process);
-            _process.Dispose();
-        }
-
+        await StopAsync();
         if (_directory is not null)
         {
             try

@@ -21,6 +21,7 @@ public sealed class WardenProcess : IAsyncDisposable
     private readonly ProcessOutput _output = new();
     private readonly bool _ownsStorage;
     private Process? _process;
+    private IReadOnlyDictionary<string, string?>? _settings;
 
     private WardenProcess(string dataDirectory, string? connectionString, Uri? publicBaseUrl, bool ownsStorage)
     {
@@ -88,8 +89,46 @@ public sealed class WardenProcess : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>The process id while the node runs.</summary>
+    public int? ProcessId => _process is { HasExited: false } running ? running.Id : null;
+
+    /// <summary>Ends the node with SIGKILL (a crash: nothing is finished, nothing is flushed), keeping its storage.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not null)
+        {
+            await ProcessOutput.StopAsync(_process);
+            _process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Asks the node to shut down with SIGTERM, as an orchestrator does before a rolling restart, and waits for it to exit.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        if (_process is { HasExited: false } running)
+        {
+            if (SendSignal(running.Id, 15) != 0)
+            {
+                throw new InvalidOperationException($"kill -TERM {running.Id} failed.");
+            }
+
+            await running.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await KillAsync();
+    }
+
+    /// <summary>Starts the node again on the same port, storage and settings, after <see cref="KillAsync"/> or <see cref="StopGracefullyAsync"/>.</summary>
+    public Task RestartAsync() =>
+        _process is null ? StartAndWaitUntilReadyAsync(_settings) : throw new InvalidOperationException("The node is running.");
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
     private async Task<WardenProcess> RunAsync(IReadOnlyDictionary<string, string?>? extra)
     {
+        _settings = extra;
         try
         {
             await StartAndWaitUntilReadyAsync(extra);

@@ -68,6 +68,11 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles", "Warden:Authorization:Rules:readOwn")]
     [InlineData("Warden:Authorization:Rules:custom:Conditions:0:Attribute", "subject.shoeSize", "Warden:Authorization:Rules:custom")]
     [InlineData("Warden:Authorization:PermissionCacheDuration", "01:00:00", "Warden:Authorization:PermissionCacheDuration")]
+    // Several nodes.
+    [InlineData("Warden:Redis:Configuration", ",,,", "Warden:Redis:Configuration")]
+    [InlineData("Warden:Redis:Configuration", "localhost:6379,nonsense=1", "Warden:Redis:Configuration")]
+    [InlineData("Warden:Redis:KeyPrefix", "has space", "Warden:Redis:KeyPrefix")]
+    [InlineData("Warden:Nodes", "0", "Warden:Nodes")]
     // Email, SMS and the outbox.
     [InlineData("Warden:Email:Delivery", "Smtp", "Warden:Email:Smtp:Host")]
     [InlineData("Warden:Email:Smtp:Security", "None", "Warden:Email:Smtp:Security",

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Notifications;
-using Warden.Server.Profiles.Avatars;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Foundation;
@@ -23,13 +22,12 @@ public sealed class FileModeTests
         await factory.InScopeAsync(async services =>
         {
             await services.GetRequiredService<ISmsSender>().SendAsync(new SmsMessage("+447700900123", "Your code is 123456"), CancellationToken.None);
-            await services.GetRequiredService<IAvatarStorage>().SaveAsync(new string('a', 64) + ".png", new byte[] { 1, 2, 3 }, CancellationToken.None);
         });
         await Eventually.TrueAsync(() => Directory.Exists(Path.Combine(factory.DataDirectory, "mail"))
             && Directory.EnumerateFiles(Path.Combine(factory.DataDirectory, "mail"), "*.eml").Any(), "the verification mail");
 
         var checkedFiles = new List<string>();
-        foreach (var folder in new[] { "mail", "sms", "avatars", "keys" })
+        foreach (var folder in new[] { "mail", "sms", "keys" })
         {
             var path = Path.Combine(factory.DataDirectory, folder);
             Assert.True(OwnerOnlyDirectory == File.GetUnixFileMode(path), $"{folder}/ is {File.GetUnixFileMode(path)}");
@@ -40,7 +38,7 @@ public sealed class FileModeTests
             }
         }
 
-        Assert.Equal(["avatars", "keys", "mail", "sms"], checkedFiles.Distinct().Order());
+        Assert.Equal(["keys", "mail", "sms"], checkedFiles.Distinct().Order());
         if (!TestDatabase.IsPostgres)
         {
             foreach (var file in Directory.EnumerateFiles(factory.DataDirectory, "warden.db*"))

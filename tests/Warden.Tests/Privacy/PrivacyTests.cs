@@ -125,10 +125,10 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
     public async Task ErasureLeavesNoPersonalDataInAnyTable()
     {
         var (user, traces) = await WellUsedAccountAsync();
-        // This user's avatar file (other tests of the class leave theirs in the same folder).
+        // This user's avatar image.
         var avatarUrl = (await user.Client.GetProfileAsync()).GetProperty("avatarUrl").GetString()!;
-        var avatarFile = Path.Combine(factory.DataDirectory, "avatars", avatarUrl[(avatarUrl.LastIndexOf('/') + 1)..]);
-        Assert.True(File.Exists(avatarFile), "the avatar file should be there before erasure");
+        var avatarKey = avatarUrl[(avatarUrl.LastIndexOf('/') + 1)..];
+        Assert.True(await factory.InDbAsync(db => db.Avatars.AnyAsync(a => a.Key == avatarKey)), "the avatar should be there before erasure");
 
         // The scan finds what is there before (or it could not find it after), webhook deliveries included.
         await Eventually.TrueAsync(async () => (await ScanAsync(traces)).TryGetValue("email", out var where) && where.Contains("webhook_deliveries.payload"),
@@ -154,7 +154,7 @@ public sealed class PrivacyTests(ProfilesFactory factory) : IClassFixture<Profil
         Assert.Equal(UserStatus.Deleted, row.Status);
         Assert.True(await factory.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Subject == user.Id && m.Type == EventTypes.UserDeleted)));
         Assert.False(await factory.InDbAsync(db => db.Sessions.AnyAsync(s => s.UserId == user.Id && s.RevokedAt == null)));
-        Assert.False(File.Exists(avatarFile), "the avatar file should be gone after erasure");
+        Assert.False(await factory.InDbAsync(db => db.Avatars.AnyAsync(a => a.UserId == user.Id)), "the avatar should be gone after erasure");
 
         // Every session ended, this one too; the address is free again.
         await (await user.Client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);

@@ -1,6 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
+using Warden.Server.Profiles.Avatars;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Profiles;
@@ -28,7 +34,42 @@ public sealed class AvatarTests(WardenFactory factory) : IClassFixture<WardenFac
         Assert.Equal("public, max-age=31536000, immutable", response.Headers.CacheControl?.ToString());
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(Png, await response.Content.ReadAsByteArrayAsync());
-        Assert.True(File.Exists(Path.Combine(factory.DataDirectory, "avatars", url[(url.LastIndexOf('/') + 1)..])));
+        var key = url[(url.LastIndexOf('/') + 1)..];
+        Assert.Equal($"\"{key[..64]}\"", response.Headers.ETag?.ToString());
+
+        // In the database, which every node reads, and not on this node's disk.
+        Assert.True(await factory.InDbAsync(db => db.Avatars.AnyAsync(a => a.Key == key && a.UserId == user.Id)));
+        Assert.False(Directory.Exists(Path.Combine(factory.DataDirectory, "avatars")));
+
+        // A revalidation with the entity tag costs no body.
+        using var revalidation = new HttpRequestMessage(HttpMethod.Get, new Uri(url).PathAndQuery);
+        revalidation.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+        var notModified = await anonymous.SendAsync(revalidation);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task AvatarFilesOfAnEarlierVersionAreImportedIntoTheDatabase()
+    {
+        var user = await factory.SignedInWithProfileAsync();
+        var storage = factory.Services.GetRequiredService<IAvatarStorage>();
+        var key = AvatarKeys.For(user.Id, Png, ImageFormat.Detect(Png)!);
+        var folder = factory.Services.GetRequiredService<IOptions<WardenOptions>>().Value.DataPath("avatars");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, key), Png);
+        var url = storage.PublicUrl(key).AbsoluteUri;
+        await factory.InDbAsync(db => db.Profiles.Where(p => p.UserId == user.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.AvatarUrl, url)));
+
+        await factory.InScopeAsync(services =>
+            services.GetServices<IDatabaseSeeder>().OfType<AvatarFileImport>().Single().SeedAsync(services, CancellationToken.None));
+        await factory.InScopeAsync(services =>
+            services.GetServices<IDatabaseSeeder>().OfType<AvatarFileImport>().Single().SeedAsync(services, CancellationToken.None)); // again: nothing to do
+
+        var served = await factory.CreateClient().GetAsync(new Uri(url).PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(Png, await served.Content.ReadAsByteArrayAsync());
+        Directory.Delete(folder, recursive: true);
     }
 
     [Theory]
@@ -62,8 +103,7 @@ public sealed class AvatarTests(WardenFactory factory) : IClassFixture<WardenFac
         var user = await factory.SignedInWithProfileAsync();
         await (await UploadAsync(user, content, "image/png")).AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_image");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await user.Client.GetProfileAsync()).GetProperty("avatarUrl").ValueKind);
-        Assert.False(Directory.Exists(Path.Combine(factory.DataDirectory, "avatars"))
-                     && Directory.GetFiles(Path.Combine(factory.DataDirectory, "avatars")).Any(f => File.ReadAllBytes(f).SequenceEqual(content)), name);
+        Assert.False(await factory.InDbAsync(db => db.Avatars.AnyAsync(a => a.UserId == user.Id)), name);
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public static class Login
 
         var normalized = byEmail ? users.NormalizeEmail(identifier) : users.NormalizeName(identifier);
         var identifierKey = byEmail ? LoginThrottle.EmailKey(normalized) : LoginThrottle.UsernameKey(normalized);
-        using (var lease = rateLimiter.Acquire(identifierKey))
+        using (var lease = await rateLimiter.AcquireAsync(identifierKey, cancellationToken))
         {
             if (!lease.IsAcquired)
             {

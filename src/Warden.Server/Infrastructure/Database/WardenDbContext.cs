@@ -39,6 +39,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<OneTimeCode> OneTimeCodes => Set<OneTimeCode>();
     public DbSet<Profiles.Settings.UserSettings> UserSettings => Set<Profiles.Settings.UserSettings>();
     public DbSet<Profiles.Phone.PhoneVerification> PhoneVerifications => Set<Profiles.Phone.PhoneVerification>();
+    public DbSet<Profiles.Avatars.AvatarImage> Avatars => Set<Profiles.Avatars.AvatarImage>();
     public DbSet<PasswordHistoryEntry> PasswordHistory => Set<PasswordHistoryEntry>();
     public DbSet<PasswordExpiryReminder> PasswordExpiryReminders => Set<PasswordExpiryReminder>();
     public DbSet<HandlerCompletion> HandlerCompletions => Set<HandlerCompletion>();

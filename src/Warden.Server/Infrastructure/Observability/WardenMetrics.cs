@@ -20,6 +20,7 @@ public sealed class WardenMetrics
     private readonly Counter<long> _lockouts;
     private readonly Counter<long> _rateLimitRejections;
     private readonly Counter<long> _webhookFailures;
+    private readonly Counter<long> _redisFallbacks;
 
     public WardenMetrics(IMeterFactory meters)
     {
@@ -38,6 +39,8 @@ public sealed class WardenMetrics
             "Requests refused by a rate limit, by limiter (ip, identifier).");
         _webhookFailures = Meter.CreateCounter<long>("warden.webhook_delivery_failures", "{attempt}",
             "Webhook delivery attempts that failed, by result (retrying, dead).");
+        _redisFallbacks = Meter.CreateCounter<long>("warden.redis_fallbacks", "{decision}",
+            "Decisions taken on this node alone because the configured Redis was unreachable, by what (rate_limit).");
     }
 
     public Meter Meter { get; }
@@ -56,6 +59,8 @@ public sealed class WardenMetrics
     public void Lockout() => _lockouts.Add(1);
 
     public void RateLimitRejected(string limiter) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("limiter", limiter));
+
+    public void RedisFallback(string what) => _redisFallbacks.Add(1, new KeyValuePair<string, object?>("what", what));
 
     public void WebhookDeliveryFailed(bool dead) =>
         _webhookFailures.Add(1, new KeyValuePair<string, object?>("result", dead ? "dead" : "retrying"));

@@ -1470,6 +1470,35 @@ namespace Warden.Server.Migrations.Postgres
                     b.ToTable("password_history", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Profiles.Avatars.AvatarImage", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("key");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Key")
+                        .HasName("pk_avatars");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_avatars_user_id");
+
+                    b.ToTable("avatars", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Profiles.Phone.PhoneVerification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2171,6 +2200,16 @@ namespace Warden.Server.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_password_history_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Profiles.Avatars.AvatarImage", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_avatars_users_user_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Profiles.Phone.PhoneVerification", b =>

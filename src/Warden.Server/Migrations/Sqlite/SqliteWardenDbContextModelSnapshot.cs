@@ -1458,6 +1458,35 @@ namespace Warden.Server.Migrations.Sqlite
                     b.ToTable("password_history", (string)null);
                 });
 
+            modelBuilder.Entity("Warden.Server.Profiles.Avatars.AvatarImage", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("content");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Key")
+                        .HasName("pk_avatars");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_avatars_user_id");
+
+                    b.ToTable("avatars", (string)null);
+                });
+
             modelBuilder.Entity("Warden.Server.Profiles.Phone.PhoneVerification", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2141,6 +2170,16 @@ namespace Warden.Server.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_password_history_users_user_id");
+                });
+
+            modelBuilder.Entity("Warden.Server.Profiles.Avatars.AvatarImage", b =>
+                {
+                    b.HasOne("Warden.Server.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_avatars_users_user_id");
                 });
 
             modelBuilder.Entity("Warden.Server.Profiles.Phone.PhoneVerification", b =>

@@ -67,7 +67,7 @@ public static class AvatarEndpoints
         }
 
         var key = AvatarKeys.For(userId, content, format);
-        await storage.SaveAsync(key, content, cancellationToken);
+        await storage.SaveAsync(userId, key, content, cancellationToken);
 
         var previous = profile.AvatarUrl;
         var url = storage.PublicUrl(key).AbsoluteUri;
@@ -82,7 +82,7 @@ public static class AvatarEndpoints
                 fields = new[] { ProfileFields.AvatarUrl },
             }, now);
             // A concurrent profile change (or first insert) surfaces as an update error (500 is wrong, 409 is right): the
-            // client uploads again. The new file stays and is harmless; it is reused by the same upload.
+            // client uploads again. The new image stays and is harmless; it is reused by the same upload.
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -100,11 +100,11 @@ public static class AvatarEndpoints
     }
 
     /// <summary>
-    /// Anonymous: avatars appear in other people's pages. The file name is a hash of the content, so the
-    /// response never changes and may be cached for a year; nosniff and a sandboxing CSP keep a browser from
-    /// treating a crafted image as anything but an image.
+    /// Anonymous: avatars appear in other people's pages. The key is a hash of the content, so the response never
+    /// changes: it may be cached for a year, and its entity tag is that hash (a revalidation answers 304 while the
+    /// image exists). nosniff and a sandboxing CSP keep a browser from treating a crafted image as anything but an image.
     /// </summary>
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
+    public static async Task<Results<FileStreamHttpResult, StatusCodeHttpResult, ProblemHttpResult>> DownloadAsync(
         string key, HttpContext http, IAvatarStorage storage, CancellationToken cancellationToken)
     {
         if (!AvatarKeys.IsValid(key) || await storage.OpenReadAsync(key, cancellationToken) is not { } stream)
@@ -114,8 +114,15 @@ public static class AvatarEndpoints
 
         var headers = http.Response.Headers;
         headers.CacheControl = "public, max-age=31536000, immutable";
+        headers.ETag = AvatarKeys.ETagOf(key);
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && (v.Trim() == "*" || v.Split(',').Any(t => t.Trim() == AvatarKeys.ETagOf(key)))))
+        {
+            await stream.DisposeAsync();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
         return TypedResults.Stream(stream, AvatarKeys.FormatOf(key).ContentType);
     }
 

@@ -4,15 +4,15 @@ using System.Text.RegularExpressions;
 namespace Warden.Server.Profiles.Avatars;
 
 /// <summary>
-/// Where avatar files live: the data directory now (<see cref="LocalAvatarStorage"/>), S3-compatible object
-/// storage later. Keys are <see cref="AvatarKeys"/>: content-addressed, so a URL's content never
-/// changes and clients may cache it for ever.
+/// Where avatar images live: the database (<see cref="DatabaseAvatarStorage"/>), so that every node serves them;
+/// S3-compatible object storage may be another implementation. Keys are <see cref="AvatarKeys"/>:
+/// content-addressed, so a URL's content never changes and clients may cache it for ever.
 /// </summary>
 public interface IAvatarStorage
 {
-    Task SaveAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    Task SaveAsync(Guid userId, string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>The file, or null when there is none.</summary>
+    /// <summary>The image, or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
 
     Task DeleteAsync(string key, CancellationToken cancellationToken);
@@ -27,8 +27,8 @@ public interface IAvatarStorage
 public static partial class AvatarKeys
 {
     /// <summary>
-    /// SHA-256 of the owner's id and the bytes: the same picture uploaded by two users gives two files, so
-    /// replacing one user's avatar (which deletes the old file) never removes another's.
+    /// SHA-256 of the owner's id and the bytes: the same picture uploaded by two users gives two images, so
+    /// replacing one user's avatar (which deletes the old image) never removes another's.
     /// </summary>
     public static string For(Guid userId, ReadOnlySpan<byte> content, ImageFormat format)
     {
@@ -38,10 +38,13 @@ public static partial class AvatarKeys
         return $"{Convert.ToHexStringLower(sha.GetHashAndReset())}.{format.Extension}";
     }
 
-    /// <summary>Only keys this module made are ever used as file names: nothing from a URL reaches the file system otherwise.</summary>
+    /// <summary>Only keys this module made are ever looked up (and, on the upgrade from files, used as file names).</summary>
     public static bool IsValid(string? key) => key is not null && KeyPattern().IsMatch(key);
 
     public static ImageFormat FormatOf(string key) => ImageFormat.FromExtension(key[(key.LastIndexOf('.') + 1)..])!;
+
+    /// <summary>The strong entity tag of a key's image: its hash, which is the image.</summary>
+    public static string ETagOf(string key) => $"\"{key[..key.IndexOf('.', StringComparison.Ordinal)]}\"";
 
     [GeneratedRegex("^[0-9a-f]{64}\\.(png|jpg|webp)$", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();
@@ -51,7 +54,7 @@ public static class AvatarStorageExtensions
 {
     public static bool IsOwnUrl(this IAvatarStorage storage, string url) => storage.KeyOf(url) is not null;
 
-    /// <summary>Deletes the file behind <paramref name="previousUrl"/> once the profile no longer points at it.</summary>
+    /// <summary>Deletes the image behind <paramref name="previousUrl"/> once the profile no longer points at it.</summary>
     public static async Task DeleteReplacedAsync(this IAvatarStorage storage, string? previousUrl, string? currentUrl, CancellationToken cancellationToken)
     {
         if (previousUrl is not null && previousUrl != currentUrl && storage.KeyOf(previousUrl) is { } key)
