@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Warden.Policies;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages.Layout;
 using Warden.Server.Profiles.Settings;
@@ -56,6 +58,11 @@ public static class NotificationsPages
             return AccountArea.ToSignIn(http);
         }
 
+        if (!await area.MayAsync(person, PolicyActions.Read, PolicyResourceTypes.Settings, http))
+        {
+            return AccountArea.Denied();
+        }
+
         var settings = await db.UserSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == person.UserId, cancellationToken)
                        ?? new UserSettings { UserId = person.UserId };
         var view = SettingsView.From(settings, null);
@@ -68,6 +75,11 @@ public static class NotificationsPages
         if (await area.PersonAsync(http) is not { } person)
         {
             return AccountArea.ToSignIn(http, Path);
+        }
+
+        if (!await area.MayAsync(person, PolicyActions.Write, PolicyResourceTypes.Settings, http))
+        {
+            return AccountArea.Denied();
         }
 
         var answer = await SettingsEndpoints.ReplaceForAsync(person.UserId, posted.ToDocument(), db, time, cancellationToken);

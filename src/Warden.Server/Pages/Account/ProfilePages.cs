@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Warden.Policies;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages.Layout;
 using Warden.Server.Profiles;
@@ -62,6 +64,11 @@ public static class ProfilePages
             return AccountArea.ToSignIn(http);
         }
 
+        if (!await area.MayAsync(person, PolicyActions.Read, PolicyResourceTypes.Profile, http))
+        {
+            return AccountArea.Denied();
+        }
+
         if (await reader.GetAsync(person.UserId, cancellationToken) is not { } view)
         {
             return PageResults.NotFound();
@@ -77,6 +84,11 @@ public static class ProfilePages
         if (await area.PersonAsync(http) is not { } person)
         {
             return AccountArea.ToSignIn(http, Path);
+        }
+
+        if (!await area.MayAsync(person, PolicyActions.Write, PolicyResourceTypes.Profile, http))
+        {
+            return AccountArea.Denied();
         }
 
         var answer = await updater.UpdateAsync(person.UserId, posted.ToMergePatch(), patch: true, cancellationToken);
@@ -97,6 +109,11 @@ public static class ProfilePages
         if (await area.PersonAsync(http) is not { } person)
         {
             return AccountArea.ToSignIn(http, Path);
+        }
+
+        if (!await area.MayAsync(person, PolicyActions.Write, PolicyResourceTypes.Avatar, http))
+        {
+            return AccountArea.Denied();
         }
 
         PageErrors errors;
