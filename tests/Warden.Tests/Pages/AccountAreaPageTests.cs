@@ -299,8 +299,11 @@ public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync()).GetProperty("avatarUrl").ValueKind);
 
+        // As in the API's avatar tests: once the registration's default profile exists (an upload racing its insert answers "upload again").
+        await factory.EventuallyInDbAsync(db => db.Profiles.AnyAsync(p => p.User!.Email == email), "the default profile is created");
         var uploaded = await client.PostAsync("/account/profile/avatar", AvatarForm(token, Png));
 
+        Assert.True(uploaded.StatusCode == HttpStatusCode.SeeOther, $"{uploaded.StatusCode}: {await uploaded.Content.ReadAsStringAsync()}");
         Assert.Equal("/account/profile?done=avatar", uploaded.Headers.Location?.OriginalString);
         var url = (await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync()).GetProperty("avatarUrl").GetString()!;
         Assert.Matches("/avatars/[0-9a-f]{64}\\.png$", url);
