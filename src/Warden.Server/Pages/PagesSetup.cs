@@ -8,6 +8,7 @@ using Warden.Server.Pages.Recovery;
 using Warden.Server.Pages.Registration;
 using Warden.Server.Pages.Layout;
 using Warden.Server.Pages.SignIn;
+using Warden.Server.Profiles.Avatars;
 
 namespace Warden.Server.Pages;
 
@@ -113,6 +114,13 @@ public static class PagesSetup
         Post(account, "/email", EmailChangePages.RequestAsync);
         account.MapGet("/confirm-email-change", EmailChangePages.ConfirmFormAsync);
         Post(account, "/confirm-email-change", EmailChangePages.ConfirmAsync);
+        account.MapGet("/profile", ProfilePages.ShowAsync);
+        Post(account, "/profile", ProfilePages.SaveAsync);
+        // The form's body: the image (the upload's own limit) plus the multipart framing and the antiforgery token.
+        Post(account, "/profile/avatar", ProfilePages.UploadAvatarAsync)
+            .WithRequestSizeLimit(AvatarEndpoints.UploadLimit(((IEndpointRouteBuilder)account).ServiceProvider.GetRequiredService<IConfiguration>()) + 64 * 1024);
+        account.MapGet("/notifications", NotificationsPages.ShowAsync);
+        Post(account, "/notifications", NotificationsPages.SaveAsync);
         Post(account, "/export", DeleteAccountPages.ExportAsync);
         account.MapGet("/delete", DeleteAccountPages.ShowAsync);
         Post(account, "/delete", DeleteAccountPages.DeleteAsync);
@@ -125,13 +133,15 @@ public static class PagesSetup
     /// Posts count against the same rate limit as the API's sign-in endpoints and, like them, are closed to a client
     /// blocked for credential stuffing (sign-out aside: ending a session is never refused).
     /// </summary>
-    private static void Post(RouteGroupBuilder account, string pattern, Delegate handler)
+    private static RouteHandlerBuilder Post(RouteGroupBuilder account, string pattern, Delegate handler)
     {
         var post = account.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy);
         if (pattern != "/logout")
         {
             post.ClosedToBlockedClients();
         }
+
+        return post;
     }
 
     /// <summary>The pages' headers on every answer, and the friendly error page instead of a problem document.</summary>

@@ -84,23 +84,33 @@ public sealed class ProfileUpdater(WardenDbContext db, ProfileReader reader, Pro
 
         using (document)
         {
-            for (var attempt = 1; ; attempt++)
+            return await UpdateAsync(ownerId, document.RootElement, patch, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The update itself, for the API (the body it read) and the profile page (its form as a merge patch): one copy of
+    /// the fields' rules (<see cref="ProfileFields"/>), of the concurrency retry and of the event.
+    /// </summary>
+    public async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UpdateAsync(
+        Guid ownerId, System.Text.Json.JsonElement body, bool patch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
-                try
-                {
-                    return await TryUpdateAsync(ownerId, document.RootElement, patch, cancellationToken);
-                }
-                catch (DbUpdateException) when (attempt < MaxAttempts)
-                {
-                    // Someone else changed (or first created) the profile between our read and write: apply the body
-                    // again to the new state.
-                    db.ChangeTracker.Clear();
-                }
-                catch (DbUpdateException)
-                {
-                    db.ChangeTracker.Clear();
-                    return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile kept changing meanwhile; try again.");
-                }
+                return await TryUpdateAsync(ownerId, body, patch, cancellationToken);
+            }
+            catch (DbUpdateException) when (attempt < MaxAttempts)
+            {
+                // Someone else changed (or first created) the profile between our read and write: apply the body
+                // again to the new state.
+                db.ChangeTracker.Clear();
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "The profile kept changing meanwhile; try again.");
             }
         }
     }

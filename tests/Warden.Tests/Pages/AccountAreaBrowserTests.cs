@@ -112,7 +112,7 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
     }
 
     [Fact]
-    public async Task APersonSignsInWithATextedCodeSentAgainThenReplacesTheirExpiredPassword()
+    public async Task APersonSignsInWithATextedCodeSentAgainReplacesTheirExpiredPasswordThenEditsTheirProfileAndNotifications()
     {
         await using var warden = new KestrelWardenFactory();
         await using var browser = await chromium.NewSessionAsync(warden.Start());
@@ -136,7 +136,28 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         await page.ClickAsync("button.primary");
         await page.WaitForURLAsync("**/account");
         Assert.Contains(email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
+
+        // Then the profile (a name, a picture previewed from Warden itself) and the notification settings.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Your profile", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync("**/account/profile");
+        await page.FillAsync("#fullName", "Grace Hopper");
+        await page.ClickAsync("button.primary");
+        await page.WaitForURLAsync("**/account/profile?done=saved");
+        Assert.Equal("Grace Hopper", await page.InputValueAsync("#fullName"));
+        await page.SetInputFilesAsync("#avatar", new FilePayload { Name = "me.png", MimeType = "image/png", Buffer = Png });
+        await page.ClickAsync("text=Upload picture");
+        await page.WaitForURLAsync("**/account/profile?done=avatar");
+        Assert.True(await page.Locator("img.avatar").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the avatar preview did not load");
+        await CheckAsync(browser, "profile");
+        await page.GotoAsync("account/notifications");
+        await page.CheckAsync("#marketing");
+        await page.ClickAsync("button.primary");
+        await page.WaitForURLAsync("**/account/notifications?done=saved");
+        Assert.True(await page.IsCheckedAsync("#marketing"));
+        await CheckAsync(browser, "notifications");
     }
+
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 
     private static async Task SignInAsync(IPage page, string login, string password, bool expectAccount = true)
     {

@@ -239,6 +239,122 @@ public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<
         Assert.DoesNotContain("script", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheProfilePageShowsTheApisFieldErrorBesideItsFieldAndChangesNothing()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+        var before = await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync();
+        var token = await client.FormTokenAsync("/account/profile");
+
+        var response = await client.PostFormAsync("/account/profile", token, ("fullName", "Ada Lovelace"), ("timezone", "Mars/Olympus_Mons"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<p class=\"field-error\" id=\"timezone-error\">Must be an IANA time zone such as Europe/Berlin.</p>", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Ada Lovelace\"", html, StringComparison.Ordinal);
+        var after = await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync();
+        Assert.Equal(before.ToString(), after.ToString());
+        Assert.NotEqual("Ada Lovelace", after.GetProperty("fullName").GetString());
+    }
+
+    [Fact]
+    public async Task TheProfilePageSavesThroughTheApisUseCaseOnlyOnTheSignedInPersonsProfile()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var (_, otherTokens) = await factory.SignedInUserAsync();
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+        var otherBefore = await (await factory.CreateClientFor(otherTokens).GetAsync("/api/v1/users/profile")).ReadJsonAsync();
+        var token = await client.FormTokenAsync("/account/profile");
+
+        var response = await client.PostFormAsync("/account/profile", token, ("fullName", "Ada Lovelace"), ("firstName", "Ada"), ("lastName", ""),
+            ("bio", "Analyst.\nEngine notes."), ("timezone", "Europe/London"), ("locale", "en-gb"), ("userId", otherTokens.User.GetProperty("id").GetString()!));
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal("/account/profile?done=saved", response.Headers.Location?.OriginalString);
+        var profile = await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync();
+        Assert.Equal("Ada Lovelace", profile.GetProperty("fullName").GetString());
+        Assert.Equal("Ada", profile.GetProperty("firstName").GetString());
+        Assert.Equal("Analyst.\nEngine notes.", profile.GetProperty("bio").GetString());
+        Assert.Equal("Europe/London", profile.GetProperty("timezone").GetString());
+        Assert.Equal("en-GB", profile.GetProperty("locale").GetString());
+        Assert.Contains("Your profile is saved.", await client.GetStringAsync("/account/profile?done=saved"), StringComparison.Ordinal);
+        var other = await (await factory.CreateClientFor(otherTokens).GetAsync("/api/v1/users/profile")).ReadJsonAsync();
+        Assert.Equal(otherBefore.ToString(), other.ToString());
+    }
+
+    [Fact]
+    public async Task AnAvatarUploadedOnTheProfilePageIsTheApisAvatarAndIsPreviewed()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+        var token = await client.FormTokenAsync("/account/profile");
+
+        var notAnImage = await client.PostAsync("/account/profile/avatar", AvatarForm(token, "<svg onload=alert(1)>"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, notAnImage.StatusCode);
+        Assert.Contains("The body is not a PNG, JPEG or WebP image.", await notAnImage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync()).GetProperty("avatarUrl").ValueKind);
+
+        var withoutToken = await client.PostAsync("/account/profile/avatar", AvatarForm(null, Png));
+        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, (await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync()).GetProperty("avatarUrl").ValueKind);
+
+        // As in the API's avatar tests: once the registration's default profile exists (an upload racing its insert answers "upload again").
+        await factory.EventuallyInDbAsync(db => db.Profiles.AnyAsync(p => p.User!.Email == email), "the default profile is created");
+        var uploaded = await client.PostAsync("/account/profile/avatar", AvatarForm(token, Png));
+
+        Assert.True(uploaded.StatusCode == HttpStatusCode.SeeOther, $"{uploaded.StatusCode}: {await uploaded.Content.ReadAsStringAsync()}");
+        Assert.Equal("/account/profile?done=avatar", uploaded.Headers.Location?.OriginalString);
+        var url = (await (await api.GetAsync("/api/v1/users/profile")).ReadJsonAsync()).GetProperty("avatarUrl").GetString()!;
+        Assert.Matches("/avatars/[0-9a-f]{64}\\.png$", url);
+        Assert.Contains($"<img class=\"avatar\" src=\"{new Uri(url).AbsolutePath}\"", await client.GetStringAsync("/account/profile"), StringComparison.Ordinal);
+        Assert.Equal(Png, await client.GetByteArrayAsync(new Uri(url).AbsolutePath));
+    }
+
+    [Fact]
+    public async Task TheNotificationsPageSavesThroughTheSettingsUseCaseAndRefusesWhatItRefuses()
+    {
+        var (client, email, _) = await SignedInBrowserAsync();
+        var (_, otherTokens) = await factory.SignedInUserAsync();
+        var api = factory.CreateClientFor(await factory.CreateClient().LoginAsync(email));
+        var token = await client.FormTokenAsync("/account/notifications");
+
+        var refused = await client.PostFormAsync("/account/notifications", token, ("marketing", "true"), ("theme", "neon"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("Must be one of: system, light, dark.", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False((await (await api.GetAsync("/api/v1/users/settings")).ReadJsonAsync()).GetProperty("notifications").GetProperty("marketing").GetBoolean());
+
+        // "account" left unticked: the box posts nothing, which turns those notices off.
+        var saved = await client.PostFormAsync("/account/notifications", token, ("marketing", "true"), ("theme", "dark"));
+
+        Assert.Equal("/account/notifications?done=saved", saved.Headers.Location?.OriginalString);
+        var settings = await (await api.GetAsync("/api/v1/users/settings")).ReadJsonAsync();
+        Assert.False(settings.GetProperty("notifications").GetProperty("account").GetBoolean());
+        Assert.True(settings.GetProperty("notifications").GetProperty("marketing").GetBoolean());
+        Assert.True(settings.GetProperty("notifications").GetProperty("security").GetBoolean());
+        Assert.Equal("dark", settings.GetProperty("theme").GetString());
+        var page = await client.GetStringAsync("/account/notifications");
+        Assert.Contains("id=\"marketing\" name=\"marketing\" type=\"checkbox\" value=\"true\" checked", page, StringComparison.Ordinal);
+        var other = await (await factory.CreateClientFor(otherTokens).GetAsync("/api/v1/users/settings")).ReadJsonAsync();
+        Assert.True(other.GetProperty("notifications").GetProperty("account").GetBoolean());
+        Assert.Equal("system", other.GetProperty("theme").GetString());
+    }
+
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+
+    private static MultipartFormDataContent AvatarForm(string? token, byte[] image)
+    {
+        var file = new ByteArrayContent(image);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        var form = new MultipartFormDataContent { { file, "avatar", "me.png" } };
+        if (token is not null)
+        {
+            form.Add(new StringContent(token), PageForms.TokenField);
+        }
+
+        return form;
+    }
+
     private async Task<(HttpClient Client, string Email, string Cookie)> SignedInBrowserAsync()
     {
         var (email, _) = await factory.SignedInUserAsync();

@@ -19,6 +19,7 @@ public sealed class AccountPageTests(WardenFactory factory) : IClassFixture<Ward
         "/account/security/recovery-codes", "/account/security/recovery-codes/download", "/account/security/two-factor/off", "/account/password",
         "/account/sessions/revoke", "/account/sessions/revoke-others", "/account/email", "/account/confirm-email-change", "/account/export",
         "/account/delete", "/account/security/sms", "/account/phone", "/account/phone/verify",
+        "/account/profile", "/account/notifications", // the avatar's multipart form: AccountAreaPageTests
     ];
 
     [Theory]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Pages;
 
 namespace Warden.Tests.Profiles;
 
@@ -49,6 +50,28 @@ public sealed class ProfileAccessRuleTests : IDisposable
 
         // What the rules do not name is untouched.
         Assert.Equal("mine", (await (await owner.Client.PatchProfileAsync("""{"bio":"mine"}""")).ReadJsonAsync()).GetProperty("bio").GetString());
+    }
+
+    [Fact]
+    public async Task TheSameDenyRulesApplyOnTheAccountPages()
+    {
+        var (email, tokens) = await _factory.SignedInUserAsync();
+        var userId = tokens.User.GetProperty("id").GetGuid();
+        var page = _factory.PageClient();
+        await page.SignInThroughPageAsync(email);
+        var token = await page.FormTokenAsync("/account/profile");
+
+        var file = new ByteArrayContent(Png);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        var avatar = await page.PostAsync("/account/profile/avatar", new MultipartFormDataContent { { new StringContent(token), PageForms.TokenField }, { file, "avatar", "me.png" } });
+        var settings = await page.PostFormAsync("/account/notifications", token, ("marketing", "true"), ("theme", "dark"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, avatar.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, settings.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await page.GetAsync("/account/notifications")).StatusCode); // reading is not denied
+        Assert.Null(await _factory.InDbAsync(db => db.Profiles.Where(p => p.UserId == userId).Select(p => p.AvatarUrl).SingleOrDefaultAsync()));
+        Assert.False(await _factory.InDbAsync(db => db.UserSettings.AnyAsync(s => s.UserId == userId)));
+        Assert.Equal(HttpStatusCode.SeeOther, (await page.PostFormAsync("/account/profile", token, ("bio", "mine"))).StatusCode);
     }
 }
 

@@ -1,9 +1,12 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authorization.Policies;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Pages.Layout;
 using Warden.Server.Users;
+using Warden.Policies;
 
 namespace Warden.Server.Pages.Account;
 
@@ -20,7 +23,7 @@ public sealed record SignedInPerson(UserSession Session, User User)
 /// themselves (the window may lapse between the page and its post): their <c>reauthentication_required</c> answer
 /// leads to the same page.
 /// </summary>
-public sealed class AccountArea(AccountSession account, Reauthentication reauthentication)
+public sealed class AccountArea(AccountSession account, Reauthentication reauthentication, AccessPolicy policy)
 {
     public const string ReauthenticatePath = "/account/reauthenticate";
 
@@ -34,6 +37,23 @@ public sealed class AccountArea(AccountSession account, Reauthentication reauthe
     /// <summary>Whether a re-authentication on this session is recent enough for a sensitive change.</summary>
     public async Task<bool> IsRecentAsync(SignedInPerson person, CancellationToken cancellationToken) =>
         await reauthentication.CheckAsync(person.User, person.Session.Id, null, null, cancellationToken) is null;
+
+    /// <summary>
+    /// Whether the access rules (<c>Warden:Authorization:Rules</c>) let this person do <paramref name="action"/> on their own
+    /// <paramref name="resourceType"/>, as they would decide for the API's bearer caller: the session stands for the token
+    /// (its user and its authentication methods), so a deny rule applies on the pages too.
+    /// </summary>
+    public async Task<bool> MayAsync(SignedInPerson person, string action, string resourceType, HttpContext http)
+    {
+        var claims = new List<Claim> { new("sub", person.UserId.ToString()) };
+        claims.AddRange(person.Session.Amr.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(m => new Claim("amr", m)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AccountSession.PlainName, "sub", "roles"));
+        return (await policy.EvaluateAsync(principal, action, new PolicyResource(resourceType, person.UserId), http)).IsAllowed;
+    }
+
+    /// <summary>What a page answers when the access rules refuse (403, as the API): nothing was changed.</summary>
+    public static IResult Denied() =>
+        PageResults.Message(new MessageModel("Refused.Title", "Refused.Text") { Links = [new PageLink(ReturnUrls.Home, "Link.Home")] }, StatusCodes.Status403Forbidden);
 
     /// <summary>To the re-authentication page, which comes back to <paramref name="returnPath"/>.</summary>
     public static IResult ToReauthenticate(string returnPath) =>

@@ -43,8 +43,23 @@ public static class AvatarEndpoints
                 "Send the image itself as the body.", "Use Content-Type image/png, image/jpeg or image/webp.");
         }
 
+        return await UploadForAsync(http.User.UserId(), http.Request.Body, db, storage, reader, cache, options, time, cancellationToken);
+    }
+
+    /// <summary>The upload itself, for the API (the request body) and the profile page (the form's file): the size, the image check, storage, the event.</summary>
+    public static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> UploadForAsync(
+        Guid userId,
+        Stream image,
+        WardenDbContext db,
+        IAvatarStorage storage,
+        ProfileReader reader,
+        ProfileCache cache,
+        IOptions<ProfileOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
         var maxBytes = options.Value.AvatarMaxBytes;
-        var content = await ReadAtMostAsync(http.Request.Body, maxBytes + 1, cancellationToken);
+        var content = await ReadAtMostAsync(image, maxBytes + 1, cancellationToken);
         if (content.Length > maxBytes)
         {
             return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
@@ -58,7 +73,6 @@ public static class AvatarEndpoints
                 "The body is not a PNG, JPEG or WebP image.", "The type is recognised from the image's content, not from the declared content type.");
         }
 
-        var userId = http.User.UserId();
         var now = time.GetUtcNow();
         var profile = await ProfileRows.LoadForUpdateAsync(db, userId, now, cancellationToken);
         if (profile is null)

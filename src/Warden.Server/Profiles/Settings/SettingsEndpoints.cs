@@ -68,14 +68,20 @@ public static class SettingsEndpoints
         }
 
         using var _ = document;
-        var userId = http.User.UserId();
+        return await ReplaceForAsync(http.User.UserId(), document.RootElement, db, time, cancellationToken);
+    }
+
+    /// <summary>The replacement itself, for the API (the body it read) and the notifications page (its form as a settings document).</summary>
+    public static async Task<Results<Ok<SettingsView>, ProblemHttpResult>> ReplaceForAsync(
+        Guid userId, System.Text.Json.JsonElement body, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
         if (user is null)
         {
             return ApiProblems.NotFound();
         }
 
-        var fields = new JsonFields(document.RootElement);
+        var fields = new JsonFields(body);
         fields.RejectUnknown(Fields);
         var wanted = new UserSettings { UserId = userId };
         if (fields.TryGet("notifications", out var notifications) && notifications.ValueKind != System.Text.Json.JsonValueKind.Null)
