@@ -55,9 +55,9 @@ internal sealed class PasswordHashingOptionsValidator : IValidateOptions<Passwor
             // libsodium derives only p = 1; silently falling back to PBKDF2 would not be what was asked for.
             errors.AddError($"Warden:PasswordHashing:Argon2Parallelism above 1 needs {Argon2Native.LibraryName} (install libargon2-1), or set it to 1 (libsodium, shipped with Warden).");
         }
-        else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2id.LibsodiumIsAvailable)
+        else if (options.ParsedAlgorithm == PasswordHashAlgorithm.Argon2id && !Argon2id.LibsodiumIsAvailable && !Argon2Native.IsAvailable)
         {
-            errors.AddError("Warden:PasswordHashing:Algorithm is Argon2id but libsodium (NSec.Cryptography) cannot be loaded on this platform; use Auto or Pbkdf2.");
+            errors.AddError($"Warden:PasswordHashing:Algorithm is Argon2id but neither {Argon2Native.LibraryName} nor libsodium (NSec.Cryptography) can be loaded on this platform; use Auto or Pbkdf2.");
         }
 
         errors.AddErrorIf(options.Argon2Parallelism is < 1 or > Argon2Parameters.MaxParallelism,

@@ -169,8 +169,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
             ? false // PBKDF2 is the current setting only because Argon2 is unavailable; keep the stronger hash.
             : parameters.MemoryKiB < _options.Argon2MemoryKiB || parameters.Iterations < _options.Argon2Iterations
               || salt.Length < SaltBytes || stored.Length < TagBytes
-              // Stronger but only computable through libargon2 (imported p > 1 or odd salt lengths): move it to libsodium.
-              || (Argon2id.EngineFor(parameters, salt.Length) == Argon2Engine.Libargon2 && Argon2id.EngineFor(CurrentArgon2Parameters, SaltBytes) == Argon2Engine.Libsodium);
+              // Stronger but only computable through libargon2 (imported p > 1 or odd salt lengths): move it to a
+              // hash every node can check, with or without libargon2.
+              || (!Argon2id.LibsodiumCanCompute(parameters, salt.Length) && Argon2id.LibsodiumCanCompute(CurrentArgon2Parameters, SaltBytes));
         return (weaker ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success, atCurrentCost);
     }
 
