@@ -358,6 +358,9 @@ public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<
     private async Task<(HttpClient Client, string Email, string Cookie)> SignedInBrowserAsync()
     {
         var (email, _) = await factory.SignedInUserAsync();
+        // A person reaches these pages well after registering; the default profile (made by the user.registered
+        // handler) exists by then, and the phone and profile forms write to it.
+        await factory.WaitForProfileAsync(await factory.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync()));
         var client = factory.PageClient();
         var signIn = await client.SignInThroughPageAsync(email);
         return (client, email, SessionCookie(signIn));
