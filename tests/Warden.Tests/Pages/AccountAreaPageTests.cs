@@ -355,6 +355,32 @@ public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<
         return form;
     }
 
+    [Fact]
+    public async Task TheOverviewsChecklistSaysWhatIsMissingAndWhatIsDone()
+    {
+        var (fresh, _, _) = await SignedInBrowserAsync();
+        var overview = await fresh.GetStringAsync("/account");
+        Assert.Contains("Your email address is confirmed.", overview, StringComparison.Ordinal);
+        Assert.Contains("Turn on two-step sign-in", overview, StringComparison.Ordinal);
+        Assert.Contains("Password last changed on", overview, StringComparison.Ordinal);
+
+        // An account with an authenticator whose recovery codes have mostly been used.
+        var user = await factory.TotpUserAsync(factory.CreateClient());
+        var client = factory.PageClient();
+        var step = await (await client.SignInThroughPageAsync(user.Email)).Content.ReadAsStringAsync();
+        var signedIn = await client.PostFormAsync("/account/login/second-factor", PageForms.Hidden(step, PageForms.TokenField),
+            ("challengeToken", PageForms.Hidden(step, "challengeToken")!), ("code", await factory.TotpNowAsync(user)));
+        Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        var used = factory.Time.GetUtcNow();
+        await factory.InDbAsync(db => db.RecoveryCodes.Where(c => c.UserId == user.Id).OrderBy(c => c.Id).Take(user.RecoveryCodes.Count - 2)
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.UsedAt, used)));
+
+        overview = await client.GetStringAsync("/account");
+        Assert.Contains("Two-step sign-in is on (authenticator app).", overview, StringComparison.Ordinal);
+        Assert.Contains("Only 2 recovery codes are left", overview, StringComparison.Ordinal);
+        Assert.DoesNotContain("Turn on two-step sign-in", overview, StringComparison.Ordinal);
+    }
+
     private async Task<(HttpClient Client, string Email, string Cookie)> SignedInBrowserAsync()
     {
         var (email, _) = await factory.SignedInUserAsync();
