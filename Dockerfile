@@ -28,8 +28,7 @@ COPY --from=build --chown=1654:1654 /data /data
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Warden__DataDirectory=/data \
     Warden__Logging__Format=json \
-    TMPDIR=/tmp \
-    DOTNET_NOLOGO=1
+    TMPDIR=/tmp
 USER 1654:1654
 VOLUME ["/data"]
 EXPOSE 8080
