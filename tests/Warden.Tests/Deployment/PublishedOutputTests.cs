@@ -32,12 +32,17 @@ public sealed class PublishedOutputTests : IAsyncLifetime
 
     private static bool IsRoot => Environment.UserName == "root";
 
+    // `dotnet` itself: the host running these tests when it says so, else the one on PATH (as WardenProcess).
+    private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host
+        ? host
+        : Path.Combine(Environment.GetEnvironmentVariable("PATH")!.Split(':').FirstOrDefault(d => File.Exists(Path.Combine(d, "dotnet"))) ?? "/usr/share/dotnet", "dotnet");
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task ThePublishOutputServesSignsInAndProbesItselfAsTheImageWould()
     {
-        var published = DeployFiles.Run("dotnet", "publish", "src/Warden.Server/Warden.Server.csproj", "-c", TestPaths.Configuration,
+        var published = DeployFiles.Run(Dotnet, "publish", "src/Warden.Server/Warden.Server.csproj", "-c", TestPaths.Configuration,
             "--no-build", "-nologo", "-v", "quiet", "-o", App);
         Assert.True(published.ExitCode == 0, published.Output);
         Assert.True(File.Exists(Path.Combine(App, "Warden.Server")), "the apphost the image's ENTRYPOINT names");
@@ -93,7 +98,8 @@ public sealed class PublishedOutputTests : IAsyncLifetime
             e => e.Key, e => e.Value == "/data" ? Data : e.Value == "/tmp" ? Tmp : e.Value, StringComparer.Ordinal);
         environment["ASPNETCORE_HTTP_PORTS"] = port.ToString(CultureInfo.InvariantCulture);
         environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        environment["DOTNET_ROOT"] = Path.GetDirectoryName(Path.GetFullPath(Environment.ProcessPath ?? "/usr/share/dotnet/dotnet"))!;
+        // The runtime's folder (the image has it at /usr/share/dotnet), through any /usr/bin/dotnet link.
+        environment["DOTNET_ROOT"] = Path.GetDirectoryName(new FileInfo(Dotnet).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(Dotnet))!;
         environment["HOME"] = "/nonexistent"; // nothing may need a home folder: the image's user has none writable
         environment["Warden__Bootstrap__AdminEmail"] = WardenFactory.AdminEmail;
         environment["Warden__Bootstrap__AdminPassword"] = WardenFactory.AdminPassword;
