@@ -20,6 +20,11 @@ ldconfig -p | grep 'libargon2\.so\.1 ' >/dev/null || need_packages+=(libargon2-1
 [[ -x ${WARDEN_TEST_CHROMIUM:-/usr/lib/chromium/chromium} ]] || need_packages+=(chromium)
 command -v redis-server >/dev/null || need_packages+=(redis-server)
 command -v node >/dev/null || need_packages+=(nodejs)
+# The deployment files: yamllint lints deploy/, python3-yaml parses it for the structural checks, sqlite3 takes the
+# restore drill's backup as docs/operations.md says (pg_dump and pg_restore come with postgresql).
+command -v yamllint >/dev/null || need_packages+=(yamllint)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need_packages+=(python3-yaml)
+command -v sqlite3 >/dev/null || need_packages+=(sqlite3)
 command -v npm >/dev/null || need_packages+=(npm)
 if ((${#need_packages[@]})); then
   [[ $(id -u) == 0 ]] || fail "missing packages (${need_packages[*]}) and not root to install them"

@@ -45,7 +45,12 @@ public static class WardenApplication
         builder.Logging.ClearProviders();
         if (string.Equals(configuration["Warden:Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
         {
-            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+            // Scopes carry the request's TraceId and SpanId (the host's activity tracking), so a log line leads to its trace.
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.IncludeScopes = true;
+            });
         }
         else
         {

@@ -66,6 +66,7 @@ internal static class WardenCommandLine
         root.Subcommands.Add(ExportUsersCommand());
         root.Subcommands.Add(IpRulesCommand());
         root.Subcommands.Add(BuildAudit());
+        root.Subcommands.Add(HealthcheckCommand());
         return root;
     }
 
@@ -235,6 +236,33 @@ internal static class WardenCommandLine
             });
         });
         return new Command("audit", "Audit log tools.") { verify };
+    }
+
+    /// <summary>
+    /// <c>healthcheck</c>: exit 0 when this configuration's server answers <c>/health/live</c>, 1 otherwise; the
+    /// container image's HEALTHCHECK (no curl there). Reads the command line and the environment only.
+    /// </summary>
+    private static Command HealthcheckCommand()
+    {
+        var command = new Command("healthcheck", "Exit 0 when the local server answers /health/live (a container's HEALTHCHECK).")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (!TryReadSettings(result.UnmatchedTokens, out var settings, out var refused))
+            {
+                return Refuse(result, refused);
+            }
+
+            var configuration = new ConfigurationBuilder()
+                .AddEnvironmentVariables("ASPNETCORE_")
+                .AddEnvironmentVariables()
+                .AddCommandLine(settings)
+                .Build();
+            return await HealthProbe.RunAsync(configuration, cancellationToken);
+        });
+        return command;
     }
 
     private static async Task<int> ServeAsync(ParseResult result, CancellationToken cancellationToken)

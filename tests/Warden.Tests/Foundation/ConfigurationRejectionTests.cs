@@ -37,6 +37,9 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:RabbitMq:ConnectionString", "http://guest:hunter2-secret@rabbit/", "Warden:RabbitMq:ConnectionString")]
     [InlineData("Warden:RabbitMq:Timeout", "00:00:00", "Warden:RabbitMq:Timeout")]
     [InlineData("Warden:Metrics:AllowedNetworks:0", "10.0.0.0/99", "Warden:Metrics:AllowedNetworks:0")]
+    [InlineData("Warden:Telemetry:OtlpEndpoint", "collector:4318", "Warden:Telemetry:OtlpEndpoint")]
+    [InlineData("Warden:Telemetry:OtlpEndpoint", "ftp://collector:4318", "Warden:Telemetry:OtlpEndpoint")]
+    [InlineData("Warden:Telemetry:SamplingRatio", "1.5", "Warden:Telemetry:SamplingRatio")]
     [InlineData("Warden:Notifications:NewSignInKnownFor", "00:00:01", "Warden:Notifications:NewSignInKnownFor")]
     // The password policy.
     [InlineData("Warden:Passwords:MinLength", "6", "Warden:Passwords:MinLength")]

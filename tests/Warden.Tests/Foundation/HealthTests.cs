@@ -23,6 +23,11 @@ public sealed class HealthTests(WardenFactory factory) : IClassFixture<WardenFac
     }
 
     [Fact]
+    public void NoTracerIsRegisteredWithoutAnOtlpEndpoint() =>
+        // Traces are off unless Warden:Telemetry:OtlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) names a collector.
+        Assert.Null(factory.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+
+    [Fact]
     public async Task OpenApiDocumentDescribesTheHealthEndpoints()
     {
         var body = await (await factory.CreateClient().GetAsync("/openapi/v1.json")).ReadJsonAsync();

@@ -68,10 +68,16 @@ public sealed class MetricsCollector : IHostedService, IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private bool Accepts(Instrument instrument) =>
-        instrument.Meter.Scope == _meterFactory
+    private bool Accepts(Instrument instrument) => Exports(instrument, _meterFactory);
+
+    /// <summary>Whether <c>/metrics</c> of the host owning <paramref name="meterFactory"/> exports <paramref name="instrument"/>.</summary>
+    internal static bool Exports(Instrument instrument, IMeterFactory meterFactory) =>
+        instrument.Meter.Scope == meterFactory
         && (instrument.Meter.Name == WardenMetrics.MeterName
             || (instrument.Meter.Name == "Microsoft.AspNetCore.Hosting" && instrument.Name == "http.server.request.duration"));
+
+    /// <summary>The family name <paramref name="instrument"/> is exported under (dashboards and alert rules use these).</summary>
+    internal static string ExportedName(Instrument instrument) => Create(instrument).Name;
 
     private static InstrumentSeries Create(Instrument instrument)
     {

@@ -16,6 +16,7 @@ public static class ObservabilitySetup
             services.AddHostedService(sp => sp.GetRequiredService<MetricsCollector>());
         }
 
+        services.AddWardenTracing(configuration);
         return services;
     }
 }
