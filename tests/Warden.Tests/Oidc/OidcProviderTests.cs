@@ -46,6 +46,29 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     }
 
     [Fact]
+    public async Task TheSignInPageMayPostOnToTheClientsRegisteredRedirectButNotToAnAddressTheClientDidNotRegister()
+    {
+        // Chromium applies form-action to the redirects after the sign-in post: without the client's origin there, the
+        // browser stops at the authorization endpoint's redirect to the client and the sign-in never reaches it.
+        var clientId = await factory.RegisterClientAsync();
+        var pkce = OidcFlows.Pkce.Create();
+        var browser = factory.Browser();
+        var registered = (await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, pkce))).Headers.Location!.ToString();
+        var foreign = "/account/login?returnUrl=" + Uri.EscapeDataString(OidcFlows.AuthorizeUrl(clientId, pkce).Replace("rp.test", "evil.test", StringComparison.Ordinal));
+
+        var page = await browser.GetAsync(registered);
+        var html = await page.Content.ReadAsStringAsync();
+        var afterWrongPassword = await browser.PostFormAsync("/account/login", PageForms.Hidden(html, PageForms.TokenField),
+            ("login", "nobody@example.com"), ("password", "wrong-password"), ("returnUrl", PageForms.Hidden(html, "returnUrl")!));
+        var foreignPage = await browser.GetAsync(foreign);
+
+        Assert.Contains("form-action 'self' https://rp.test;", Csp(page), StringComparison.Ordinal);
+        Assert.Contains("form-action 'self' https://rp.test;", Csp(afterWrongPassword), StringComparison.Ordinal);
+        Assert.Contains("form-action 'self';", Csp(foreignPage), StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.test", Csp(foreignPage), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CodeWithPkceGivesTokensOfWardensIssuerAndSessionThatWardensApiAccepts()
     {
         var clientId = await factory.RegisterClientAsync();
@@ -268,4 +291,6 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, scope: scope));
         return (clientId, browser, await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync());
     }
+
+    private static string Csp(HttpResponseMessage response) => string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
 }
