@@ -10,7 +10,7 @@ using Warden.Server.Audit;
 
 namespace Warden.Server;
 
-internal static class WardenCommandLine
+internal static partial class WardenCommandLine
 {
     public static RootCommand Build()
     {
@@ -65,6 +65,7 @@ internal static class WardenCommandLine
         root.Subcommands.Add(ImportUsersCommand());
         root.Subcommands.Add(ExportUsersCommand());
         root.Subcommands.Add(IpRulesCommand());
+        root.Subcommands.Add(ClientsCommand());
         root.Subcommands.Add(BuildAudit());
         root.Subcommands.Add(HealthcheckCommand());
         return root;

@@ -58,6 +58,12 @@ public static class Authorize
         var user = session!.User!;
         var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken)
             ?? throw new InvalidOperationException("OpenIddict validated an unknown client.");
+        if (!await IsFirstPartyAsync(applications, application, cancellationToken))
+        {
+            // No consent screen yet: only clients registered as first-party (the admin API's, the CLI's) get a grant.
+            return Error(Errors.ConsentRequired, "This application needs consent, which Warden does not ask for yet.");
+        }
+
         var principal = await principals.ForUserAsync(user, session, request.GetScopes(), cancellationToken);
 
         // The grant remembers the Warden session it came from: it ends with it (OidcSessionGrants).
@@ -96,6 +102,10 @@ public static class Authorize
             signedIn ? [new("returnUrl", returnUrl), new("prompt", PromptValues.Login)] : new KeyValuePair<string, string?>[] { new("returnUrl", returnUrl) });
         return login;
     }
+
+    private static async Task<bool> IsFirstPartyAsync(IOpenIddictApplicationManager applications, object application, CancellationToken cancellationToken) =>
+        (await applications.GetPropertiesAsync(application, cancellationToken)).TryGetValue(ClientEndpoints.FirstPartyProperty, out var value)
+        && value.ValueKind == System.Text.Json.JsonValueKind.True;
 
     private static IResult Error(string error, string description) => Results.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>

@@ -41,7 +41,7 @@ public static class ClientEndpoints
         return clients;
     }
 
-    private static async Task<Ok<List<ClientView>>> ListAsync(WardenDbContext db, IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
+    public static async Task<Ok<List<ClientView>>> ListAsync(WardenDbContext db, IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
     {
         var rows = await db.OidcApplications.AsNoTracking().OrderBy(a => a.ClientId).ToListAsync(cancellationToken);
         var views = new List<ClientView>();
@@ -53,7 +53,7 @@ public static class ClientEndpoints
         return TypedResults.Ok(views);
     }
 
-    private static async Task<Results<Created<ClientWithSecret>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    public static async Task<Results<Created<ClientWithSecret>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateClientRequest request, WardenDbContext db, IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes,
         TimeProvider time, CancellationToken cancellationToken)
     {
@@ -159,7 +159,7 @@ public static class ClientEndpoints
         return TypedResults.Created($"/api/v1/admin/clients/{view.Id}", new ClientWithSecret(view, secret));
     }
 
-    private static async Task<Results<Ok<ClientWithSecret>, ProblemHttpResult>> RotateSecretAsync(
+    public static async Task<Results<Ok<ClientWithSecret>, ProblemHttpResult>> RotateSecretAsync(
         Guid id, WardenDbContext db, IOpenIddictApplicationManager applications, TimeProvider time, CancellationToken cancellationToken)
     {
         var application = await db.OidcApplications.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
@@ -182,7 +182,7 @@ public static class ClientEndpoints
         return TypedResults.Ok(new ClientWithSecret(await ViewAsync(applications, application, cancellationToken), secret));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, WardenDbContext db, IOpenIddictApplicationManager applications, TimeProvider time, CancellationToken cancellationToken)
     {
         var application = await db.OidcApplications.SingleOrDefaultAsync(a => a.Id == id, cancellationToken);
@@ -200,7 +200,8 @@ public static class ClientEndpoints
         return TypedResults.NoContent();
     }
 
-    private const string FirstPartyProperty = "warden_first_party";
+    /// <summary>The application property marking a first-party client (the authorization endpoint serves no other yet).</summary>
+    public const string FirstPartyProperty = "warden_first_party";
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

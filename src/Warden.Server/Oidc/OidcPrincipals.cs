@@ -6,6 +6,7 @@ using OpenIddict.Abstractions;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -16,7 +17,7 @@ namespace Warden.Server.Oidc;
 /// refresh, so a changed role or address shows in the next token. Every token names the Warden session (<c>sid</c>),
 /// how and when the user signed in (<c>amr</c>, <c>auth_time</c>) and the level that gives (<c>acr</c>).
 /// </summary>
-public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager scopes)
+public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager scopes, SecretProtector protector)
 {
     public const string SessionIdClaim = "sid";
     public const string AmrClaim = "amr";
@@ -52,6 +53,15 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
             {
                 identity.SetClaim(Claims.Name, name);
             }
+        }
+
+        if (granted.Contains(Scopes.Phone)
+            && await db.Profiles.Where(p => p.UserId == user.Id).Select(p => new { p.PhoneNumberProtected, p.PhoneVerified }).FirstOrDefaultAsync(cancellationToken)
+                is { PhoneNumberProtected: { } number } phone)
+        {
+            // Stored encrypted (Profiles); given out only to a client the user let have the phone scope.
+            identity.SetClaim(Claims.PhoneNumber, protector.Unprotect(SecretKind.PhoneNumber, number))
+                .SetClaim(Claims.PhoneNumberVerified, phone.PhoneVerified);
         }
 
         if (granted.Contains(Scopes.Roles))

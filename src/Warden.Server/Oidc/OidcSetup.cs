@@ -4,6 +4,7 @@ using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Pages;
 using Warden.Server.Infrastructure.Security;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -73,6 +74,7 @@ public static class OidcSetup
             options.DisableTransportSecurityRequirement = tokens.Issuer.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
 
         services.AddScoped<ISessionGrants, OidcSessionGrants>();
+        services.AddScoped<IReturnRedirects, AuthorizeRedirects>();
         services.AddScoped<OidcPrincipals>();
         services.AddDatabaseSeeder<OidcScopesSeeder>();
         return services;

@@ -43,7 +43,7 @@ public static class UserInfo
             claims[group.Key] = group.Key switch
             {
                 Claims.Role => group.Select(c => c.Value).ToArray(),
-                Claims.EmailVerified => bool.Parse(group.First().Value),
+                Claims.EmailVerified or Claims.PhoneNumberVerified => bool.Parse(group.First().Value),
                 _ => group.First().Value,
             };
         }

@@ -150,6 +150,11 @@ public static class PagesSetup
         http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response);
         try
         {
+            if (await NextSourceAsync(http) is { } nextSource)
+            {
+                http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response, nextSource);
+            }
+
             await next(http);
         }
         catch (BadHttpRequestException bad) when (!http.Response.HasStarted)
@@ -168,5 +173,34 @@ public static class PagesSetup
             http.RequestServices.GetRequiredService<PageHeaders>().Apply(http.Response);
             await PageResults.ServerError().ExecuteAsync(http);
         }
+    }
+
+    /// <summary>
+    /// Where the page's return address (the query's <c>returnUrl</c>, or the posted form's when a step re-renders
+    /// the page) leads after Warden, as a module above vouches for it (<see cref="IReturnRedirects"/>).
+    /// </summary>
+    private static async Task<string?> NextSourceAsync(HttpContext http)
+    {
+        if (http.RequestServices.GetService<IReturnRedirects>() is not { } redirects)
+        {
+            return null;
+        }
+
+        string? returnUrl = http.Request.Query["returnUrl"];
+        // Only small url-encoded forms are read here: a multipart upload keeps its own size limit at the endpoint.
+        if (returnUrl is null && HttpMethods.IsPost(http.Request.Method)
+            && http.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            returnUrl = (await http.Request.ReadFormAsync(http.RequestAborted))["returnUrl"];
+        }
+
+        if (returnUrl is null || !ReturnUrls.IsLocalPath(returnUrl))
+        {
+            return null;
+        }
+
+        var pathBase = http.Request.PathBase.Value;
+        var local = !string.IsNullOrEmpty(pathBase) && returnUrl.StartsWith(pathBase + "/", StringComparison.Ordinal) ? returnUrl[pathBase.Length..] : returnUrl;
+        return await redirects.NextSourceAsync(local, http.RequestAborted);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
+using Warden.Server.Oidc;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Pages;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -23,7 +24,7 @@ public static class OidcFlows
     public static HttpClient Browser(this WardenFactory factory) =>
         factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
 
-    public static Task<string> RegisterClientAsync(this WardenFactory factory, bool confidential = true) => factory.InScopeAsync(async services =>
+    public static Task<string> RegisterClientAsync(this WardenFactory factory, bool confidential = true, string[]? scopes = null, bool firstParty = true) => factory.InScopeAsync(async services =>
     {
         var clientId = "rp-" + Guid.NewGuid().ToString("N")[..8];
         var descriptor = new OpenIddictApplicationDescriptor
@@ -42,6 +43,11 @@ public static class OidcFlows
             Permissions.Scopes.Email, Permissions.Scopes.Profile, Permissions.Scopes.Roles, Permissions.Prefixes.Scope + Scopes.OfflineAccess,
             Permissions.Prefixes.Scope + "warden",
         ]);
+        descriptor.Permissions.UnionWith((scopes ?? []).Select(s => Permissions.Prefixes.Scope + s));
+        if (firstParty)
+        {
+            descriptor.Properties[ClientEndpoints.FirstPartyProperty] = JsonSerializer.SerializeToElement(true);
+        }
         if (confidential)
         {
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Users;
 using Warden.Tests.Fixtures;
@@ -43,6 +44,29 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         var login = anonymous.Headers.Location!.ToString();
         Assert.StartsWith("/account/login?returnUrl=%2Fconnect%2Fauthorize", login, StringComparison.Ordinal);
         Assert.Contains("login_required", silent.Headers.Location?.ToString() ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSignInPageMayPostOnToTheClientsRegisteredRedirectButNotToAnAddressTheClientDidNotRegister()
+    {
+        // Chromium applies form-action to the redirects after the sign-in post: without the client's origin there, the
+        // browser stops at the authorization endpoint's redirect to the client and the sign-in never reaches it.
+        var clientId = await factory.RegisterClientAsync();
+        var pkce = OidcFlows.Pkce.Create();
+        var browser = factory.Browser();
+        var registered = (await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, pkce))).Headers.Location!.ToString();
+        var foreign = "/account/login?returnUrl=" + Uri.EscapeDataString(OidcFlows.AuthorizeUrl(clientId, pkce).Replace("rp.test", "evil.test", StringComparison.Ordinal));
+
+        var page = await browser.GetAsync(registered);
+        var html = await page.Content.ReadAsStringAsync();
+        var afterWrongPassword = await browser.PostFormAsync("/account/login", PageForms.Hidden(html, PageForms.TokenField),
+            ("login", "nobody@example.com"), ("password", "wrong-password"), ("returnUrl", PageForms.Hidden(html, "returnUrl")!));
+        var foreignPage = await browser.GetAsync(foreign);
+
+        Assert.Contains("form-action 'self' https://rp.test;", Csp(page), StringComparison.Ordinal);
+        Assert.Contains("form-action 'self' https://rp.test;", Csp(afterWrongPassword), StringComparison.Ordinal);
+        Assert.Contains("form-action 'self';", Csp(foreignPage), StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.test", Csp(foreignPage), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,6 +123,79 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.DoesNotContain("prompt=login", returnUrl, StringComparison.Ordinal);
         Assert.Contains("warden_since=", returnUrl, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(again.Headers.Location)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AcrValuesMfaStepsASingleFactorSessionUpAndGivesAcrMfaOnlyAfterASecondFactor()
+    {
+        var clientId = await factory.RegisterClientAsync();
+
+        // Signed in with a password alone and without a second factor to give: asked to sign in again, then refused.
+        var plain = factory.Browser();
+        var email = await factory.SignedInBrowserAsync(plain);
+        factory.Time.Advance(TimeSpan.FromSeconds(5));
+        var stepUp = await plain.GetAsync(OidcFlows.AuthorizeUrl(clientId, OidcFlows.Pkce.Create(), extra: ("acr_values", "mfa")));
+        var login = stepUp.Headers.Location!.OriginalString;
+        Assert.StartsWith("/account/login?", login, StringComparison.Ordinal);
+        var loginPage = await plain.GetStringAsync(login);
+        var again = await plain.PostFormAsync("/account/login", PageForms.Hidden(loginPage, PageForms.TokenField),
+            ("login", email), ("password", AuthFlows.Password), ("returnUrl", PageForms.Hidden(loginPage, "returnUrl")!));
+        var refused = await plain.GetAsync(again.Headers.Location);
+        Assert.StartsWith(OidcFlows.RedirectUri + "?error=unmet_authentication_requirements", refused.Headers.Location!.ToString(), StringComparison.Ordinal);
+
+        // With an authenticator: the page's second step makes the session multi-factor, and the id token says so.
+        var strong = factory.Browser();
+        var user = await factory.TotpUserAsync(factory.CreateClient());
+        var page = await strong.GetAsync("/account/login");
+        var html = await page.Content.ReadAsStringAsync();
+        var codeStep = await strong.PostFormAsync("/account/login", PageForms.Hidden(html, PageForms.TokenField), ("login", user.Email), ("password", AuthFlows.Password));
+        var codeForm = await codeStep.Content.ReadAsStringAsync();
+        var signedIn = await strong.PostFormAsync("/account/login/second-factor", PageForms.Hidden(codeForm, PageForms.TokenField),
+            ("challengeToken", PageForms.Hidden(codeForm, "challengeToken")!), ("code", await factory.TotpNowAsync(user)));
+        Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        var pkce = OidcFlows.Pkce.Create();
+        var code = await strong.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, extra: ("acr_values", "mfa")));
+        var idToken = OidcFlows.Payload((await (await strong.RedeemAsync(clientId, code, pkce)).JsonAsync()).GetProperty("id_token").GetString()!);
+        Assert.Equal("mfa", idToken.GetProperty("acr").GetString());
+        Assert.Contains("mfa", idToken.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
+    public async Task ThePhoneScopeGivesTheVerifiedNumberAndNoOtherScopeDoes()
+    {
+        var clientId = await factory.RegisterClientAsync(scopes: ["phone"]);
+        var browser = factory.Browser();
+        var email = await factory.SignedInBrowserAsync(browser);
+        const string phone = "+15550100199";
+        await factory.InScopeAsync(async services =>
+        {
+            var db = services.GetRequiredService<WardenDbContext>();
+            var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            await factory.WaitForProfileAsync(userId);
+            await db.Profiles.Where(p => p.UserId == userId).ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.PhoneNumberProtected, services.GetRequiredService<SecretProtector>().Protect(SecretKind.PhoneNumber, phone))
+                .SetProperty(p => p.PhoneVerified, true));
+        });
+
+        var withPhone = await TokensForAsync(browser, clientId, "openid phone");
+        var without = await TokensForAsync(browser, clientId, "openid email");
+
+        Assert.Equal(phone, withPhone.GetProperty("phone_number").GetString());
+        Assert.True(withPhone.GetProperty("phone_number_verified").GetBoolean());
+        Assert.False(without.TryGetProperty("phone_number", out _));
+    }
+
+    [Fact]
+    public async Task AClientNotMarkedFirstPartyIsRefusedAtTheAuthorizationEndpoint()
+    {
+        // Consent does not exist yet: a client registered around the admin API (seeded, imported) gets no silent grant.
+        var clientId = await factory.RegisterClientAsync(firstParty: false);
+        var browser = factory.Browser();
+        await factory.SignedInBrowserAsync(browser);
+
+        var answer = await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, OidcFlows.Pkce.Create()));
+
+        Assert.StartsWith(OidcFlows.RedirectUri + "?error=consent_required", answer.Headers.Location!.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -267,5 +364,17 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         var pkce = OidcFlows.Pkce.Create();
         var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, scope: scope));
         return (clientId, browser, await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync());
+    }
+
+    private static string Csp(HttpResponseMessage response) => string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
+
+    /// <summary>The userinfo answer for a fresh grant of <paramref name="scope"/> on the signed-in <paramref name="browser"/>.</summary>
+    private async Task<System.Text.Json.JsonElement> TokensForAsync(HttpClient browser, string clientId, string scope)
+    {
+        var pkce = OidcFlows.Pkce.Create();
+        var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, scope: scope));
+        var accessToken = (await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync()).GetProperty("access_token").GetString()!;
+        var userinfo = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo") { Headers = { { "Authorization", "Bearer " + accessToken } } };
+        return await (await browser.SendAsync(userinfo)).JsonAsync();
     }
 }
