@@ -28,7 +28,8 @@ public sealed class SessionCache(WardenCaches caches, IServiceScopeFactory scope
 
     /// <summary>
     /// Marks sessions revoked everywhere immediately, before the revoking transaction commits: if it then rolls back,
-    /// the session fails closed for one cache period, which is the safe direction.
+    /// the session fails closed for one cache period, which is the safe direction. <see cref="SessionRevocation"/> marks
+    /// them again after the commit, over whatever a node that read the rows in between may have cached.
     /// </summary>
     public void MarkRevoked(IEnumerable<Guid> sessionIds)
     {

@@ -8,7 +8,7 @@ namespace Warden.Server.Authentication.Sessions;
 /// Ends sessions. The update runs in the caller's transaction when there is one (a password reset, a
 /// suspension), so the sessions end exactly when the change that ends them commits; the events only report it.
 /// </summary>
-public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IEnumerable<ISessionGrants> grants, TimeProvider time)
+public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, AfterCommit afterCommit, IEnumerable<ISessionGrants> grants, TimeProvider time)
 {
     public Task<IReadOnlyList<Guid>> RevokeAsync(Guid userId, Guid sessionId, string reason, CancellationToken cancellationToken) =>
         RevokeWhereAsync(userId, db.Sessions.Where(s => s.UserId == userId && s.Id == sessionId), reason, cancellationToken);
@@ -38,6 +38,8 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IE
             return ids;
         }
 
+        // Marked before (this node refuses the sessions at once) and again after the commit: a node that read the
+        // rows while the revocation was uncommitted may have cached them as active in between.
         cache.MarkRevoked(ids);
 
         // Conditional on RevokedAt == null so that two concurrent revocations report each session once.
@@ -58,6 +60,7 @@ public sealed class SessionRevocation(WardenDbContext db, SessionCache cache, IE
             await db.SaveChangesAsync(cancellationToken);
         }
 
+        afterCommit.Run(db, () => cache.MarkRevoked(ids));
         return ids;
     }
 }

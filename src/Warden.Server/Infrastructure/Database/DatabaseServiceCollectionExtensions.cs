@@ -22,7 +22,7 @@ public static class DatabaseServiceCollectionExtensions
         if (provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextPool<WardenDbContext, PostgresWardenDbContext>((sp, options) =>
-                options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+                options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).AddInterceptors(sp.GetRequiredService<AfterCommit>()));
         }
         else
         {
@@ -31,11 +31,12 @@ public static class DatabaseServiceCollectionExtensions
                 var warden = sp.GetRequiredService<IOptions<WardenOptions>>().Value;
                 var connectionString = SqliteConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, warden);
                 CreatePrivateDatabaseFile(connectionString, warden);
-                options.UseSqlite(connectionString);
+                options.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<AfterCommit>());
             });
         }
 
         services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<AfterCommit>();
         return services;
     }
 
