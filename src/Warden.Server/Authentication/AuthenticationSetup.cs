@@ -1,4 +1,5 @@
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Passkeys;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
@@ -45,6 +46,7 @@ public static class AuthenticationSetup
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
         services.AddWardenTwoFactor(configuration);
+        services.AddWardenPasskeys(configuration);
 
         services.AddEventHandler<SendVerificationEmail>();
         services.AddEventHandler<SendRegistrationAttemptNotice>();

@@ -134,6 +134,12 @@ public static class EventTypes
     /// </summary>
     public const string UsersImported = "users.imported";
 
+    /// <summary>A passkey was added to an account. Data: userId, passkeyId (credential id, base64url), name, userVerified, backedUp.</summary>
+    public const string PasskeyAdded = "passkey.added";
+
+    /// <summary>A passkey was removed from an account. Data: userId, passkeyId, name.</summary>
+    public const string PasskeyRemoved = "passkey.removed";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))
