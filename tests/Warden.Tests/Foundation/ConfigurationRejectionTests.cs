@@ -63,6 +63,14 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:TwoFactor:MaxCodeAttempts", "1000", "Warden:TwoFactor:MaxCodeAttempts")]
     [InlineData("Warden:TwoFactor:CodeHashKey", "c2hvcnQ=", "Warden:TwoFactor:CodeHashKey")]
     [InlineData("Warden:TwoFactor:CodeHashKey", "not base64!", "Warden:TwoFactor:CodeHashKey")]
+    // Passkeys: the relying party must be the public URL's host or a parent domain of it, never an IP address.
+    [InlineData("Warden:Passkeys:RelyingPartyId", "127.0.0.1", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:RelyingPartyId", "other.example", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:RelyingPartyId", "ample.com", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:AllowedOrigins:0", "http://app.example.com", "Warden:Passkeys:AllowedOrigins", "Warden:PublicBaseUrl=https://id.example.com",
+        "Warden:Passkeys:RelyingPartyId=example.com")]
+    [InlineData("Warden:Passkeys:AllowedOrigins:0", "https://evil.test", "Warden:Passkeys:AllowedOrigins", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:ChallengeLifetime", "00:00:01", "Warden:Passkeys:ChallengeLifetime")]
     // Access rules (named by the rule, or the setting).
     [InlineData("Warden:Authorization:Rules:readOwn:Effect", "perhaps", "Warden:Authorization:Rules:readOwn")]
     [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles", "Warden:Authorization:Rules:readOwn")]

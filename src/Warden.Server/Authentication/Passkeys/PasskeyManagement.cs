@@ -80,10 +80,26 @@ public static class PasskeyManagement
     }
 
     /// <summary>Removing a way into the account needs the same recent re-authentication as removing an authenticator.</summary>
-    public static Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(
-        string id, RemovePasskeyRequest? request, ClaimsPrincipal principal, WardenDbContext db, UserManager<User> users,
-        Reauthentication reauthentication, TimeProvider time, CancellationToken cancellationToken) =>
-        RemoveForAsync(principal.UserId(), principal.SessionId(), id, request, db, users, reauthentication, time, cancellationToken);
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(
+        string id, HttpContext http, ClaimsPrincipal principal, WardenDbContext db, UserManager<User> users,
+        Reauthentication reauthentication, TimeProvider time, CancellationToken cancellationToken)
+    {
+        // DELETE with a body: read by hand so a missing body is "re-authentication required", not a binding error.
+        RemovePasskeyRequest? request = null;
+        if (http.Request.HasJsonContentType())
+        {
+            try
+            {
+                request = await http.Request.ReadFromJsonAsync<RemovePasskeyRequest>(cancellationToken);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ProblemCodes.MalformedRequest, "The request body is not valid JSON.");
+            }
+        }
+
+        return await RemoveForAsync(principal.UserId(), principal.SessionId(), id, request, db, users, reauthentication, time, cancellationToken);
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveForAsync(
         Guid userId, Guid sessionId, string id, RemovePasskeyRequest? request, WardenDbContext db, UserManager<User> users,
