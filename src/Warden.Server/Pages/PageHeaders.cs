@@ -4,7 +4,8 @@ namespace Warden.Server.Pages;
 
 /// <summary>
 /// Headers of every account page, on top of what every Warden response has (<c>nosniff</c>, <c>no-store</c>, HSTS:
-/// Infrastructure/Http/SecurityHeaders.cs). The policy allows no script at all (the pages have none), styles and
+/// Infrastructure/Http/SecurityHeaders.cs). The policy allows scripts from Warden only (one: passkeys.js, never inline) and
+/// requests back to Warden only (its passkey options), styles and
 /// images from Warden only (plus the logo's host), forms posting to Warden or, after a sign-in, the configured return
 /// origins (Chromium applies <c>form-action</c> to the redirect that follows a post), and no framing (clickjacking).
 /// No referrer is ever sent: verification and reset pages carry their token in the address.
@@ -17,7 +18,7 @@ public sealed class PageHeaders
     {
         var logoOrigin = brand.Value.LogoUrl is { } logo ? ReturnUrls.Origin(logo) : null;
         var formTargets = string.Join(' ', pages.Value.ReturnOrigins.Select(o => o.TrimEnd('/')).Prepend("'self'"));
-        _policy = $"default-src 'none'; style-src 'self'; img-src 'self' data:{(logoOrigin is null ? "" : " " + logoOrigin)}; "
+        _policy = $"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:{(logoOrigin is null ? "" : " " + logoOrigin)}; "
                   + $"form-action {formTargets}; frame-ancestors 'none'; base-uri 'none'";
     }
 
