@@ -72,6 +72,7 @@ public sealed class PasskeyApiTests(WardenFactory factory) : IClassFixture<Warde
         Assert.Contains("mfa", amr);
         Assert.Equal(1u, await StoredSignCountAsync(user.Id));
         await factory.EventuallyInDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.PasskeyAdded && m.Subject == user.Id), "passkey.added");
+        await factory.Mailbox.WaitForAsync(m => m.To == user.Email && m.TextBody.Contains("Added: a passkey (Laptop).", StringComparison.Ordinal));
     }
 
     [Fact]
