@@ -10,6 +10,8 @@ using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication;
@@ -47,6 +49,9 @@ public static class AuthenticationSetup
         services.AddWardenRateLimits(configuration);
         services.AddWardenTwoFactor(configuration);
         services.AddWardenPasskeys(configuration);
+        services.AddValidatedOptions<Migration.UpstreamOptions, Migration.UpstreamOptionsValidator>(configuration, Migration.UpstreamOptions.Section);
+        services.AddScoped<Migration.UpstreamMigration>();
+        services.AddOutboundHttpClient(Migration.UpstreamMigration.HttpClientName, sp => sp.GetRequiredService<IOptions<Migration.UpstreamOptions>>().Value.Timeout);
 
         services.AddEventHandler<SendVerificationEmail>();
         services.AddEventHandler<SendRegistrationAttemptNotice>();

@@ -140,6 +140,13 @@ public static class EventTypes
     /// <summary>A passkey was removed from an account. Data: userId, passkeyId, name.</summary>
     public const string PasskeyRemoved = "passkey.removed";
 
+    /// <summary>
+    /// An account was created by just-in-time migration: the upstream (<c>Warden:Migration:Upstream</c>) confirmed the
+    /// password of an address Warden did not know. Data: userId, emailVerified, roles. A <c>user.registered</c>
+    /// (<c>migrated: true</c>) comes with it.
+    /// </summary>
+    public const string UserMigrated = "user.migrated";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -71,6 +71,11 @@ public sealed class ConfigurationRejectionTests
         "Warden:Passkeys:RelyingPartyId=example.com")]
     [InlineData("Warden:Passkeys:AllowedOrigins:0", "https://evil.test", "Warden:Passkeys:AllowedOrigins", "Warden:PublicBaseUrl=https://id.example.com")]
     [InlineData("Warden:Passkeys:ChallengeLifetime", "00:00:01", "Warden:Passkeys:ChallengeLifetime")]
+    // Just-in-time migration: https only (http for loopback), with a secret (never echoed).
+    [InlineData("Warden:Migration:Upstream:Url", "http://upstream.example.com/check", "Warden:Migration:Upstream:Url", "Warden:Migration:Upstream:Secret=0123456789abcdef")]
+    [InlineData("Warden:Migration:Upstream:Secret", "short", "Warden:Migration:Upstream:Secret", "Warden:Migration:Upstream:Url=https://upstream.example.com/check")]
+    [InlineData("Warden:Migration:Upstream:Timeout", "00:05:00", "Warden:Migration:Upstream:Timeout", "Warden:Migration:Upstream:Url=https://upstream.example.com/check",
+        "Warden:Migration:Upstream:Secret=0123456789abcdef")]
     // Access rules (named by the rule, or the setting).
     [InlineData("Warden:Authorization:Rules:readOwn:Effect", "perhaps", "Warden:Authorization:Rules:readOwn")]
     [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles", "Warden:Authorization:Rules:readOwn")]
