@@ -1,5 +1,6 @@
 using Warden.Server.Authentication.EmailVerification;
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Passkeys;
 using Warden.Server.Authentication.PasswordChange;
 using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.Registration;
@@ -25,6 +26,14 @@ public static class AuthenticationEndpoints
         auth.MapPost("/2fa/send", LoginSecondFactor.SendAsync).WithName("SendTwoFactorCode").ClosedToBlockedClients().WithSummary("Send (or resend) an SMS or email code for a sign-in.");
         auth.MapPost("/2fa/verify", LoginSecondFactor.VerifyAsync).WithName("VerifyTwoFactor").ClosedToBlockedClients()
             .WithSummary("Finish a sign-in with a second-factor or recovery code; answers tokens, or the password-change challenge when the password has expired.");
+        auth.MapPost("/2fa/passkey/options", PasskeySecondFactor.OptionsAsync).WithName("PasskeySecondFactorOptions").ClosedToBlockedClients()
+            .WithSummary("WebAuthn options to answer a sign-in's second step with a passkey (lists the account's passkeys: the password is proven).");
+        auth.MapPost("/2fa/passkey/verify", PasskeySecondFactor.VerifyAsync).WithName("PasskeySecondFactorVerify").ClosedToBlockedClients()
+            .WithSummary("Finish a sign-in's second step with a passkey assertion; answers tokens, or the password-change challenge.");
+        auth.MapPost("/passkey/options", PasskeySignIn.OptionsAsync).WithName("PasskeySignInOptions").ClosedToBlockedClients()
+            .WithSummary("WebAuthn options to sign in with a passkey alone (empty allowCredentials: names no account).");
+        auth.MapPost("/passkey/verify", PasskeySignIn.VerifyAsync).WithName("PasskeySignIn").ClosedToBlockedClients()
+            .WithSummary("Sign in with a discoverable passkey's assertion; answers tokens.");
         auth.MapPost("/change-expired-password", ExpiredPassword.HandleAsync).WithName("ChangeExpiredPassword").ClosedToBlockedClients()
             .WithSummary("Replace an expired password with the challenge a sign-in gave once every factor was verified; answers tokens, other sessions end.");
 
@@ -63,6 +72,21 @@ public static class AuthenticationEndpoints
         twoFactor.MapDelete("", TwoFactorManagement.DisableAsync).WithName("DisableTwoFactor")
             .WithSummary("Turn every second factor off (needs re-authentication).")
             .Accepts<CodeRequest>("application/json");
+
+        var passkeys = users.MapGroup("/passkeys").WithTags("Passkeys");
+        passkeys.MapGet("", PasskeyManagement.ListAsync).WithName("ListPasskeys").WithSummary("The caller's passkeys.");
+        passkeys.MapPost("/register/options", PasskeyRegistration.OptionsAsync).WithName("PasskeyRegistrationOptions")
+            .WithSummary("WebAuthn options to create a passkey (needs re-authentication).");
+        passkeys.MapPost("/register/verify", PasskeyRegistration.VerifyAsync).WithName("RegisterPasskey")
+            .WithSummary("Store the new passkey from its attestation, under a name.");
+        passkeys.MapPost("/reauthenticate/options", PasskeyReauthentication.OptionsAsync).WithName("PasskeyReauthenticationOptions")
+            .WithSummary("WebAuthn options to re-authenticate this session with one of the caller's passkeys.");
+        passkeys.MapPost("/reauthenticate/verify", PasskeyReauthentication.VerifyAsync).WithName("PasskeyReauthenticate")
+            .WithSummary("Re-authenticate this session with a passkey assertion (user verification required).");
+        passkeys.MapPatch("/{id}", PasskeyManagement.RenameAsync).WithName("RenamePasskey").WithSummary("Rename one of the caller's passkeys.");
+        passkeys.MapDelete("/{id}", PasskeyManagement.RemoveAsync).WithName("RemovePasskey")
+            .WithSummary("Remove one of the caller's passkeys (needs re-authentication).")
+            .Accepts<RemovePasskeyRequest>("application/json");
         return users;
     }
 }

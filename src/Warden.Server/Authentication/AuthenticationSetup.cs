@@ -1,4 +1,5 @@
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Passkeys;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.Registration;
 using Warden.Server.Authentication.Tokens;
@@ -9,6 +10,8 @@ using Warden.Server.Authentication.PasswordReset;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Users;
 
 namespace Warden.Server.Authentication;
@@ -45,6 +48,10 @@ public static class AuthenticationSetup
         services.AddHostedService<ExpiredDataCleanup>();
         services.AddWardenRateLimits(configuration);
         services.AddWardenTwoFactor(configuration);
+        services.AddWardenPasskeys(configuration);
+        services.AddValidatedOptions<Migration.UpstreamOptions, Migration.UpstreamOptionsValidator>(configuration, Migration.UpstreamOptions.Section);
+        services.AddScoped<Migration.UpstreamMigration>();
+        services.AddOutboundHttpClient(Migration.UpstreamMigration.HttpClientName, sp => sp.GetRequiredService<IOptions<Migration.UpstreamOptions>>().Value.Timeout);
 
         services.AddEventHandler<SendVerificationEmail>();
         services.AddEventHandler<SendRegistrationAttemptNotice>();

@@ -90,12 +90,22 @@ public sealed class Reauthentication(
         await throttle.ResetAsync([key], cancellationToken);
         if (sessionId is { } current)
         {
-            var now = time.GetUtcNow();
-            await db.Sessions.Where(s => s.Id == current && s.UserId == user.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReauthenticatedAt, now), cancellationToken);
+            await StampAsync(user.Id, current, cancellationToken);
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Records a proof given another way on the session: a passkey with user verification (Passkeys/PasskeyReauthentication)
+    /// is possession and PIN or biometrics at once, as fresh a proof as the password and a code.
+    /// </summary>
+    public async Task StampAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await db.Sessions.Where(s => s.Id == sessionId && s.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReauthenticatedAt, now), cancellationToken);
+        await throttle.ResetAsync([ThrottleKey(userId)], cancellationToken);
     }
 
     private async Task<bool> ProvenOnSessionAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken)

@@ -134,6 +134,19 @@ public static class EventTypes
     /// </summary>
     public const string UsersImported = "users.imported";
 
+    /// <summary>A passkey was added to an account. Data: userId, passkeyId (credential id, base64url), name, userVerified, backedUp.</summary>
+    public const string PasskeyAdded = "passkey.added";
+
+    /// <summary>A passkey was removed from an account. Data: userId, passkeyId, name.</summary>
+    public const string PasskeyRemoved = "passkey.removed";
+
+    /// <summary>
+    /// An account was created by just-in-time migration: the upstream (<c>Warden:Migration:Upstream</c>) confirmed the
+    /// password of an address Warden did not know. Data: userId, emailVerified, roles. A <c>user.registered</c>
+    /// (<c>migrated: true</c>) comes with it.
+    /// </summary>
+    public const string UserMigrated = "user.migrated";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -4,7 +4,8 @@ namespace Warden.Server.Pages;
 
 /// <summary>
 /// Headers of every account page, on top of what every Warden response has (<c>nosniff</c>, <c>no-store</c>, HSTS:
-/// Infrastructure/Http/SecurityHeaders.cs). The policy allows no script at all (the pages have none), styles and
+/// Infrastructure/Http/SecurityHeaders.cs). The policy allows scripts from Warden only (one: passkeys.js, never inline) and
+/// requests back to Warden only (its passkey options), styles and
 /// images from Warden only (plus the logo's host), forms posting to Warden or, after a sign-in, the configured return
 /// origins (Chromium applies <c>form-action</c> to the redirect that follows a post) or where the page's return address
 /// leads next (<see cref="IReturnRedirects"/>: an OpenID Connect client's registered redirect), and no framing (clickjacking).
@@ -32,6 +33,6 @@ public sealed class PageHeaders
     }
 
     private string Policy(string formTargets) =>
-        $"default-src 'none'; style-src 'self'; img-src 'self' data:{(_logoOrigin is null ? "" : " " + _logoOrigin)}; "
+        $"default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:{(_logoOrigin is null ? "" : " " + _logoOrigin)}; "
         + $"form-action {formTargets}; frame-ancestors 'none'; base-uri 'none'";
 }

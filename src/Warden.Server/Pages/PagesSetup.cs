@@ -14,7 +14,7 @@ namespace Warden.Server.Pages;
 
 /// <summary>
 /// The account pages under <c>/account</c>: Razor components rendered on the server (no interactivity, no
-/// <c>blazor.web.js</c>, no script at all), returned by minimal-API endpoints; forms post to endpoints that bind a
+/// <c>blazor.web.js</c>; one script of Warden's own, for passkeys: <see cref="PageScript"/>), returned by minimal-API endpoints; forms post to endpoints that bind a
 /// <c>[FromForm]</c> model, which is what makes ASP.NET Core check their antiforgery token (docs/pages.md).
 /// </summary>
 public static class PagesSetup
@@ -31,6 +31,7 @@ public static class PagesSetup
             o.FormFieldName = "__RequestVerificationToken";
         });
         services.AddSingleton<Stylesheet>();
+        services.AddSingleton<PageScript>();
         services.AddSingleton<PageHeaders>();
         services.AddSingleton<ReturnUrls>();
         services.AddScoped<AccountSession>();
@@ -61,6 +62,11 @@ public static class PagesSetup
             http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
             return css.Serve();
         });
+        account.MapGet("/assets/passkeys.js", (HttpContext http, PageScript script) =>
+        {
+            http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            return script.Serve();
+        });
 
         account.MapGet("", Overview.ShowAsync);
 
@@ -77,6 +83,8 @@ public static class PagesSetup
         Post(account, "/login/second-factor", SignInPages.SecondFactorAsync);
         Post(account, "/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync);
         Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
+        Post(account, "/login/passkey/options", PasskeyPages.SignInOptionsAsync);
+        Post(account, "/login/passkey", PasskeyPages.SignInAsync);
         Post(account, "/logout", SignInPages.LogoutAsync);
 
         account.MapGet("/forgot-password", RecoveryPages.Forgot);
@@ -102,6 +110,10 @@ public static class PagesSetup
         Post(account, "/security/recovery-codes/download", SecurityPages.DownloadCodesAsync);
         Post(account, "/security/two-factor/off", SecurityPages.TurnOffAsync);
         Post(account, "/security/sms", PhonePages.SetSmsAsync);
+        Post(account, "/security/passkeys/options", PasskeyPages.RegistrationOptionsAsync);
+        Post(account, "/security/passkeys", PasskeyPages.RegisterAsync);
+        Post(account, "/security/passkeys/rename", PasskeyPages.RenameAsync);
+        Post(account, "/security/passkeys/remove", PasskeyPages.RemoveAsync);
         account.MapGet("/phone", PhonePages.ShowAsync);
         Post(account, "/phone", PhonePages.ChangeAsync);
         Post(account, "/phone/verify", PhonePages.VerifyAsync);

@@ -66,6 +66,19 @@ public sealed class ConfigurationRejectionTests
     [InlineData("Warden:TwoFactor:MaxCodeAttempts", "1000", "Warden:TwoFactor:MaxCodeAttempts")]
     [InlineData("Warden:TwoFactor:CodeHashKey", "c2hvcnQ=", "Warden:TwoFactor:CodeHashKey")]
     [InlineData("Warden:TwoFactor:CodeHashKey", "not base64!", "Warden:TwoFactor:CodeHashKey")]
+    // Passkeys: the relying party must be the public URL's host or a parent domain of it, never an IP address.
+    [InlineData("Warden:Passkeys:RelyingPartyId", "127.0.0.1", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:RelyingPartyId", "other.example", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:RelyingPartyId", "ample.com", "Warden:Passkeys:RelyingPartyId", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:AllowedOrigins:0", "http://app.example.com", "Warden:Passkeys:AllowedOrigins", "Warden:PublicBaseUrl=https://id.example.com",
+        "Warden:Passkeys:RelyingPartyId=example.com")]
+    [InlineData("Warden:Passkeys:AllowedOrigins:0", "https://evil.test", "Warden:Passkeys:AllowedOrigins", "Warden:PublicBaseUrl=https://id.example.com")]
+    [InlineData("Warden:Passkeys:ChallengeLifetime", "00:00:01", "Warden:Passkeys:ChallengeLifetime")]
+    // Just-in-time migration: https only (http for loopback), with a secret (never echoed).
+    [InlineData("Warden:Migration:Upstream:Url", "http://upstream.example.com/check", "Warden:Migration:Upstream:Url", "Warden:Migration:Upstream:Secret=0123456789abcdef")]
+    [InlineData("Warden:Migration:Upstream:Secret", "short", "Warden:Migration:Upstream:Secret", "Warden:Migration:Upstream:Url=https://upstream.example.com/check")]
+    [InlineData("Warden:Migration:Upstream:Timeout", "00:05:00", "Warden:Migration:Upstream:Timeout", "Warden:Migration:Upstream:Url=https://upstream.example.com/check",
+        "Warden:Migration:Upstream:Secret=0123456789abcdef")]
     // Access rules (named by the rule, or the setting).
     [InlineData("Warden:Authorization:Rules:readOwn:Effect", "perhaps", "Warden:Authorization:Rules:readOwn")]
     [InlineData("Warden:Authorization:Rules:readOwn:Conditions:0:Operator", "resembles", "Warden:Authorization:Rules:readOwn")]

@@ -168,6 +168,16 @@ public static class Login
             ? hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password)
             : VerifyDummy(hasher, dummyHash, request.Password), cancellationToken);
 
+        // Just-in-time migration (Warden:Migration:Upstream): only for an address Warden has no account for, never for
+        // one it knows, whatever the password. The dummy hash above ran all the same, so this path is never faster.
+        // Resolved here rather than injected so the callers of this shared check need not change.
+        if (user is null && byEmail && http.RequestServices.GetService<Migration.UpstreamMigration>() is { Enabled: true } upstream
+            && await upstream.TryMigrateAsync(identifier, request.Password, cancellationToken) is { } migrated)
+        {
+            user = migrated;
+            verification = PasswordVerificationResult.Success;
+        }
+
         if (verification == PasswordVerificationResult.Failed || user is null)
         {
             var justLocked = await throttle.FailAsync(key, cancellationToken);

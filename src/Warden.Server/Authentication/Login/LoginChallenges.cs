@@ -19,7 +19,13 @@ public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, 
     {
         var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http, client);
         var token = Add(user, session, LoginChallengeKind.SecondFactor);
-        var methods = (await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken)).Append("recovery_code").ToList();
+        var methods = (await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken)).ToList();
+        if (await db.UserPasskeys.AnyAsync(p => p.UserId == user.Id, cancellationToken))
+        {
+            methods.Add("passkey");
+        }
+
+        methods.Add("recovery_code");
         db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return new LoginChallengeResponse(true, null, token, methods);

@@ -28,6 +28,7 @@ public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider
 
         var deleted = await db.RefreshTokens.Where(t => t.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         deleted += await db.LoginChallenges.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
+        deleted += await db.PasskeyChallenges.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         deleted += await db.AccountTokens.Where(t => t.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         deleted += await db.Sessions.Where(s => s.ExpiresAt <= now || (s.RevokedAt != null && s.RevokedAt <= revokedBefore)).ExecuteDeleteAsync(cancellationToken);
         deleted += await db.LoginAttempts

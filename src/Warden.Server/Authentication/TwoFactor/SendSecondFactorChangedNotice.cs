@@ -5,7 +5,7 @@ using Warden.Server.Notifications;
 namespace Warden.Server.Authentication.TwoFactor;
 
 /// <summary>
-/// <c>two_factor.methods_changed</c> and <c>two_factor.recovery_codes_regenerated</c> → the
+/// <c>two_factor.methods_changed</c>, <c>two_factor.recovery_codes_regenerated</c>, <c>passkey.added</c> and <c>passkey.removed</c> → the
 /// <c>second-factor-changed</c> notice to the account's address. Whoever holds a stolen session and the password
 /// could enrol their own authenticator; the owner learns of it at once, whatever their notification settings.
 /// </summary>
@@ -14,7 +14,8 @@ public sealed class SendSecondFactorChangedNotice(AccountMailer mailer) : IEvent
     public string Name => "two-factor.send-changed-notice";
 
     public bool CanHandle(string eventType) =>
-        eventType is EventTypes.TwoFactorMethodsChanged or EventTypes.TwoFactorRecoveryCodesRegenerated;
+        eventType is EventTypes.TwoFactorMethodsChanged or EventTypes.TwoFactorRecoveryCodesRegenerated
+            or EventTypes.PasskeyAdded or EventTypes.PasskeyRemoved;
 
     public Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
@@ -23,9 +24,14 @@ public sealed class SendSecondFactorChangedNotice(AccountMailer mailer) : IEvent
             return Task.CompletedTask;
         }
 
-        var changes = message.Type == EventTypes.TwoFactorRecoveryCodesRegenerated
-            ? ["New recovery codes were made; the old ones no longer work."]
-            : Describe(JsonSerializer.Deserialize<Changed>(message.Data, JsonSerializerOptions.Web), userId);
+        var changes = message.Type switch
+        {
+            EventTypes.TwoFactorRecoveryCodesRegenerated => ["New recovery codes were made; the old ones no longer work."],
+            // A passkey signs in on its own: a new one is as much news as a new authenticator.
+            EventTypes.PasskeyAdded => [$"Added: a passkey ({JsonSerializer.Deserialize<Passkey>(message.Data, JsonSerializerOptions.Web)?.Name})."],
+            EventTypes.PasskeyRemoved => [$"Removed: a passkey ({JsonSerializer.Deserialize<Passkey>(message.Data, JsonSerializerOptions.Web)?.Name})."],
+            _ => Describe(JsonSerializer.Deserialize<Changed>(message.Data, JsonSerializerOptions.Web), userId),
+        };
         return mailer.SendAsync(userId, EmailTemplateNames.SecondFactorChanged, new Dictionary<string, string>
         {
             ["changes"] = string.Join('\n', changes.Select(c => "- " + c)),
@@ -54,6 +60,8 @@ public sealed class SendSecondFactorChangedNotice(AccountMailer mailer) : IEvent
         SecondFactorMethods.Email => "codes by email",
         _ => method,
     };
+
+    private sealed record Passkey(string? Name);
 
     private sealed record Changed(Guid? ActorId, string[]? Added, string[]? Removed, string[]? Replaced);
 }

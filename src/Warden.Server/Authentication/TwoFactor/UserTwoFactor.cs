@@ -63,6 +63,7 @@ public static class SecondFactorMethods
     public const string Sms = "sms";
     public const string Email = "email";
     public const string RecoveryCode = "recovery_code";
+    public const string Passkey = "passkey";
 }
 
 internal sealed class UserTwoFactorConfiguration : IEntityTypeConfiguration<UserTwoFactor>

@@ -33,6 +33,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<AccountToken> AccountTokens => Set<AccountToken>();
     public DbSet<LoginAttempt> LoginAttempts => Set<LoginAttempt>();
     public DbSet<LoginChallenge> LoginChallenges => Set<LoginChallenge>();
+    public DbSet<Authentication.Passkeys.PasskeyChallenge> PasskeyChallenges => Set<Authentication.Passkeys.PasskeyChallenge>();
     public DbSet<UserProfile> Profiles => Set<UserProfile>();
     public DbSet<UserTwoFactor> TwoFactor => Set<UserTwoFactor>();
     public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();

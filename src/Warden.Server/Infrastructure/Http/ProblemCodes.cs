@@ -65,4 +65,9 @@ public static class ProblemCodes
     public const string IpDenied = "ip_denied";
     public const string IpBlocked = "ip_blocked";
     public const string SelfLockout = "self_lockout";
+
+    // Passkeys (Authentication/Passkeys)
+    public const string PasskeysUnavailable = "passkeys_unavailable";
+    public const string PasskeyRejected = "passkey_rejected";
+    public const string UserVerificationRequired = "user_verification_required";
 }

@@ -21,6 +21,7 @@ public sealed class WardenMetrics
     private readonly Counter<long> _rateLimitRejections;
     private readonly Counter<long> _webhookFailures;
     private readonly Counter<long> _redisFallbacks;
+    private readonly Counter<long> _upstreamMigrations;
 
     public WardenMetrics(IMeterFactory meters)
     {
@@ -41,9 +42,13 @@ public sealed class WardenMetrics
             "Webhook delivery attempts that failed, by result (retrying, dead).");
         _redisFallbacks = Meter.CreateCounter<long>("warden.redis_fallbacks", "{decision}",
             "Decisions taken on this node alone because the configured Redis was unreachable, by what (rate_limit).");
+        _upstreamMigrations = Meter.CreateCounter<long>("warden.upstream_migrations", "{attempt}",
+            "Sign-ins of unknown addresses checked with the migration upstream, by outcome (migrated, invalid, failed).");
     }
 
     public Meter Meter { get; }
+
+    public void UpstreamMigration(string outcome) => _upstreamMigrations.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void LoginSucceeded() => _logins.Add(1, new KeyValuePair<string, object?>("outcome", "success"));
 

@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Warden.Server.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Warden.Server.Authentication.Passkeys;
 using Warden.Server.Authentication.PasswordChange;
+using Warden.Server.Users;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
@@ -50,9 +53,14 @@ public static class SecurityPages
         ["phone-removed"] = "Security.Done.PhoneRemoved",
         ["sms-on"] = "Security.Done.SmsOn",
         ["sms-off"] = "Security.Done.SmsOff",
+        ["passkey-added"] = "Security.Done.PasskeyAdded",
+        ["passkey-renamed"] = "Security.Done.PasskeyRenamed",
+        ["passkey-removed"] = "Security.Done.PasskeyRemoved",
     };
 
-    public static async Task<IResult> ShowAsync(HttpContext http, AccountArea area, WardenDbContext db, IAntiforgery antiforgery, string? done, CancellationToken cancellationToken)
+    public static async Task<IResult> ShowAsync(
+        HttpContext http, AccountArea area, WardenDbContext db, IAntiforgery antiforgery, PasskeyRelyingParty relyingParty, UserManager<User> users, string? done,
+        CancellationToken cancellationToken)
     {
         if (await area.PersonAsync(http) is not { } person)
         {
@@ -64,6 +72,8 @@ public static class SecurityPages
             [nameof(SecurityPage.Status)] = await TwoFactorManagement.StatusOfAsync(db, person.UserId, cancellationToken),
             [nameof(SecurityPage.PhoneVerified)] = await db.Profiles.AnyAsync(p => p.UserId == person.UserId && p.PhoneVerified && p.PhoneNumberProtected != null, cancellationToken),
             [nameof(SecurityPage.Notice)] = done is null ? null : Notices.GetValueOrDefault(done),
+            [nameof(SecurityPage.PasskeysEnabled)] = relyingParty.Enabled,
+            [nameof(SecurityPage.Passkeys)] = await PasskeyManagement.ListForAsync(person.UserId, users),
             [nameof(SecurityPage.Antiforgery)] = antiforgery.GetAndStoreTokens(http),
         });
     }

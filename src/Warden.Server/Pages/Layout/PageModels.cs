@@ -54,6 +54,18 @@ public sealed record FormModel(string Title, string Action, string Submit, IRead
     public IReadOnlyList<PageLink> Links { get; init; } = [];
     public IReadOnlyList<ExtraButton> ExtraButtons { get; init; } = [];
     public bool RememberMe { get; init; }
+
+    /// <summary>A passkey button under the form (the sign-in page's "Sign in with a passkey").</summary>
+    public PasskeyButtonModel? Passkey { get; init; }
+}
+
+/// <summary>
+/// A passkey ceremony on a page: <see cref="OptionsUrl"/> answers the WebAuthn options as JSON, <see cref="Action"/>
+/// receives the credential; <see cref="Create"/> adds a passkey (with a name), otherwise one is used.
+/// </summary>
+public sealed record PasskeyButtonModel(string Label, string OptionsUrl, string Action, bool Create)
+{
+    public IReadOnlyDictionary<string, string> Hidden { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A page that only says something (check your email, done, not found) with links onwards.</summary>

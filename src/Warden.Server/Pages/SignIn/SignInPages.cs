@@ -150,7 +150,7 @@ public static class SignInPages
         return PageResults.SeeOther("/account/login");
     }
 
-    private static IResult SignedIn(HttpContext http, BrowserSignIn signIn, ReturnUrls returnUrls, string? returnUrl)
+    internal static IResult SignedIn(HttpContext http, BrowserSignIn signIn, ReturnUrls returnUrls, string? returnUrl)
     {
         AccountSession.SignIn(http, signIn);
         return PageResults.SeeOther(returnUrls.Resolve(returnUrl));
@@ -171,7 +171,7 @@ public static class SignInPages
         return hidden;
     }
 
-    private static FormModel LoginModel(LoginForm form, PageErrors errors) =>
+    internal static FormModel LoginModel(LoginForm form, PageErrors errors) =>
         new("Login.Title", "/account/login", "Login.Submit",
         [
             new FormField("login", "Field.Login", Value: form.Login, Autocomplete: "username"),
@@ -182,6 +182,7 @@ public static class SignInPages
             Hidden = Carry(form.ReturnUrl),
             Errors = errors,
             Links = LoginLinks(null),
+            Passkey = new PasskeyButtonModel("Passkey.SignIn", "/account/login/passkey/options", "/account/login/passkey", Create: false) { Hidden = Carry(form.ReturnUrl) },
         };
 
     private static FormModel CodeModel(string challengeToken, string? methods, string? returnUrl, PageErrors errors)

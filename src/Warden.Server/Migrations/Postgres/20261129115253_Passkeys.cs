@@ -1,0 +1,52 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Warden.Server.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Passkeys : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "passkey_challenges",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ceremony = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    challenge_hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    state = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    consumed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_passkey_challenges", x => x.id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_passkey_challenges_challenge_hash",
+                table: "passkey_challenges",
+                column: "challenge_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_passkey_challenges_expires_at",
+                table: "passkey_challenges",
+                column: "expires_at");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "passkey_challenges");
+        }
+    }
+}
