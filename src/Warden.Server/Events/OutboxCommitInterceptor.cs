@@ -1,20 +1,20 @@
-using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Events;
 
 /// <summary>
-/// Wakes the dispatcher once outbox rows are committed: after SaveChanges when no explicit transaction is
-/// open, otherwise after that transaction commits. A rolled-back transaction wakes nothing (and its rows
-/// never existed for the dispatcher to find).
+/// Wakes the dispatcher once outbox rows are committed (<see cref="AfterCommit"/>: after SaveChanges when no explicit
+/// transaction is open, otherwise after that transaction commits). A rolled-back transaction wakes nothing (and its
+/// rows never existed for the dispatcher to find).
 /// </summary>
-internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class OutboxCommitInterceptor(OutboxSignal signal, AfterCommit afterCommit) : ISaveChangesInterceptor
 {
-    // Contexts are pooled and used by one thread at a time; the table lets a singleton remember per context
-    // that it wrote outbox rows inside a transaction that has not committed yet.
-    private readonly ConditionalWeakTable<DbContext, object> _pending = [];
+    // Contexts are pooled and used by one thread at a time; the table remembers, between saving and saved, that this
+    // save writes outbox rows (their state is Unchanged once saved).
+    private readonly ConditionalWeakTable<DbContext, object> _saving = [];
     private static readonly object Marker = new();
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
@@ -44,9 +44,9 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : ISaveChange
 
     public void SaveChangesFailed(DbContextErrorEventData eventData)
     {
-        if (eventData.Context?.Database.CurrentTransaction is null)
+        if (eventData.Context is { } context)
         {
-            Forget(eventData.Context);
+            _saving.Remove(context);
         }
     }
 
@@ -56,52 +56,19 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : ISaveChange
         return Task.CompletedTask;
     }
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData.Context);
-
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Committed(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
-
-    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Forget(eventData.Context);
-        return Task.CompletedTask;
-    }
-
     private void Note(DbContext? context)
     {
         if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
         {
-            _pending.AddOrUpdate(context, Marker);
+            _saving.AddOrUpdate(context, Marker);
         }
     }
 
     private void Saved(DbContext? context)
     {
-        // Without an explicit transaction SaveChanges committed its own.
-        if (context?.Database.CurrentTransaction is null)
+        if (context is not null && _saving.Remove(context))
         {
-            Committed(context);
-        }
-    }
-
-    private void Committed(DbContext? context)
-    {
-        if (context is not null && _pending.Remove(context))
-        {
-            signal.Wake();
-        }
-    }
-
-    private void Forget(DbContext? context)
-    {
-        if (context is not null)
-        {
-            _pending.Remove(context);
+            afterCommit.Run(context, signal.Wake);
         }
     }
 }

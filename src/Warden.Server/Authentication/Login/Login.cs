@@ -201,14 +201,9 @@ public static class Login
         }
 
         // Only now, with the password proven, may the account's state be revealed.
-        if (user.Status is UserStatus.PendingVerification or UserStatus.Suspended)
+        if (await RefuseUnusableAccountAsync(user, db, now, cancellationToken) is { } refused)
         {
-            var (code, title) = user.Status == UserStatus.PendingVerification
-                ? (ProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
-                : (ProblemCodes.AccountSuspended, "This account is suspended.");
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code }, now);
-            await db.SaveChangesAsync(cancellationToken);
-            return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
+            return refused;
         }
 
         return new PasswordStep(user, null, null);
@@ -222,4 +217,23 @@ public static class Login
 
     private static ProblemHttpResult InvalidCredentials() =>
         ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "The email, username or password is wrong.");
+
+    /// <summary>
+    /// After the proof (a password, a passkey) and only then: the refusal an unverified or suspended account gets, with
+    /// its failed sign-in event; null when the account may sign in.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> RefuseUnusableAccountAsync(User user, WardenDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (user.Status is UserStatus.PendingVerification or UserStatus.Suspended)
+        {
+            var (code, title) = user.Status == UserStatus.PendingVerification
+                ? (ProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
+                : (ProblemCodes.AccountSuspended, "This account is suspended.");
+            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
+        }
+
+        return null;
+    }
 }

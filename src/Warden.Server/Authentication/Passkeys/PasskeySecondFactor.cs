@@ -62,24 +62,7 @@ public static class PasskeySecondFactor
         TimeProvider time, IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
     {
         var step = await CheckAsync(request, SessionClients.Api, http, db, challenges, throttle, ceremonies, expiredPassword, time, options, cancellationToken);
-        if (step.Invalid is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (step.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (step.PasswordChange is { } passwordChange)
-        {
-            return TypedResults.Ok(passwordChange);
-        }
-
-        var tokens = await completion.ActivateAsync(step.User!, step.Session!, step.Amr!, cancellationToken);
-        sessionCache.Forget(step.Session!.Id);
-        return TypedResults.Ok(tokens);
+        return await step.AnswerApiAsync(completion, sessionCache, cancellationToken);
     }
 
     /// <summary>The passkey counterpart of <see cref="LoginSecondFactor.VerifyCodeAsync"/>, for the API and the pages alike.</summary>

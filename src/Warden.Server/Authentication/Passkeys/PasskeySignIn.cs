@@ -85,14 +85,9 @@ public static class PasskeySignIn
         }
 
         // The passkey proved who this is; only now may the account's state be told, as after a right password.
-        if (user.Status is UserStatus.PendingVerification or UserStatus.Suspended)
+        if (await Login.Login.RefuseUnusableAccountAsync(user, db, now, cancellationToken) is { } refused)
         {
-            var (code, title) = user.Status == UserStatus.PendingVerification
-                ? (ProblemCodes.EmailNotVerified, "Verify your email address before signing in.")
-                : (ProblemCodes.AccountSuspended, "This account is suspended.");
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = code }, now);
-            await db.SaveChangesAsync(cancellationToken);
-            return ApiProblems.Problem(StatusCodes.Status403Forbidden, code, title);
+            return refused;
         }
 
         if (!assertion.UserVerified && user.TwoFactorEnabled)

@@ -77,24 +77,7 @@ public static class LoginSecondFactor
         TimeProvider time, IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
     {
         var step = await VerifyCodeAsync(request, SessionClients.Api, http, db, challenges, throttle, verifier, expiredPassword, time, options, cancellationToken);
-        if (step.Invalid is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (step.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (step.PasswordChange is { } passwordChange)
-        {
-            return TypedResults.Ok(passwordChange);
-        }
-
-        var tokens = await completion.ActivateAsync(step.User!, step.Session!, step.Amr!, cancellationToken);
-        sessionCache.Forget(step.Session!.Id);
-        return TypedResults.Ok(tokens);
+        return await step.AnswerApiAsync(completion, sessionCache, cancellationToken);
     }
 
     /// <summary>
@@ -106,6 +89,30 @@ public static class LoginSecondFactor
         public static implicit operator CodeStep(ProblemHttpResult problem) => new(null, null, null, null, problem, null);
 
         public static implicit operator CodeStep(ValidationProblem invalid) => new(null, null, null, null, null, invalid);
+
+        /// <summary>The API's answer to a second step, whichever factor it checked: tokens, the password-change challenge, or why not.</summary>
+        public async Task<Results<Ok<TokenResponse>, Ok<LoginChallengeResponse>, ProblemHttpResult, ValidationProblem>> AnswerApiAsync(
+            SignInCompletion completion, SessionCache sessionCache, CancellationToken cancellationToken)
+        {
+            if (Invalid is { } invalid)
+            {
+                return invalid;
+            }
+
+            if (Problem is { } problem)
+            {
+                return problem;
+            }
+
+            if (PasswordChange is { } passwordChange)
+            {
+                return TypedResults.Ok(passwordChange);
+            }
+
+            var tokens = await completion.ActivateAsync(User!, Session!, Amr!, cancellationToken);
+            sessionCache.Forget(Session!.Id);
+            return TypedResults.Ok(tokens);
+        }
     }
 
     /// <summary>

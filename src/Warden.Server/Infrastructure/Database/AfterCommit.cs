@@ -13,7 +13,7 @@ namespace Warden.Server.Infrastructure.Database;
 public sealed class AfterCommit : IDbTransactionInterceptor
 {
     // Contexts are pooled and used by one request at a time; the table remembers, per context, what waits on its
-    // open transaction (as OutboxCommitInterceptor does for its wake-up).
+    // open transaction (the outbox's wake-up, the session cache's revocation marks).
     private readonly ConditionalWeakTable<DbContext, List<Action>> _pending = [];
 
     public void Run(DbContext db, Action action)
