@@ -27,7 +27,11 @@ public static class StatsEndpoints
         return stats;
     }
 
-    private static async Task<Ok<UserStats>> GetUsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<UserStats>> GetUsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await UsersAsync(db, time, cancellationToken));
+
+    /// <summary>The account totals (the API's and the console dashboard's one query).</summary>
+    public static async Task<UserStats> UsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var since = now.AddDays(-30);
@@ -40,13 +44,13 @@ public static class StatsEndpoints
             || db.LoginAttempts.Any(a => a.LockedUntil != null && a.LockedUntil > now
                 && (a.Identifier == "email:" + u.NormalizedEmail || a.Identifier == "username:" + u.NormalizedUserName)), cancellationToken);
 
-        return TypedResults.Ok(new UserStats(
+        return new UserStats(
             await users.LongCountAsync(cancellationToken),
             await users.LongCountAsync(u => u.Status == UserStatus.Active, cancellationToken),
             await users.LongCountAsync(u => u.EmailVerifiedAt != null, cancellationToken),
             await users.LongCountAsync(u => u.CreatedAt >= since, cancellationToken),
             locked,
-            await users.LongCountAsync(u => u.TwoFactorEnabled, cancellationToken)));
+            await users.LongCountAsync(u => u.TwoFactorEnabled, cancellationToken));
     }
 
     private static async Task<Results<Ok<LoginStats>, ValidationProblem>> GetLoginsAsync(
