@@ -15,6 +15,9 @@ public static class AdminConsole
     {
         admin.ExcludeFromDescription().AllowAnonymous();
         DashboardPages.Map(admin);
+        UserListPages.Map(admin);
+        UserCreatePages.Map(admin);
+        UserPages.Map(admin);
 
         admin.MapFallback("{**path}", () => PageResults.NotFound());
         return admin;
