@@ -9,7 +9,8 @@ namespace Warden.Tests.Pages.Admin;
 /// The console's shell: who gets in (signed in through the hosted pages, holding an admin permission), the navigation
 /// showing only the sections one's permissions open, and the pages' headers.
 /// </summary>
-public sealed class ConsoleShellTests(WardenFactory factory) : IClassFixture<WardenFactory>
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleShellTests(WardenFactory factory)
 {
     [Fact]
     public async Task SomeoneNotSignedInIsSentToTheSignInPageComingBackAfterwards()

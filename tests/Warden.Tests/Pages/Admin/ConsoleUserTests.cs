@@ -10,7 +10,8 @@ namespace Warden.Tests.Pages.Admin;
 /// The console's users without a browser: find, act, confirm, step up — each action through the admin API's use case,
 /// so its guards hold and its audit entry names the administrator.
 /// </summary>
-public sealed class ConsoleUserTests(WardenFactory factory) : IClassFixture<WardenFactory>
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleUserTests(WardenFactory factory)
 {
     [Fact]
     public async Task AnAdministratorFindsAUserByPartOfTheEmailSuspendsThemAndTheirBrowserSessionEnds()
