@@ -9,6 +9,7 @@ using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Oidc;
 using Warden.Server.Pages;
+using Warden.Server.Pages.Admin;
 using Warden.Server.Passwords;
 using Warden.Server.Privacy;
 using Warden.Server.Profiles;
@@ -54,6 +55,9 @@ public static class WardenRoutes
 
         // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
         app.MapGroup("/account").MapAccountPages();
+
+        // The admin console in the browser (docs/console.md), on the admin API's use cases.
+        app.MapGroup("/admin").MapAdminConsole();
 
         // The OpenID Connect provider's endpoints (/connect/...; discovery is OpenIddict's, the JWKS Warden's above).
         app.MapOidcEndpoints();

@@ -17,6 +17,7 @@ public static class AdministrationEndpoints
         users.MapPut("/{id:guid}/status", ChangeUserStatus.HandleAsync).WithName("AdminSetUserStatus").WithSummary("Activate or suspend a user (suspension ends every session).");
         users.MapPost("/{id:guid}/unlock", UserAccessActions.UnlockAsync).WithName("AdminUnlockUser").WithSummary("Clear the sign-in lockout of a user's email and username.");
         users.MapDelete("/{id:guid}/sessions", UserAccessActions.RevokeSessionsAsync).WithName("AdminRevokeUserSessions").WithSummary("Sign a user out everywhere.");
+        users.MapDelete("/{id:guid}/sessions/{sessionId:guid}", UserAccessActions.RevokeSessionAsync).WithName("AdminRevokeUserSession").WithSummary("End one of a user's sessions.");
         users.MapDelete("/{id:guid}/2fa", UserAccessActions.ResetTwoFactorAsync).WithName("AdminResetTwoFactor").WithSummary("Turn off every second factor of a user.");
         users.MapDelete("/{id:guid}", UserAccessActions.EraseAsync).WithName("AdminEraseUser").WithSummary("Erase a user's personal data, as self-deletion does.");
         users.MapPost("/{id:guid}/roles", UserRoles.AssignAsync).WithName("AdminAssignRole").WithSummary("Give a user a role.");

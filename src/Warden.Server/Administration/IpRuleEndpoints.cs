@@ -136,7 +136,7 @@ public static class IpRuleEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<List<IpBlockView>>> ListBlocksAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Ok<List<IpBlockView>>> ListBlocksAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var blocks = await db.IpBlocks.AsNoTracking().Where(b => b.ExpiresAt > now).ToListAsync(cancellationToken);

@@ -31,7 +31,7 @@ public sealed record AdminUserSummary(
 public sealed record AdminUserPage(IReadOnlyList<AdminUserSummary> Items, int Size, string? NextCursor, long Total, string TotalKind);
 
 /// <summary>
-/// <c>GET /api/v1/admin/users?cursor=&amp;size=&amp;search=&amp;status=&amp;role=&amp;sort=</c>, paged by keyset
+/// <c>GET /api/v1/admin/users?cursor=&amp;size=&amp;search=&amp;status=&amp;role=&amp;twoFactor=&amp;createdFrom=&amp;createdTo=&amp;sort=</c>, paged by keyset
 /// (<see cref="UserListCursor"/>). The search is a case-insensitive substring of email, username or profile name,
 /// at least <see cref="ShortestSearch"/> characters, with <c>%</c>, <c>_</c> and <c>\</c> taken literally. On
 /// PostgreSQL it is ILIKE, served by pg_trgm GIN indexes on those three columns (a shorter term has no trigram and
@@ -62,7 +62,10 @@ public static class ListUsers
         string? status = null,
         string? role = null,
         string? sort = null,
-        int? page = null)
+        int? page = null,
+        bool? twoFactor = null,
+        DateTimeOffset? createdFrom = null,
+        DateTimeOffset? createdTo = null)
     {
         var decision = await policy.EvaluateAsync(principal, PolicyActions.AdminUsersRead, PolicyResource.Of(PolicyResourceTypes.User), http);
         if (!decision.IsAllowed)
@@ -114,6 +117,11 @@ public static class ListUsers
             errors["search"] = [$"A search has at least {ShortestSearch} characters."];
         }
 
+        if (createdFrom is not null && createdTo is not null && createdFrom > createdTo)
+        {
+            errors["createdTo"] = ["createdTo is not before createdFrom."];
+        }
+
         if (errors.Count > 0)
         {
             return ApiProblems.Validation(errors);
@@ -126,6 +134,21 @@ public static class ListUsers
         if (!string.IsNullOrEmpty(role))
         {
             query = query.Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id && ur.Role!.Name == role));
+        }
+
+        if (twoFactor is { } enabled)
+        {
+            query = query.Where(u => u.TwoFactorEnabled == enabled);
+        }
+
+        if (createdFrom is { } fromInstant)
+        {
+            query = query.Where(u => u.CreatedAt >= fromInstant);
+        }
+
+        if (createdTo is { } toInstant)
+        {
+            query = query.Where(u => u.CreatedAt < toInstant);
         }
 
         if (!string.IsNullOrEmpty(term))
@@ -167,7 +190,8 @@ public static class ListUsers
         // person costs one query, not two.
         var (total, totalKind) = after is null && rows.Count <= s
             ? (rows.Count, "exact")
-            : await CountAsync(db, query, statusFilter is null && string.IsNullOrEmpty(role) && string.IsNullOrEmpty(term), options.Value.ListExactCountLimit, cancellationToken);
+            : await CountAsync(db, query, statusFilter is null && string.IsNullOrEmpty(role) && string.IsNullOrEmpty(term)
+                && twoFactor is null && createdFrom is null && createdTo is null, options.Value.ListExactCountLimit, cancellationToken);
 
         string? next = null;
         if (rows.Count > s)

@@ -12,7 +12,7 @@ using Warden.Server.Privacy;
 
 namespace Warden.Server.Administration;
 
-/// <summary>Unlock, sign out everywhere, erase: actions on a user whose permissions the caller holds.</summary>
+/// <summary>Unlock, end one session or all, reset two-step sign-in, erase: actions on a user whose permissions the caller holds.</summary>
 public static class UserAccessActions
 {
     /// <summary><c>POST /api/v1/admin/users/{id}/unlock</c>: clears the failure counts of the user's email and username.</summary>
@@ -56,6 +56,35 @@ public static class UserAccessActions
         }
 
         await revocation.RevokeAllAsync(id, null, RevocationReasons.AdminRevoked, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/v1/admin/users/{id}/sessions/{sessionId}</c>: one session ends now (a lost phone); 404 when the user
+    /// has no such active session — another user's session id is no session of this one.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(
+        Guid id, Guid sessionId, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersSessions, id, policy, http) is { } denied)
+        {
+            return denied;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if ((await revocation.RevokeAsync(id, sessionId, RevocationReasons.AdminRevoked, cancellationToken)).Count == 0)
+        {
+            return ApiProblems.NotFound("The user has no such active session.");
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }

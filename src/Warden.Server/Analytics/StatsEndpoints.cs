@@ -27,7 +27,11 @@ public static class StatsEndpoints
         return stats;
     }
 
-    private static async Task<Ok<UserStats>> GetUsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<UserStats>> GetUsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await UsersAsync(db, time, cancellationToken));
+
+    /// <summary>The account totals (the API's and the console dashboard's one query).</summary>
+    public static async Task<UserStats> UsersAsync(WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var since = now.AddDays(-30);
@@ -40,13 +44,13 @@ public static class StatsEndpoints
             || db.LoginAttempts.Any(a => a.LockedUntil != null && a.LockedUntil > now
                 && (a.Identifier == "email:" + u.NormalizedEmail || a.Identifier == "username:" + u.NormalizedUserName)), cancellationToken);
 
-        return TypedResults.Ok(new UserStats(
+        return new UserStats(
             await users.LongCountAsync(cancellationToken),
             await users.LongCountAsync(u => u.Status == UserStatus.Active, cancellationToken),
             await users.LongCountAsync(u => u.EmailVerifiedAt != null, cancellationToken),
             await users.LongCountAsync(u => u.CreatedAt >= since, cancellationToken),
             locked,
-            await users.LongCountAsync(u => u.TwoFactorEnabled, cancellationToken)));
+            await users.LongCountAsync(u => u.TwoFactorEnabled, cancellationToken));
     }
 
     private static async Task<Results<Ok<LoginStats>, ValidationProblem>> GetLoginsAsync(
@@ -59,6 +63,12 @@ public static class StatsEndpoints
             return ApiProblems.Validation(errors);
         }
 
+        return TypedResults.Ok(await LoginsAsync(db, time, count, cancellationToken));
+    }
+
+    /// <summary>The last <paramref name="count"/> UTC days, oldest first, every day present (the API's and the dashboard's chart).</summary>
+    public static async Task<LoginStats> LoginsAsync(WardenDbContext db, TimeProvider time, int count, CancellationToken cancellationToken)
+    {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var first = today.AddDays(1 - count);
         var rows = await db.DailyStats.AsNoTracking()
@@ -70,8 +80,13 @@ public static class StatsEndpoints
                 ? new DayStats(Iso(d), s.Logins, s.FailedLogins, s.Registrations)
                 : new DayStats(Iso(d), 0, 0, 0))
             .ToList();
-        return TypedResults.Ok(new LoginStats(Iso(first), Iso(today), list));
+        return new LoginStats(Iso(first), Iso(today), list);
     }
+
+    /// <summary>How many accounts are in each status (erased ones included: they are a status too).</summary>
+    public static async Task<IReadOnlyDictionary<UserStatus, long>> UsersByStatusAsync(WardenDbContext db, CancellationToken cancellationToken) =>
+        (await db.Users.AsNoTracking().GroupBy(u => u.Status).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(cancellationToken))
+        .ToDictionary(g => g.Key, g => g.Count);
 
     private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -49,7 +49,7 @@ public static class AuditEndpoints
         return audit;
     }
 
-    private static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAsync(
+    public static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAsync(
         WardenDbContext db,
         CancellationToken cancellationToken,
         string? userId = null,

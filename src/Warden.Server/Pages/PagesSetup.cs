@@ -36,16 +36,17 @@ public static class PagesSetup
         services.AddSingleton<ReturnUrls>();
         services.AddScoped<AccountSession>();
         services.AddScoped<AccountArea>();
+        services.AddScoped<Admin.AdminArea>();
         return services;
     }
 
     /// <summary>
-    /// Under <c>/account</c> only: the pages' headers, the friendly error page and the language; then the antiforgery check
+    /// Under <c>/account</c> and the console's <c>/admin</c> only: the pages' headers, the friendly error page and the language; then the antiforgery check
     /// of their forms. (Middleware rather than an endpoint filter: a filter breaks the binding of complex form models.)
     /// </summary>
     public static WebApplication UseWardenPages(this WebApplication app)
     {
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/account"), pages =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/account") || c.Request.Path.StartsWithSegments("/admin"), pages =>
         {
             pages.Use(PageMiddlewareAsync);
             pages.UseRequestLocalization(PageCulture.Options());

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Warden.Server.Pages;
 
 /// <summary>
-/// The one stylesheet, built once at start-up from the embedded <c>Assets/warden.css</c> and the brand colour, and
+/// The one stylesheet, built once at start-up from the embedded <c>Assets/warden.css</c> (with the console's <c>admin.css</c>) and the brand colour, and
 /// served at a URL that carries its hash: it can be cached for a year, and a new colour or release is a new URL.
 /// </summary>
 public sealed class Stylesheet
@@ -15,18 +15,23 @@ public sealed class Stylesheet
 
     public Stylesheet(IOptions<BrandOptions> brand)
     {
-        using var stream = typeof(Stylesheet).Assembly.GetManifestResourceStream("Warden.Server.Pages.Assets.warden.css")
-                           ?? throw new InvalidOperationException("The stylesheet is missing from the assembly.");
-        using var reader = new StreamReader(stream);
         var color = brand.Value.PrimaryColor;
         var text = $":root {{ --brand: {color}; --brand-contrast: {Contrast(color)}; --brand-text: {color}; }}\n"
                    + "@media (prefers-color-scheme: dark) { :root { --brand-text: #9ec1ff; } }\n"
-                   + reader.ReadToEnd();
+                   + Read("warden.css") + "\n" + Read("admin.css");
         Content = Encoding.UTF8.GetBytes(text);
         Url = Path + "?v=" + Convert.ToHexStringLower(SHA256.HashData(Content))[..16];
     }
 
     public byte[] Content { get; }
+
+    private static string Read(string name)
+    {
+        using var stream = typeof(Stylesheet).Assembly.GetManifestResourceStream("Warden.Server.Pages.Assets." + name)
+                           ?? throw new InvalidOperationException($"The stylesheet {name} is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     public string Url { get; }
 

@@ -87,6 +87,13 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/users/{user.Id}/sessions"));
                 return new(EventTypes.SessionRevoked, user.Id);
             },
+            ["DELETE /api/v1/admin/users/{id:guid}/sessions/{sessionId:guid}"] = async () =>
+            {
+                var user = await _factory.SignedInClientAsync();
+                var session = await _factory.InDbAsync(db => db.Sessions.Where(s => s.UserId == user.Id).Select(s => s.Id).FirstAsync());
+                await Ok(admin.DeleteAsync($"/api/v1/admin/users/{user.Id}/sessions/{session}"));
+                return new(EventTypes.SessionRevoked, user.Id);
+            },
             ["DELETE /api/v1/admin/users/{id:guid}/2fa"] = async () =>
             {
                 var user = await _factory.SignedInClientAsync();

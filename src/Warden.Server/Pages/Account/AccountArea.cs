@@ -64,10 +64,13 @@ public sealed class AccountArea(AccountSession account, Reauthentication reauthe
         result is ProblemHttpResult { ProblemDetails.Extensions: var extensions }
         && extensions.TryGetValue("code", out var code) && code?.ToString() == ProblemCodes.ReauthenticationRequired;
 
-    /// <summary>Where a page may send the browser back to after a step: a path under <c>/account</c> only.</summary>
+    /// <summary>Where a page may send the browser back to after a step: a path under <c>/account</c> or the console's <c>/admin</c> only.</summary>
     public static string Back(string? returnUrl) =>
         returnUrl is not null && ReturnUrls.IsLocalPath(returnUrl) && returnUrl.Length <= 2048
-        && (returnUrl == ReturnUrls.Home || returnUrl.StartsWith(ReturnUrls.Home + "/", StringComparison.Ordinal) || returnUrl.StartsWith(ReturnUrls.Home + "?", StringComparison.Ordinal))
+        && (Under(returnUrl, ReturnUrls.Home) || Under(returnUrl, "/admin"))
             ? returnUrl
             : ReturnUrls.Home;
+
+    private static bool Under(string path, string area) =>
+        path == area || path.StartsWith(area + "/", StringComparison.Ordinal) || path.StartsWith(area + "?", StringComparison.Ordinal);
 }

@@ -80,6 +80,6 @@ public static class ReauthenticatePages
             Intro = totp ? "Reauth.IntroTotp" : "Reauth.Intro",
             Hidden = new Dictionary<string, string> { ["returnUrl"] = back },
             Errors = errors,
-            Links = [new PageLink(ReturnUrls.Home, "Link.Cancel")],
+            Links = [new PageLink(back, "Link.Cancel")],
         };
 }
