@@ -16,7 +16,7 @@ namespace Warden.Server.Pages.Admin;
 /// <see cref="Principal"/>, apply the same access rules, tier guards, last-administrator and no-self-change checks, and
 /// record this person as the actor of every audit entry.
 /// </summary>
-public sealed record Administrator(SignedInPerson Person, ClaimsPrincipal Principal, AccessSnapshot Access)
+public sealed record Administrator(SignedInPerson Person, ClaimsPrincipal Principal, AccessSnapshot Access, AntiforgeryTokenSet Antiforgery)
 {
     public Guid UserId => Person.UserId;
 
@@ -31,7 +31,11 @@ public sealed record Breadcrumb(string Label, string? Href = null, bool Literal 
 
 /// <summary>What the console's layout (<c>AdminShell</c>) shows around every page.</summary>
 public sealed record AdminFrame(
-    Administrator Admin, string Path, IReadOnlyList<Breadcrumb> Breadcrumbs, AntiforgeryTokenSet Antiforgery, string? Notice, string? Problem);
+    Administrator Admin, string Path, IReadOnlyList<Breadcrumb> Breadcrumbs, AntiforgeryTokenSet Antiforgery, string? Notice, string? Problem)
+{
+    /// <summary>Numbers the message names (<c>{0}</c>: done, <c>{1}</c>: refused), from <c>?n=</c> and <c>?failed=</c>.</summary>
+    public IReadOnlyList<object> NoticeArgs { get; init; } = [0, 0];
+}
 
 /// <summary>
 /// What every console page needs, in one place:
@@ -69,7 +73,9 @@ public sealed class AdminArea(AccountArea account, PermissionService permissions
         }
 
         var access = await permissions.GetAsync(person.UserId, http.RequestAborted);
-        var admin = new Administrator(person, PrincipalOf(person), access);
+        // The forms' token is made before the request's user becomes the administrator: the antiforgery check of their
+        // post runs before any page code, on an anonymous request user, as for the account pages.
+        var admin = new Administrator(person, PrincipalOf(person), access, antiforgery.GetAndStoreTokens(http));
         if (!AdminPermissions.Any(admin.Holds))
         {
             return (null, AccountArea.Denied());
@@ -94,10 +100,16 @@ public sealed class AdminArea(AccountArea account, PermissionService permissions
             admin,
             http.Request.Path.Value ?? Home,
             breadcrumbs,
-            antiforgery.GetAndStoreTokens(http),
+            admin.Antiforgery,
             done.Length > 0 && Known("Admin.Done." + done) ? "Admin.Done." + done : null,
-            problem.Length == 0 ? null : Known("Admin.Problem." + problem) ? "Admin.Problem." + problem : "Admin.Problem.other");
+            problem.Length == 0 ? null : Known("Admin.Problem." + problem) ? "Admin.Problem." + problem : "Admin.Problem.other")
+        {
+            NoticeArgs = [Count(http, "n"), Count(http, "failed")],
+        };
     }
+
+    private static int Count(HttpContext http, string name) =>
+        int.TryParse(http.Request.Query[name], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     /// <summary>A console page: <typeparamref name="TPage"/> gets <paramref name="frame"/> as its <c>Frame</c> parameter.</summary>
     public static RazorComponentResult Page<TPage>(AdminFrame frame, Dictionary<string, object?>? parameters = null, int statusCode = StatusCodes.Status200OK)
@@ -159,6 +171,9 @@ public sealed class AdminArea(AccountArea account, PermissionService permissions
     public static bool Confirmed(string? confirm) => confirm == ConfirmValue;
 
     public string Text(string key) => strings[key];
+
+    /// <summary>A text with values filled in, in the page's culture.</summary>
+    public string Text(string key, params object?[] values) => string.Format(System.Globalization.CultureInfo.CurrentCulture, strings[key], values);
 
     private bool Known(string key) => !strings[key].ResourceNotFound;
 

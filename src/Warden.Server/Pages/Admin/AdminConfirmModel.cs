@@ -7,7 +7,8 @@ namespace Warden.Server.Pages.Admin;
 /// </summary>
 public sealed record AdminConfirmModel(string Title, string Text, string Action, string Submit, string Cancel)
 {
-    public IReadOnlyDictionary<string, string> Hidden { get; init; } = new Dictionary<string, string>();
+    /// <summary>Fields posted again (a name may repeat: the selected users of a bulk action).</summary>
+    public IEnumerable<KeyValuePair<string, string>> Hidden { get; init; } = [];
 
     public string? Typed { get; init; }
 
