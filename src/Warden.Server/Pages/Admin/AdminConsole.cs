@@ -15,6 +15,9 @@ public static class AdminConsole
     {
         admin.ExcludeFromDescription().AllowAnonymous();
         DashboardPages.Map(admin);
+        RolePages.Map(admin);
+        AccessRulePages.Map(admin);
+        AuditPages.Map(admin);
 
         admin.MapFallback("{**path}", () => PageResults.NotFound());
         return admin;
