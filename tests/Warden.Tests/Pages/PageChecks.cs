@@ -3,11 +3,11 @@ using Xunit.Abstractions;
 
 namespace Warden.Tests.Pages;
 
-/// <summary>What every account page must pass in the browser tests.</summary>
+/// <summary>What every account page and console page must pass in the browser tests (screenshots named <c>&lt;area&gt;-&lt;name&gt;-…</c>).</summary>
 public static class PageChecks
 {
     /// <summary>axe-core finds nothing serious; at 360 px nothing scrolls sideways; a screenshot at both widths.</summary>
-    public static async Task CheckAsync(BrowserSession browser, string name, ITestOutputHelper output)
+    public static async Task CheckAsync(BrowserSession browser, string name, ITestOutputHelper output, string area = "account")
     {
         var violations = await Axe.RunAsync(browser.Page);
         foreach (var minor in violations.Where(v => v.Impact is not ("serious" or "critical")))
@@ -17,11 +17,11 @@ public static class PageChecks
 
         var serious = violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(serious.Count == 0, $"{name}: " + string.Join("\n", serious));
-        await browser.ScreenshotAsync($"account-{name}-desktop", fullPage: true);
+        await browser.ScreenshotAsync($"{area}-{name}-desktop", fullPage: true);
         await browser.Page.SetViewportSizeAsync(360, 740);
         Assert.False(await browser.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth"),
             $"{name} scrolls sideways at 360 px");
-        await browser.ScreenshotAsync($"account-{name}-360", fullPage: true);
+        await browser.ScreenshotAsync($"{area}-{name}-360", fullPage: true);
         await browser.Page.SetViewportSizeAsync(1280, 720);
     }
 }
