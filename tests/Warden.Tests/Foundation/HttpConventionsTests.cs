@@ -97,9 +97,10 @@ public sealed class HttpConventionsTests(WardenFactory factory) : IClassFixture<
             $"{what} answered {(int)response.StatusCode}: {text}");
         Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
-        // The account pages (docs/pages.md) answer people with an HTML page, except where the request never reached them
-        // (the body limit answers before routing); everything else answers programs.
-        var page = response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/account", StringComparison.Ordinal) == true;
+        // The account pages (docs/pages.md) and the admin console (docs/console.md) answer people with an HTML page, except
+        // where the request never reached them (the body limit answers before routing); everything else answers programs.
+        var page = response.RequestMessage?.RequestUri?.AbsolutePath is { } requested
+                   && (requested.StartsWith("/account", StringComparison.Ordinal) || requested.StartsWith("/admin", StringComparison.Ordinal));
         // The OpenID Connect endpoints (docs/oidc.md) answer OAuth 2.0 errors (RFC 6749), as their clients expect.
         var protocol = response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/connect/", StringComparison.Ordinal) == true;
         var mediaType = response.Content.Headers.ContentType?.MediaType;
