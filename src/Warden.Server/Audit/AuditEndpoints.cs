@@ -35,7 +35,7 @@ public static class AuditEndpoints
             .WithTags("Administration")
             .WithName("ListAuditEntries")
             .WithSummary("Audit entries, newest first.")
-            .WithDescription("Filters: userId (subject or actor), type (an action such as login.failed, or a prefix such as login.*), " +
+            .WithDescription("Filters: userId (subject or actor), actorId, subjectId, ip (the client address), type (an action such as login.failed, or a prefix such as login.*), " +
                              "from (inclusive) and to (exclusive) as ISO 8601 instants; page from 1, size 1..100.")
             .RequireAuthorization(PermissionPolicies.AdminUsers);
         audit.MapGet("/verify", VerifyAsync)
@@ -57,83 +57,30 @@ public static class AuditEndpoints
         string? from = null,
         string? to = null,
         string? page = null,
-        string? size = null)
+        string? size = null,
+        string? actorId = null,
+        string? subjectId = null,
+        string? ip = null)
     {
         var errors = new Dictionary<string, string[]>();
         var pageNumber = ParseInt(page, 1, "page", 1, int.MaxValue / MaxPageSize, errors);
         var pageSize = ParseInt(size, 20, "size", 1, MaxPageSize, errors);
-        Guid? user = null;
-        if (!string.IsNullOrEmpty(userId))
-        {
-            if (Guid.TryParse(userId, out var parsed))
-            {
-                user = parsed;
-            }
-            else
-            {
-                errors["userId"] = ["userId must be a user id (UUID)."];
-            }
-        }
-
-        var fromInstant = ParseInstant(from, "from", errors);
-        var toInstant = ParseInstant(to, "to", errors);
-        if (fromInstant is not null && toInstant is not null && fromInstant > toInstant)
-        {
-            errors["to"] = ["to must not be before from."];
-        }
-
-        if (type is { Length: > 100 })
-        {
-            errors["type"] = ["type is at most 100 characters."];
-        }
-
+        var filter = AuditFilter.Parse(userId, actorId, subjectId, type, from, to, ip, errors);
         if (errors.Count > 0)
         {
             return ApiProblems.Validation(errors);
         }
 
-        var query = db.AuditLog.AsNoTracking();
-        if (user is { } id)
-        {
-            query = query.Where(e => e.SubjectId == id || e.ActorId == id);
-        }
-
-        if (!string.IsNullOrEmpty(type))
-        {
-            if (type.EndsWith('*'))
-            {
-                var prefix = type.TrimEnd('*');
-                query = query.Where(e => e.Action.StartsWith(prefix));
-            }
-            else
-            {
-                query = query.Where(e => e.Action == type);
-            }
-        }
-
-        if (fromInstant is { } f)
-        {
-            query = query.Where(e => e.OccurredAt >= f);
-        }
-
-        if (toInstant is { } t)
-        {
-            query = query.Where(e => e.OccurredAt < t);
-        }
-
+        var query = filter.Apply(db.AuditLog.AsNoTracking());
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query
-            .OrderByDescending(e => e.OccurredAt).ThenByDescending(e => e.Id)
+        var rows = await AuditFilter.Newest(query)
             .Skip((pageNumber - 1) * pageSize)
             .Take(pageSize)
             .ToListAsync(cancellationToken);
-        var items = rows.Select(e => new AuditEntryView(
-            e.Id, e.OccurredAt, e.Action, e.Outcome, e.ActorId, e.SubjectId, e.IpAddress, e.UserAgent,
-            JsonDocument.Parse(e.PersonalDetails ?? e.Details).RootElement.Clone())).ToList();
-        return TypedResults.Ok(new AuditPage(items, pageNumber, pageSize, total));
+        return TypedResults.Ok(new AuditPage([.. rows.Select(AuditFilter.View)], pageNumber, pageSize, total));
     }
 
-    private static async Task<Results<Ok<AuditVerification>, ValidationProblem>> VerifyAsync(
+    public static async Task<Results<Ok<AuditVerification>, ValidationProblem>> VerifyAsync(
         WardenDbContext db, CancellationToken cancellationToken, string? head = null)
     {
         AuditHeadView? expected = null;
@@ -162,21 +109,5 @@ public static class AuditEndpoints
 
         errors[field] = [$"{field} must be a whole number from {min} to {max}."];
         return fallback;
-    }
-
-    private static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
-        {
-            return instant.ToUniversalTime();
-        }
-
-        errors[field] = [$"{field} must be an ISO 8601 date or instant, such as 2026-01-31T12:00:00Z."];
-        return null;
     }
 }

@@ -21,12 +21,22 @@ public sealed partial class AccessPolicy(
     TimeProvider time,
     ILogger<AccessPolicy> logger)
 {
-    public async Task<PolicyDecision> EvaluateAsync(ClaimsPrincipal subject, string action, PolicyResource resource, HttpContext context)
+    public Task<PolicyDecision> EvaluateAsync(ClaimsPrincipal subject, string action, PolicyResource resource, HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return EvaluateAsync(subject, action, resource, new PolicyContext(time.GetUtcNow(), context.Connection.RemoteIpAddress), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The same decision in a context given rather than read from the request: the console's "would this be allowed?"
+    /// tester asks it for another subject, instant and address, so its answer is the API's.
+    /// </summary>
+    public async Task<PolicyDecision> EvaluateAsync(
+        ClaimsPrincipal subject, string action, PolicyResource resource, PolicyContext when, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(resource);
-        ArgumentNullException.ThrowIfNull(context);
-        var cancellationToken = context.RequestAborted;
+        ArgumentNullException.ThrowIfNull(when);
 
         var who = await SubjectAsync(subject, cancellationToken);
         if (resource.Type == PolicyResourceTypes.User && resource.OwnerId is { } targetId && resource.Permissions is null)
@@ -35,7 +45,7 @@ public sealed partial class AccessPolicy(
             resource = resource with { Permissions = (await permissions.GetAsync(targetId, cancellationToken)).Permissions };
         }
 
-        var decision = PolicyEvaluator.Evaluate(rules.Rules, who, action, resource, new PolicyContext(time.GetUtcNow(), context.Connection.RemoteIpAddress));
+        var decision = PolicyEvaluator.Evaluate(rules.Rules, who, action, resource, when);
         if (!decision.IsAllowed)
         {
             LogDenied(logger, who.Id, action, resource.Type, resource.OwnerId, decision.Rule ?? "(no rule allows it)");

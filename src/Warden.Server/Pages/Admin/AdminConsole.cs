@@ -18,6 +18,9 @@ public static class AdminConsole
         UserListPages.Map(admin);
         UserCreatePages.Map(admin);
         UserPages.Map(admin);
+        RolePages.Map(admin);
+        AccessRulePages.Map(admin);
+        AuditPages.Map(admin);
 
         admin.MapFallback("{**path}", () => PageResults.NotFound());
         return admin;

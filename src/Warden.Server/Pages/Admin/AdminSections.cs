@@ -14,10 +14,16 @@ public static class AdminSections
 {
     public static readonly AdminSection Dashboard = new(AdminArea.Home, "Admin.Nav.Dashboard", PermissionNames.AdminUsers);
     public static readonly AdminSection Users = new(AdminArea.Home + "/users", "Admin.Nav.Users", PermissionNames.AdminUsers);
+    public static readonly AdminSection Roles = new(AdminArea.Home + "/roles", "Admin.Nav.Roles", PermissionNames.AdminUsers);
+    public static readonly AdminSection AccessRules = new(AdminArea.Home + "/access", "Admin.Nav.Access", PermissionNames.AdminSystem);
+    public static readonly AdminSection Audit = new(AdminArea.Home + "/audit", "Admin.Nav.Audit", PermissionNames.AdminUsers);
 
     public static readonly IReadOnlyList<AdminSection> All =
     [
         Dashboard,
         Users,
+        Roles,
+        AccessRules,
+        Audit,
     ];
 }
