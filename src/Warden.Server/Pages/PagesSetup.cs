@@ -86,6 +86,8 @@ public static class PagesSetup
         Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
         Post(account, "/login/passkey/options", PasskeyPages.SignInOptionsAsync);
         Post(account, "/login/passkey", PasskeyPages.SignInAsync);
+        Post(account, "/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync);
+        Post(account, "/login/second-factor/passkey", PasskeyPages.SecondFactorAsync);
         Post(account, "/logout", SignInPages.LogoutAsync);
 
         account.MapGet("/forgot-password", RecoveryPages.Forgot);
