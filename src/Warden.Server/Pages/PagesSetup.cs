@@ -106,6 +106,8 @@ public static class PagesSetup
         // The signed-in area: sensitive changes only after /account/reauthenticate (the step-up of Reauthentication).
         account.MapGet("/reauthenticate", ReauthenticatePages.ShowAsync);
         Post(account, "/reauthenticate", ReauthenticatePages.ConfirmAsync);
+        Post(account, "/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync);
+        Post(account, "/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync);
         account.MapGet("/security", SecurityPages.ShowAsync);
         Post(account, "/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync);
         Post(account, "/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync);

@@ -65,6 +65,36 @@ public static class PasskeyPages
         return await SignInPages.AfterSecondFactorAsync(http, step, posted.ChallengeToken, posted.Methods, posted.ReturnUrl, completion, sessionCache, returnUrls, cancellationToken);
     }
 
+    /// <summary>"Confirm it is you" with a passkey that asks for the PIN or biometrics: a fresh proof on this session.</summary>
+    public static async Task<IResult> ReauthenticateOptionsAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, AccountArea area, WardenDbContext db, PasskeyRelyingParty relyingParty, PasskeyCeremonies ceremonies,
+        CancellationToken cancellationToken)
+    {
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return TypedResults.Json(new { redirect = "/account/login?returnUrl=" + Uri.EscapeDataString(AccountArea.ReauthenticatePath) });
+        }
+
+        return Json((await PasskeyReauthentication.BeginAsync(person.UserId, person.Session.Id, http, db, relyingParty, ceremonies, cancellationToken)).Result);
+    }
+
+    public static async Task<IResult> ReauthenticateAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, AccountArea area, WardenDbContext db, LoginThrottle throttle, Reauthentication reauthentication,
+        PasskeyRelyingParty relyingParty, PasskeyCeremonies ceremonies, CancellationToken cancellationToken)
+    {
+        var back = AccountArea.Back(posted.ReturnUrl);
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return AccountArea.ToSignIn(http, AccountArea.ReauthenticatePath + "?returnUrl=" + Uri.EscapeDataString(back));
+        }
+
+        var answer = await PasskeyReauthentication.FinishAsync(person.UserId, person.Session.Id, new PasskeyReauthenticationRequest(Parse(posted.Credential)),
+            http, throttle, reauthentication, relyingParty, ceremonies, cancellationToken);
+        return answer.Result is NoContent
+            ? await ReauthenticatePages.ConfirmedAsync(http, db, person.Session, back, cancellationToken)
+            : await ReauthenticatePages.FormAsync(http, db, person.UserId, back, PageErrors.From(answer.Result), cancellationToken);
+    }
+
     /// <summary>Options to add a passkey; without a recent re-authentication, where to go for one (the script follows).</summary>
     public static async Task<IResult> RegistrationOptionsAsync(
         [FromForm] PasskeyForm posted, HttpContext http, AccountArea area, WardenDbContext db, Reauthentication reauthentication,

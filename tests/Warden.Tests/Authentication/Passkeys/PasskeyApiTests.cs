@@ -258,6 +258,32 @@ public sealed class PasskeyApiTests(WardenFactory factory) : IClassFixture<Warde
         Assert.Equal("pwd hwk mfa", amr);
     }
 
+    [Fact]
+    public async Task OnTheReauthenticationPageAPasskeyThatAsksForThePinConfirmsItIsYou()
+    {
+        var (user, authenticator) = await WithPasskeyAsync();
+        var browser = factory.PageClient();
+        await browser.SignInThroughPageAsync(user.Email);
+        factory.Time.Advance(TimeSpan.FromMinutes(10)); // the registration's proof is stale now
+        const string page = "/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity";
+
+        var html = await browser.GetStringAsync(page);
+        var token = PageForms.Hidden(html, PageForms.TokenField);
+        Assert.Contains("/account/reauthenticate/passkey/options", html, StringComparison.Ordinal);
+        authenticator.UserVerified = false;
+        var withoutPin = await browser.PostFormAsync("/account/reauthenticate/passkey", token, ("returnUrl", "/account/security"),
+            ("credential", authenticator.Get(await OptionsAsync(await browser.PostFormAsync("/account/reauthenticate/passkey/options", token))).ToJsonString()));
+        authenticator.UserVerified = true;
+        var withPin = await browser.PostFormAsync("/account/reauthenticate/passkey", token, ("returnUrl", "/account/security"),
+            ("credential", authenticator.Get(await OptionsAsync(await browser.PostFormAsync("/account/reauthenticate/passkey/options", token))).ToJsonString()));
+
+        Assert.NotEqual(HttpStatusCode.SeeOther, withoutPin.StatusCode);
+        Assert.Contains("name=\"password\"", await withoutPin.Content.ReadAsStringAsync(), StringComparison.Ordinal); // asked again
+        Assert.Equal(HttpStatusCode.SeeOther, withPin.StatusCode);
+        Assert.Equal("/account/security", withPin.Headers.Location!.OriginalString);
+        Assert.Contains(withPin.Headers.GetValues("Set-Cookie"), c => c.StartsWith("warden_session=", StringComparison.Ordinal));
+    }
+
     private Task TurnOnEmailCodesAsync(Guid userId) => factory.InDbAsync(async db =>
     {
         db.TwoFactor.Add(new UserTwoFactor { UserId = userId, EmailEnabled = true, PreferredMethod = SecondFactorMethods.Email, UpdatedAt = factory.Time.GetUtcNow() });
