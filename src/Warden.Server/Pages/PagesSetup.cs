@@ -86,6 +86,8 @@ public static class PagesSetup
         Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
         Post(account, "/login/passkey/options", PasskeyPages.SignInOptionsAsync);
         Post(account, "/login/passkey", PasskeyPages.SignInAsync);
+        Post(account, "/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync);
+        Post(account, "/login/second-factor/passkey", PasskeyPages.SecondFactorAsync);
         Post(account, "/logout", SignInPages.LogoutAsync);
 
         account.MapGet("/forgot-password", RecoveryPages.Forgot);
@@ -104,6 +106,8 @@ public static class PagesSetup
         // The signed-in area: sensitive changes only after /account/reauthenticate (the step-up of Reauthentication).
         account.MapGet("/reauthenticate", ReauthenticatePages.ShowAsync);
         Post(account, "/reauthenticate", ReauthenticatePages.ConfirmAsync);
+        Post(account, "/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync);
+        Post(account, "/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync);
         account.MapGet("/security", SecurityPages.ShowAsync);
         Post(account, "/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync);
         Post(account, "/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync);

@@ -2,9 +2,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Warden.Server.Authentication;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Authentication.Passkeys;
+using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages.Layout;
 using Warden.Server.Pages.SignIn;
@@ -18,6 +20,8 @@ public sealed class PasskeyForm
     public string? Name { get; set; }
     public string? Id { get; set; }
     public string? ReturnUrl { get; set; }
+    public string? ChallengeToken { get; set; }
+    public string? Methods { get; set; }
 }
 
 /// <summary>
@@ -43,6 +47,52 @@ public static class PasskeyPages
         }
 
         return SignInPages.SignedIn(http, await completion.CompleteBrowserAsync(user, false, step.Amr!, http, cancellationToken), returnUrls, posted.ReturnUrl);
+    }
+
+    /// <summary>A passkey in place of a code at the sign-in's second step: the page's challenge, on a browser session.</summary>
+    public static async Task<IResult> SecondFactorOptionsAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, WardenDbContext db, LoginChallenges challenges, PasskeyRelyingParty relyingParty,
+        PasskeyCeremonies ceremonies, CancellationToken cancellationToken) =>
+        Json((await PasskeySecondFactor.BeginAsync(posted.ChallengeToken, SessionClients.Browser, http, db, challenges, relyingParty, ceremonies, cancellationToken)).Result);
+
+    public static async Task<IResult> SecondFactorAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, WardenDbContext db, LoginChallenges challenges, LoginThrottle throttle, PasskeyCeremonies ceremonies,
+        SignInCompletion completion, ExpiredPassword expiredPassword, SessionCache sessionCache, ReturnUrls returnUrls, TimeProvider time,
+        IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
+    {
+        var step = await PasskeySecondFactor.CheckAsync(new PasskeySecondFactorRequest(posted.ChallengeToken, Parse(posted.Credential)), SessionClients.Browser,
+            http, db, challenges, throttle, ceremonies, expiredPassword, time, options, cancellationToken);
+        return await SignInPages.AfterSecondFactorAsync(http, step, posted.ChallengeToken, posted.Methods, posted.ReturnUrl, completion, sessionCache, returnUrls, cancellationToken);
+    }
+
+    /// <summary>"Confirm it is you" with a passkey that asks for the PIN or biometrics: a fresh proof on this session.</summary>
+    public static async Task<IResult> ReauthenticateOptionsAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, AccountArea area, WardenDbContext db, PasskeyRelyingParty relyingParty, PasskeyCeremonies ceremonies,
+        CancellationToken cancellationToken)
+    {
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return TypedResults.Json(new { redirect = "/account/login?returnUrl=" + Uri.EscapeDataString(AccountArea.ReauthenticatePath) });
+        }
+
+        return Json((await PasskeyReauthentication.BeginAsync(person.UserId, person.Session.Id, http, db, relyingParty, ceremonies, cancellationToken)).Result);
+    }
+
+    public static async Task<IResult> ReauthenticateAsync(
+        [FromForm] PasskeyForm posted, HttpContext http, AccountArea area, WardenDbContext db, LoginThrottle throttle, Reauthentication reauthentication,
+        PasskeyRelyingParty relyingParty, PasskeyCeremonies ceremonies, CancellationToken cancellationToken)
+    {
+        var back = AccountArea.Back(posted.ReturnUrl);
+        if (await area.PersonAsync(http) is not { } person)
+        {
+            return AccountArea.ToSignIn(http, AccountArea.ReauthenticatePath + "?returnUrl=" + Uri.EscapeDataString(back));
+        }
+
+        var answer = await PasskeyReauthentication.FinishAsync(person.UserId, person.Session.Id, new PasskeyReauthenticationRequest(Parse(posted.Credential)),
+            http, throttle, reauthentication, relyingParty, ceremonies, cancellationToken);
+        return answer.Result is NoContent
+            ? await ReauthenticatePages.ConfirmedAsync(http, db, person.Session, back, cancellationToken)
+            : await ReauthenticatePages.FormAsync(http, db, person.UserId, back, PageErrors.From(answer.Result), cancellationToken);
     }
 
     /// <summary>Options to add a passkey; without a recent re-authentication, where to go for one (the script follows).</summary>

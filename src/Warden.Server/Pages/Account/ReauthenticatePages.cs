@@ -29,7 +29,7 @@ public static class ReauthenticatePages
             return AccountArea.ToSignIn(http);
         }
 
-        return PageResults.Form(http, Model(await TotpEnrolledAsync(db, person.UserId, cancellationToken), AccountArea.Back(returnUrl), PageErrors.None));
+        return await FormAsync(http, db, person.UserId, AccountArea.Back(returnUrl), PageErrors.None, cancellationToken);
     }
 
     public static async Task<IResult> ConfirmAsync(
@@ -42,22 +42,32 @@ public static class ReauthenticatePages
         }
 
         var back = AccountArea.Back(posted.ReturnUrl);
-        var totp = await TotpEnrolledAsync(db, person.UserId, cancellationToken);
         // An empty password is never a proof here (the use case would accept a recent one instead).
         var errors = string.IsNullOrEmpty(posted.Password)
             ? new PageErrors(null, new Dictionary<string, string[]> { ["password"] = [Strings(http)["Reauth.PasswordRequired"]] })
             : await reauthentication.CheckAsync(person.User, person.Session.Id, posted.Password, posted.Code, cancellationToken) is { } refused
                 ? PageErrors.From(refused)
                 : null;
-        if (errors is not null)
-        {
-            return PageResults.Form(http, Model(totp, back, errors));
-        }
+        return errors is not null
+            ? await FormAsync(http, db, person.UserId, back, errors, cancellationToken)
+            : await ConfirmedAsync(http, db, person.Session, back, cancellationToken);
+    }
 
-        var secret = BrowserSessions.Issue(person.Session);
+    /// <summary>A proof that held (a password, a passkey): the cookie is reissued with a new secret, then back.</summary>
+    internal static async Task<IResult> ConfirmedAsync(HttpContext http, WardenDbContext db, UserSession session, string back, CancellationToken cancellationToken)
+    {
+        var secret = BrowserSessions.Issue(session);
         await db.SaveChangesAsync(cancellationToken);
-        AccountSession.SignIn(http, new BrowserSignIn(secret, person.Session));
+        AccountSession.SignIn(http, new BrowserSignIn(secret, session));
         return PageResults.SeeOther(back);
+    }
+
+    /// <summary>The page, with the fields the account's proofs need (a code with an authenticator, a passkey button with a passkey).</summary>
+    internal static async Task<IResult> FormAsync(HttpContext http, WardenDbContext db, Guid userId, string back, PageErrors errors, CancellationToken cancellationToken)
+    {
+        var totp = await db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == userId && t.TotpSecretProtected != null, cancellationToken);
+        var passkey = await db.UserPasskeys.AsNoTracking().AnyAsync(p => p.UserId == userId, cancellationToken);
+        return PageResults.Form(http, Model(totp, passkey, back, errors));
     }
 
     private static string ReturnPath(string? returnUrl) => ReauthenticatePathFor(AccountArea.Back(returnUrl));
@@ -67,10 +77,7 @@ public static class ReauthenticatePages
     private static Microsoft.Extensions.Localization.IStringLocalizer<Strings> Strings(HttpContext http) =>
         http.RequestServices.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<Strings>>();
 
-    private static Task<bool> TotpEnrolledAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == userId && t.TotpSecretProtected != null, cancellationToken);
-
-    private static FormModel Model(bool totp, string back, PageErrors errors) =>
+    private static FormModel Model(bool totp, bool passkey, string back, PageErrors errors) =>
         new("Reauth.Title", AccountArea.ReauthenticatePath, "Reauth.Submit",
         [
             new FormField("password", "Field.Password", "password", Autocomplete: "current-password"),
@@ -81,5 +88,11 @@ public static class ReauthenticatePages
             Hidden = new Dictionary<string, string> { ["returnUrl"] = back },
             Errors = errors,
             Links = [new PageLink(back, "Link.Cancel")],
+            Passkey = passkey
+                ? new PasskeyButtonModel("Passkey.Reauthenticate", AccountArea.ReauthenticatePath + "/passkey/options", AccountArea.ReauthenticatePath + "/passkey", Create: false)
+                {
+                    Hidden = new Dictionary<string, string> { ["returnUrl"] = back },
+                }
+                : null,
         };
 }

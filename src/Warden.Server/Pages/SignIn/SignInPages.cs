@@ -91,22 +91,33 @@ public static class SignInPages
     {
         var step = await LoginSecondFactor.VerifyCodeAsync(new VerifySecondFactorRequest(posted.ChallengeToken, posted.Code?.Trim()), SessionClients.Browser,
             http, db, challenges, throttle, verifier, expiredPassword, time, options, cancellationToken);
+        return await AfterSecondFactorAsync(http, step, posted.ChallengeToken, posted.Methods, posted.ReturnUrl, completion, sessionCache, returnUrls, cancellationToken);
+    }
+
+    /// <summary>
+    /// The page after a second step, whichever factor it checked (a code, a passkey): signed in, the expired-password
+    /// step, the code form again after a wrong answer, or the sign-in form when the challenge is gone.
+    /// </summary>
+    internal static async Task<IResult> AfterSecondFactorAsync(
+        HttpContext http, LoginSecondFactor.CodeStep step, string? challengeToken, string? methods, string? returnUrl, SignInCompletion completion,
+        SessionCache sessionCache, ReturnUrls returnUrls, CancellationToken cancellationToken)
+    {
         if (step.User is null)
         {
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!);
-            return errors.Code == ProblemCodes.InvalidCode || step.Invalid is not null
-                ? PageResults.Form(http, CodeModel(posted.ChallengeToken ?? "", posted.Methods, posted.ReturnUrl, errors))
-                : PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = posted.ReturnUrl }, errors));
+            return errors.Code is ProblemCodes.InvalidCode or ProblemCodes.PasskeyRejected || step.Invalid is not null
+                ? PageResults.Form(http, CodeModel(challengeToken ?? "", methods, returnUrl, errors))
+                : PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = returnUrl }, errors));
         }
 
         if (step.PasswordChange is { } passwordChange)
         {
-            return PageResults.Form(http, ExpiredModel(passwordChange.ChallengeToken, posted.ReturnUrl, PageErrors.None));
+            return PageResults.Form(http, ExpiredModel(passwordChange.ChallengeToken, returnUrl, PageErrors.None));
         }
 
         var signIn = await completion.ActivateBrowserAsync(step.User, step.Session!, step.Amr!, cancellationToken);
         sessionCache.Forget(step.Session!.Id);
-        return SignedIn(http, signIn, returnUrls, posted.ReturnUrl);
+        return SignedIn(http, signIn, returnUrls, returnUrl);
     }
 
     /// <summary>"Send the code again" (SMS or email), through the API's <see cref="LoginSecondFactor.SendAsync"/>.</summary>
@@ -200,6 +211,12 @@ public static class SignInPages
                 .. offered.Contains(SecondFactorMethods.Email) ? [new ExtraButton("SecondFactor.SendEmail", "/account/login/send-code/email")] : Array.Empty<ExtraButton>(),
             ],
             Links = [new PageLink("/account/login", "Link.StartOver")],
+            Passkey = offered.Contains(SecondFactorMethods.Passkey)
+                ? new PasskeyButtonModel("Passkey.SecondFactor", "/account/login/second-factor/passkey/options", "/account/login/second-factor/passkey", Create: false)
+                {
+                    Hidden = Carry(returnUrl, ("challengeToken", challengeToken), ("methods", methods)),
+                }
+                : null,
         };
     }
 

@@ -9,6 +9,7 @@ using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Events;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Pages;
 
 namespace Warden.Tests.Authentication.Passkeys;
 
@@ -227,6 +228,60 @@ public sealed class PasskeyApiTests(WardenFactory factory) : IClassFixture<Warde
             new { credential = authenticator.Get(options) })).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await user.Client.SendAsync(HttpMethod.Delete, $"/api/v1/users/passkeys/{id}", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task OnTheSignInPageAPasskeyCanTakeTheCodesPlaceAtTheSecondStep()
+    {
+        var (user, authenticator) = await WithPasskeyAsync();
+        await TurnOnEmailCodesAsync(user.Id);
+        var browser = factory.PageClient();
+
+        var codeStep = await browser.PostFormAsync("/account/login", await browser.FormTokenAsync("/account/login"), ("login", user.Email), ("password", AuthFlows.Password));
+        var codeForm = await codeStep.Content.ReadAsStringAsync();
+        Assert.Contains("/account/login/second-factor/passkey/options", codeForm, StringComparison.Ordinal);
+        var token = PageForms.Hidden(codeForm, PageForms.TokenField);
+        var challengeToken = PageForms.Hidden(codeForm, "challengeToken")!;
+        var options = await OptionsAsync(await browser.PostFormAsync("/account/login/second-factor/passkey/options", token, ("challengeToken", challengeToken)));
+
+        // A credential for another ceremony is refused and the code form comes back; the right one signs the browser in.
+        var wrong = await browser.PostFormAsync("/account/login/second-factor/passkey", token, ("challengeToken", challengeToken),
+            ("credential", authenticator.Get(await SignInOptionsAsync(factory.CreateClient())).ToJsonString()));
+        var right = await browser.PostFormAsync("/account/login/second-factor/passkey", token, ("challengeToken", challengeToken),
+            ("credential", authenticator.Get(options).ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrong.StatusCode);
+        Assert.Contains("name=\"code\"", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.SeeOther, right.StatusCode);
+        Assert.Contains(right.Headers.GetValues("Set-Cookie"), c => c.StartsWith("warden_session=", StringComparison.Ordinal));
+        var amr = await factory.InDbAsync(db => db.Sessions.Where(s => s.UserId == user.Id && s.Client == "browser").Select(s => s.Amr).SingleAsync());
+        Assert.Equal("pwd hwk mfa", amr);
+    }
+
+    [Fact]
+    public async Task OnTheReauthenticationPageAPasskeyThatAsksForThePinConfirmsItIsYou()
+    {
+        var (user, authenticator) = await WithPasskeyAsync();
+        var browser = factory.PageClient();
+        await browser.SignInThroughPageAsync(user.Email);
+        factory.Time.Advance(TimeSpan.FromMinutes(10)); // the registration's proof is stale now
+        const string page = "/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity";
+
+        var html = await browser.GetStringAsync(page);
+        var token = PageForms.Hidden(html, PageForms.TokenField);
+        Assert.Contains("/account/reauthenticate/passkey/options", html, StringComparison.Ordinal);
+        authenticator.UserVerified = false;
+        var withoutPin = await browser.PostFormAsync("/account/reauthenticate/passkey", token, ("returnUrl", "/account/security"),
+            ("credential", authenticator.Get(await OptionsAsync(await browser.PostFormAsync("/account/reauthenticate/passkey/options", token))).ToJsonString()));
+        authenticator.UserVerified = true;
+        var withPin = await browser.PostFormAsync("/account/reauthenticate/passkey", token, ("returnUrl", "/account/security"),
+            ("credential", authenticator.Get(await OptionsAsync(await browser.PostFormAsync("/account/reauthenticate/passkey/options", token))).ToJsonString()));
+
+        Assert.NotEqual(HttpStatusCode.SeeOther, withoutPin.StatusCode);
+        Assert.Contains("name=\"password\"", await withoutPin.Content.ReadAsStringAsync(), StringComparison.Ordinal); // asked again
+        Assert.Equal(HttpStatusCode.SeeOther, withPin.StatusCode);
+        Assert.Equal("/account/security", withPin.Headers.Location!.OriginalString);
+        Assert.Contains(withPin.Headers.GetValues("Set-Cookie"), c => c.StartsWith("warden_session=", StringComparison.Ordinal));
     }
 
     private Task TurnOnEmailCodesAsync(Guid userId) => factory.InDbAsync(async db =>
