@@ -40,32 +40,22 @@ public static class UserAccessActions
     }
 
     /// <summary><c>DELETE /api/v1/admin/users/{id}/sessions</c>: every session ends now.</summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionsAsync(
-        Guid id, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
-    {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersSessions, id, policy, http) is { } denied)
-        {
-            return denied;
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        await revocation.RevokeAllAsync(id, null, RevocationReasons.AdminRevoked, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return TypedResults.NoContent();
-    }
+    public static Task<Results<NoContent, ProblemHttpResult>> RevokeSessionsAsync(
+        Guid id, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http, CancellationToken cancellationToken) =>
+        EndSessionsAsync(id, null, principal, policy, revocation, db, http, cancellationToken);
 
     /// <summary>
     /// <c>DELETE /api/v1/admin/users/{id}/sessions/{sessionId}</c>: one session ends now (a lost phone); 404 when the user
     /// has no such active session — another user's session id is no session of this one.
     /// </summary>
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(
+    public static Task<Results<NoContent, ProblemHttpResult>> RevokeSessionAsync(
         Guid id, Guid sessionId, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http,
+        CancellationToken cancellationToken) =>
+        EndSessionsAsync(id, sessionId, principal, policy, revocation, db, http, cancellationToken);
+
+    /// <summary>One session of the user (<paramref name="sessionId"/>) or all of them, under the same guards.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> EndSessionsAsync(
+        Guid id, Guid? sessionId, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http,
         CancellationToken cancellationToken)
     {
         if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersSessions, id, policy, http) is { } denied)
@@ -80,7 +70,11 @@ public static class UserAccessActions
             return problem;
         }
 
-        if ((await revocation.RevokeAsync(id, sessionId, RevocationReasons.AdminRevoked, cancellationToken)).Count == 0)
+        if (sessionId is not { } one)
+        {
+            await revocation.RevokeAllAsync(id, null, RevocationReasons.AdminRevoked, cancellationToken);
+        }
+        else if ((await revocation.RevokeAsync(id, one, RevocationReasons.AdminRevoked, cancellationToken)).Count == 0)
         {
             return ApiProblems.NotFound("The user has no such active session.");
         }

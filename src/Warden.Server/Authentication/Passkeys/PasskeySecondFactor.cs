@@ -97,15 +97,7 @@ public static class PasskeySecondFactor
         var now = time.GetUtcNow();
         if (assertion?.User?.Id != user.Id)
         {
-            var justLocked = await throttle.FailAsync(key, cancellationToken);
-            db.ChangeTracker.Clear();
-            if (justLocked)
-            {
-                db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + options.Value.LockoutDuration }, now);
-            }
-
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor" }, now);
-            await db.SaveChangesAsync(cancellationToken);
+            await LoginSecondFactor.RecordWrongAnswerAsync(user, key, throttle, db, now, options.Value.LockoutDuration, cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.PasskeyRejected, "The passkey could not be verified. Try again.");
         }
 

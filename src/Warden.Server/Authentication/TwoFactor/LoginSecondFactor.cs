@@ -116,6 +116,24 @@ public static class LoginSecondFactor
     }
 
     /// <summary>
+    /// A wrong second factor (a code, a passkey): it counts towards the account's lockout, and the failure (and a lock
+    /// it caused) is recorded with nothing else the attempt may have tracked.
+    /// </summary>
+    internal static async Task RecordWrongAnswerAsync(
+        User user, string lockoutKey, LoginThrottle throttle, WardenDbContext db, DateTimeOffset now, TimeSpan lockoutDuration, CancellationToken cancellationToken)
+    {
+        var justLocked = await throttle.FailAsync(lockoutKey, cancellationToken);
+        db.ChangeTracker.Clear();
+        if (justLocked)
+        {
+            db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + lockoutDuration }, now);
+        }
+
+        db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor" }, now);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The second step of a sign-in for the API and the account pages alike: a challenge of a session started by
     /// <paramref name="client"/> only (a browser's challenge never earns tokens, an API client's never a cookie).
     /// </summary>
@@ -154,15 +172,7 @@ public static class LoginSecondFactor
         var now = time.GetUtcNow();
         if (method is null)
         {
-            var justLocked = await throttle.FailAsync(key, cancellationToken);
-            db.ChangeTracker.Clear();
-            if (justLocked)
-            {
-                db.AddEvent(EventTypes.UserLocked, user.Id, new { userId = user.Id, until = now + options.Value.LockoutDuration }, now);
-            }
-
-            db.AddEvent(EventTypes.LoginFailed, user.Id, new { reason = "invalid_second_factor" }, now);
-            await db.SaveChangesAsync(cancellationToken);
+            await RecordWrongAnswerAsync(user, key, throttle, db, now, options.Value.LockoutDuration, cancellationToken);
             return ApiProblems.Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCode, "The code is wrong or expired.");
         }
 
