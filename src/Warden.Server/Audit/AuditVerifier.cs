@@ -34,6 +34,9 @@ public sealed record AuditVerification(bool Intact, long Entries, AuditHeadView 
 /// pruning, to the checkpoint's record of the last pruned entry), and finally the head row. The head row sits in
 /// the same database as the log, so whoever can delete the newest entries can rewrite it too: only a head
 /// published outside Warden, given as <c>expected</c>, shows that the tail was cut.
+/// Appends go on while it walks (the head row moves in the append's own transaction), so the walk stops at the head
+/// it read first; entries past that head are accepted only if the head has since moved past them too — otherwise the
+/// head row was set back over entries that still exist.
 /// </summary>
 public static class AuditVerifier
 {
@@ -43,7 +46,7 @@ public static class AuditVerifier
     {
         var stored = await db.AuditHead.AsNoTracking().SingleAsync(h => h.Id == AuditHead.SingletonId, cancellationToken);
         var storedHead = new AuditHeadView(stored.Sequence, stored.Hash);
-        var chained = db.AuditLog.AsNoTracking().Where(e => e.Sequence != null);
+        var chained = db.AuditLog.AsNoTracking().Where(e => e.Sequence != null && e.Sequence <= stored.Sequence);
 
         long entries = 0;
         long? expectedSequence = null;
@@ -101,6 +104,17 @@ public static class AuditVerifier
             return stored.Sequence > lastSequence
                 ? Broken(entries, storedHead, lastSequence + 1, $"the head is entry {stored.Sequence} but the log ends at {lastSequence}: the newest entries were deleted")
                 : Broken(entries, storedHead, lastSequence, $"the head row ({storedHead}) does not match the last entry ({lastSequence}:{lastHash})");
+        }
+
+        var after = await db.AuditLog.AsNoTracking().Where(e => e.Sequence > stored.Sequence).MaxAsync(e => e.Sequence, cancellationToken);
+        if (after is not null)
+        {
+            var moved = await db.AuditHead.AsNoTracking().Where(h => h.Id == AuditHead.SingletonId).Select(h => h.Sequence).SingleAsync(cancellationToken);
+            if (moved < after)
+            {
+                return Broken(entries, storedHead, stored.Sequence + 1,
+                    $"the log goes on to entry {after} but the head row names entry {moved}: the head row was set back");
+            }
         }
 
         if (expected is not null)

@@ -146,6 +146,52 @@ public sealed class AuditChainTests(OutsideFactory factory) : IClassFixture<Outs
     }
 
     [Fact]
+    public async Task VerificationWhileEntriesAreAppendedFindsTheChainIntact()
+    {
+        await factory.WaitForEventsHandledAsync();
+        using var stop = new CancellationTokenSource();
+        var appending = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await factory.InDbAsync(async db =>
+                {
+                    await using var transaction = await db.Database.BeginTransactionAsync();
+                    await AuditChain.AppendAsync(db, new AuditEntry { OccurredAt = factory.Time.GetUtcNow(), Action = "test.meanwhile", Outcome = AuditOutcomes.Success }, default);
+                    await db.SaveChangesAsync();
+                    await transaction.CommitAsync();
+                });
+            }
+        });
+
+        try
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var verification = await VerifyAsync();
+                Assert.True(verification.Intact, verification.Reason);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await appending;
+        }
+    }
+
+    [Fact]
+    public async Task AHeadRowSetBackOverEntriesThatStillExistIsNamed()
+    {
+        await RegisteredEntryAsync();
+        var head = await HeadAsync();
+        var before = await factory.InDbAsync(db => db.AuditLog.AsNoTracking().SingleAsync(e => e.Sequence == head.Sequence - 1));
+        await TamperAsync(
+            db => db.AuditHead.ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, before.Sequence!.Value).SetProperty(h => h.Hash, before.Hash!)),
+            db => db.AuditHead.ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, head.Sequence).SetProperty(h => h.Hash, head.Hash)),
+            broken => AssertBrokenAt(broken, head.Sequence, "set back"));
+    }
+
+    [Fact]
     public async Task TheVerifyEndpointAnswersAdministratorsOnly()
     {
         await RegisteredEntryAsync();
