@@ -20,8 +20,8 @@ public sealed record IpBlockView(Guid Id, string Network, string Reason, int Fai
 
 /// <summary>
 /// IP allow and deny rules and the automatic blocks (<c>/api/v1/admin/ip-rules</c>, permission <c>admin:system</c>).
-/// Every change writes its event (the acting administrator is added to it by the request origin) and reloads this
-/// node's rules at once; other nodes reload within <c>Warden:IpRules:RefreshInterval</c>. A change that would refuse
+/// Every change writes its event (the acting administrator is added to it by the request origin) and reloads the
+/// rules on this node at once and, with Redis, on the others (else within <c>Warden:IpRules:RefreshInterval</c>). A change that would refuse
 /// the caller's own address needs <c>confirmSelfLockout</c> (<c>confirm=true</c> on a removal): the way back is then
 /// the command line (<c>warden ip-rules lift</c>).
 /// </summary>
@@ -105,7 +105,7 @@ public static class IpRuleEndpoints
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, $"There is already a {request.Action} rule for {network}.");
         }
 
-        await cache.RefreshAsync(cancellationToken);
+        await cache.ChangedAsync(cancellationToken);
         return TypedResults.Created($"/api/v1/admin/ip-rules/{rule.Id}", View(rule));
     }
 
@@ -132,7 +132,7 @@ public static class IpRuleEndpoints
 
         IpRuleLift.RemoveRule(db, rule, IpRuleLift.FromApi, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        await cache.RefreshAsync(cancellationToken);
+        await cache.ChangedAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -158,7 +158,7 @@ public static class IpRuleEndpoints
         await IpRuleLift.LiftBlockAsync(db, block, IpRuleLift.FromApi, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await cache.RefreshAsync(cancellationToken);
+        await cache.ChangedAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 

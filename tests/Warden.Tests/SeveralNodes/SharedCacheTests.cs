@@ -70,6 +70,38 @@ public sealed class SharedCacheTests(TwoNodes nodes, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnAddressDeniedOnOneNodeIsRefusedByTheOtherWithinASecond()
+    {
+        async Task<HttpStatusCode> FromTestAddressAsync(HttpClient node)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/openid-configuration");
+            request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+            using var response = await node.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await FromTestAddressAsync(nodes.ToB)); // B has loaded its rules
+
+        var denied = Stopwatch.StartNew();
+        using var created = await SendAsync(nodes.ToA, HttpMethod.Post, "/api/v1/admin/ip-rules", nodes.AdminToken,
+            new { action = "deny", network = "203.0.113.0/24", note = "two-node test" });
+        var id = (await created.ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetString();
+        try
+        {
+            await Eventually.TrueAsync(async () => await FromTestAddressAsync(nodes.ToB) == HttpStatusCode.Forbidden,
+                "node B to refuse the address denied on node A", WithinASecond);
+            output.WriteLine($"address denied on A, refused on B after {denied.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            (await SendAsync(nodes.ToA, HttpMethod.Delete, $"/api/v1/admin/ip-rules/{id}", nodes.AdminToken)).EnsureSuccessStatusCode();
+        }
+
+        await Eventually.TrueAsync(async () => await FromTestAddressAsync(nodes.ToB) == HttpStatusCode.OK,
+            "node B to serve the address again once the rule is gone on node A", WithinASecond);
+    }
+
+    [Fact]
     public async Task TheSignInRateLimitHoldsForBothNodesTogether()
     {
         output.WriteLine($"node A ready after {nodes.A.StartTime.TotalMilliseconds:F0} ms, node B after {nodes.B.StartTime.TotalMilliseconds:F0} ms");

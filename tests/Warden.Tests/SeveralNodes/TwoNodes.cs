@@ -45,6 +45,10 @@ public sealed class TwoNodes : IAsyncLifetime
             // A crashed node's claimed outbox batch is taken over after this (the shortest allowed).
             ["Warden:Outbox:LeaseDuration"] = "00:00:05",
             ["Warden:Outbox:PollInterval"] = "00:00:01",
+            // Requests may name their address (X-Forwarded-For from loopback), so an IP rule can be tried on a test address;
+            // the periodic reload waits an hour, so only the backplane can carry a rule to the other node in time.
+            ["Warden:Network:TrustedProxies:0"] = "127.0.0.1",
+            ["Warden:IpRules:RefreshInterval"] = "01:00:00",
             ["Warden:RateLimits:LoginPerIdentifierPerMinute"] = LoginsPerIdentifier.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         A = await WardenProcess.StartAsync(settings);

@@ -50,7 +50,7 @@ public sealed class CredentialStuffingGuard(WardenDbContext db, IpRuleCache cach
             return false;
         }
 
-        await cache.RefreshAsync(cancellationToken); // this node applies it from the next request; the others within RefreshInterval
+        await cache.ChangedAsync(cancellationToken); // this node applies it from the next request, the others when told (Redis) or within RefreshInterval
         return true;
     }
 

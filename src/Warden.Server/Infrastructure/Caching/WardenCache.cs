@@ -41,10 +41,17 @@ public sealed class WardenCache
         _redis = redis;
         _read = Options(TimeSpan.FromSeconds(1), announce: false);
         // Any invalidation from another node also voids this node's loads in flight, as a local one does.
-        _fusion.Events.Backplane.MessageReceived += (_, _) => Interlocked.Increment(ref _generation);
+        _fusion.Events.Backplane.MessageReceived += (_, _) =>
+        {
+            Interlocked.Increment(ref _generation);
+            ChangedElsewhere?.Invoke();
+        };
     }
 
     public CacheArea Area { get; }
+
+    /// <summary>Raised when another node invalidated something in this area (for holders of their own copy, such as the IP rules).</summary>
+    public event Action? ChangedElsewhere;
 
     private sealed record Stamped<T>(T Value, DateTimeOffset StoredAt);
 

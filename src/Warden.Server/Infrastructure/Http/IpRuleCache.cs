@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Warden.Server.Infrastructure.Caching;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Infrastructure.Hosting;
 
@@ -9,15 +10,31 @@ namespace Warden.Server.Infrastructure.Http;
 /// <summary>
 /// Every node's copy of the IP rules: read from memory on each request, never from the database. The one place that
 /// reloads it: on the first request, after a change on this node (<see cref="RefreshAsync"/>), and every
-/// <see cref="IpRulesOptions.RefreshInterval"/> (<see cref="IpRuleRefresh"/>) so that a change on another node, or by
-/// the command line, applies here too. Several nodes will later be told at once through the Redis backplane; that
-/// goes here, beside the periodic reload.
+/// <see cref="IpRulesOptions.RefreshInterval"/> (<see cref="IpRuleRefresh"/>) so that a change by the command line, or
+/// on another node while Redis is away, applies here too. With Redis the node that changed the rules tells the others
+/// through the backplane (<see cref="ChangedAsync"/>) and they reload at once: a block applies everywhere within a second.
 /// </summary>
-public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOptions> options, TimeProvider time, ILogger<IpRuleCache> logger)
-    : IDisposable
+public sealed class IpRuleCache : IDisposable
 {
+    private static readonly CacheArea Area = new("ip-rules", Shared: false);
+
     private readonly SemaphoreSlim _loading = new(1, 1);
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IOptions<IpRulesOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IpRuleCache> _logger;
+    private readonly WardenCache _announcements;
     private volatile IpRuleSet? _current;
+
+    public IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOptions> options, TimeProvider time, WardenCaches caches, ILogger<IpRuleCache> logger)
+    {
+        _scopes = scopes;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _announcements = caches.For(Area);
+        _announcements.ChangedElsewhere += () => _ = ReloadAfterAnnouncementAsync();
+    }
 
     /// <summary>The rules in force, loaded once if nothing has loaded them yet.</summary>
     public ValueTask<IpRuleSet> GetAsync(CancellationToken cancellationToken) =>
@@ -37,7 +54,27 @@ public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOpt
         }
     }
 
+    /// <summary>After this node changed the rules: reads them again here and tells the other nodes to.</summary>
+    public async Task<IpRuleSet> ChangedAsync(CancellationToken cancellationToken)
+    {
+        var rules = await RefreshAsync(cancellationToken);
+        _announcements.Remove("rules");
+        return rules;
+    }
+
     public void Dispose() => _loading.Dispose();
+
+    private async Task ReloadAfterAnnouncementAsync()
+    {
+        try
+        {
+            await RefreshAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Reloading the IP rules another node changed failed; the periodic reload will try again");
+        }
+    }
 
     /// <summary>
     /// Before the first load succeeds (the database unreachable or not yet migrated) a request gets the configured
@@ -53,8 +90,8 @@ public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOpt
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "The stored IP rules could not be read; applying the configured ones only");
-            return new IpRuleSet(Parse(options.Value.Allow), Parse(options.Value.Deny), new Dictionary<string, DateTimeOffset>());
+            _logger.LogWarning(ex, "The stored IP rules could not be read; applying the configured ones only");
+            return new IpRuleSet(Parse(_options.Value.Allow), Parse(_options.Value.Deny), new Dictionary<string, DateTimeOffset>());
         }
         finally
         {
@@ -64,14 +101,14 @@ public sealed class IpRuleCache(IServiceScopeFactory scopes, IOptions<IpRulesOpt
 
     private async Task<IpRuleSet> LoadAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
+        await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var rules = await db.IpRules.AsNoTracking().Select(r => new { r.Action, r.Network }).ToListAsync(cancellationToken);
         var blocks = await db.IpBlocks.AsNoTracking().Where(b => b.ExpiresAt > now)
             .Select(b => new { b.Network, b.ExpiresAt }).ToListAsync(cancellationToken);
 
-        var o = options.Value;
+        var o = _options.Value;
         var allow = Parse(o.Allow);
         var deny = Parse(o.Deny);
         foreach (var rule in rules)
