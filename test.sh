@@ -95,7 +95,8 @@ log "building"
 dotnet build Warden.slnx -c Release -nologo -v quiet -clp:NoSummary
 
 status=0
-# Tests whose subject is not the database run once, on SQLite ([SqliteOnly]: browser, OIDC, fuzzing, passkeys);
+# Tests whose subject is not the database run once, on SQLite ([SqliteOnly]: browser, OIDC, fuzzing, passkeys, the
+# pages' HTML, HTTP conventions, hashing, the rule engine, documentation);
 # tests of several nodes or imports run once, on PostgreSQL ([PostgresOnly]); everything else runs on both.
 log "test suite on SQLite"
 WARDEN_TEST_PROVIDER=sqlite dotnet test tests/Warden.Tests -c Release --no-build -nologo --filter "Runs!=PostgresOnly" || status=1

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Documentation;
 
@@ -7,6 +8,7 @@ namespace Warden.Tests.Documentation;
 /// docs/api.md documents exactly the endpoints the server serves: each one is a heading
 /// <c>### METHOD /path</c>, compared with the OpenAPI document of a running test server.
 /// </summary>
+[SqliteOnly]
 public sealed partial class ApiReferenceTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     private const string Reference = "docs/api.md";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Documentation;
 
@@ -8,6 +9,7 @@ namespace Warden.Tests.Documentation;
 /// Every relative link in README.md and docs/*.md leads to a file of the repository, and every
 /// <c>#anchor</c> to a heading of that file (GitHub's slugs); and nothing in the repository points outside it.
 /// </summary>
+[SqliteOnly]
 public sealed partial class LinkTests
 {
     // Split so that this file does not name what it forbids.

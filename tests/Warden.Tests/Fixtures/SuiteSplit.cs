@@ -5,7 +5,8 @@ namespace Warden.Tests.Fixtures;
 
 /// <summary>
 /// The suite runs twice, once per database (see test.sh). Tests whose subject is not the database (browser, OIDC,
-/// fuzzing, passkeys) gain nothing from the second run, and tests that need several nodes on one shared server
+/// fuzzing, passkeys, the pages' HTML over cores the API tests run on both, HTTP conventions and headers, hashing,
+/// the rule engine, the documentation and the architecture) gain nothing from the second run, and tests that need several nodes on one shared server
 /// (two processes, imports) are only meaningful on PostgreSQL; these traits let test.sh run each of them once.
 /// </summary>
 public static class SuiteSplit

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
@@ -9,6 +10,7 @@ namespace Warden.Tests.Foundation;
 /// below it. The composition root (files at the top: Program, WardenApplication, the route table, the
 /// command line) and the generated migrations sit above everything.
 /// </summary>
+[SqliteOnly]
 public sealed partial class ArchitectureTests
 {
     /// <summary>Bottom-up: a module may reference those before it, never those after it.</summary>

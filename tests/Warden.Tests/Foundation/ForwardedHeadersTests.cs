@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
@@ -11,6 +12,7 @@ namespace Warden.Tests.Foundation;
 /// X-Forwarded-For decides the client IP (rate limits, sessions, audit) only when the request comes from a
 /// configured trusted proxy; from anyone else it is a lie told to dodge limits.
 /// </summary>
+[SqliteOnly]
 public sealed class ForwardedHeadersTests
 {
     private sealed class ProxiedFactory(string? trusted) : WardenFactory

@@ -3,9 +3,11 @@ using System.Text;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
+[SqliteOnly]
 public sealed class HttpConventionsTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     [Fact]
@@ -129,6 +131,7 @@ public sealed class HttpConventionsTests(WardenFactory factory) : IClassFixture<
     }
 }
 
+[SqliteOnly]
 public sealed class RequestBodyLimitTests : IDisposable
 {
     private readonly WardenFactory _factory = new WardenFactory().With("Warden:Network:MaxRequestBodyBytes", "2048");
@@ -144,6 +147,7 @@ public sealed class RequestBodyLimitTests : IDisposable
     public void Dispose() => _factory.Dispose();
 }
 
+[SqliteOnly]
 public sealed class CorsTests : IDisposable
 {
     private readonly WardenFactory _factory = new WardenFactory().With("Warden:Network:CorsAllowedOrigins:0", "https://app.example.com");

@@ -1,10 +1,12 @@
 using System.Net;
 using Warden.Policies;
 using Warden.Server.Infrastructure.Http;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
 /// <summary>How an IP rule is read and what it covers: CIDR ranges, IPv4-mapped IPv6, the allow list winning.</summary>
+[SqliteOnly]
 public sealed class IpRuleMatchingTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Webhooks;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
@@ -10,6 +11,7 @@ namespace Warden.Tests.Foundation;
 /// The one guard for every call Warden makes to an address someone configured (webhooks now): inside the network
 /// is refused whatever the spelling, an IPv4 address wrapped in IPv6 is judged by the IPv4 address it reaches.
 /// </summary>
+[SqliteOnly]
 public sealed class OutboundTargetTests
 {
     [Theory]

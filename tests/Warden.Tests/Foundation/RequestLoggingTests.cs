@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
@@ -11,6 +12,7 @@ namespace Warden.Tests.Foundation;
 /// The gateway's request log (Warden:RequestLogging), off by default: when on, it shows what was asked and how it
 /// went, and never a credential, a token, a cookie or a code, wherever in the request it travelled.
 /// </summary>
+[SqliteOnly]
 public sealed class RequestLoggingTests
 {
     private const string Secret = "Sup3r-Secret-Value-4711";

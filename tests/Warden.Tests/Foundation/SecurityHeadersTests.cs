@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Foundation;
 
 /// <summary>What every response says to caches and browsers (RFC 6749 §5.1, RFC 6797, MIME sniffing).</summary>
+[SqliteOnly]
 public sealed class SecurityHeadersTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     [Fact]

@@ -4,6 +4,7 @@ using Warden.Server.Authentication.Sessions;
 using Warden.Server.Pages;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Pages;
 
@@ -11,6 +12,7 @@ namespace Warden.Tests.Pages;
 /// The signed-in area without a browser: sensitive changes only after a re-authentication on the session (which reissues
 /// the cookie), per-object authorization of the session forms, and each page on the API's own use case.
 /// </summary>
+[SqliteOnly]
 public sealed class AccountAreaPageTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     private const string NewPassword = "Another-Chosen-5521?";

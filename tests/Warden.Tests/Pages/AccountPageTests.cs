@@ -4,10 +4,12 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Pages;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Pages;
 
 /// <summary>The account pages without a browser: antiforgery, headers, the session cookie and where a sign-in may go.</summary>
+[SqliteOnly]
 public sealed class AccountPageTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     /// <summary>Every form of the account pages, with fields that would otherwise be read.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Warden.Policies;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Policies;
 
@@ -7,6 +8,7 @@ namespace Warden.Tests.Policies;
 /// The rule engine as a table: rules (JSON, single quotes for readability), a question (subject, action,
 /// resource, context) and the decision expected, naming the rule and code that made it.
 /// </summary>
+[SqliteOnly]
 public sealed class PolicyEvaluatorTests
 {
     private static readonly Guid Alice = Guid.Parse("0193d4a0-0000-7000-8000-00000000a11c");

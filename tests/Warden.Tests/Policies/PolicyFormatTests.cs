@@ -1,9 +1,11 @@
 using Warden.Policies;
 using Warden.Server.Authorization;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Policies;
 
 /// <summary>Malformed rules are refused whole, with an error naming the rule and the field at fault.</summary>
+[SqliteOnly]
 public sealed class PolicyFormatTests
 {
     private const string Ok = "'effect': 'allow', 'actions': ['read']";

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Security;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Security;
 
 /// <summary>The hasher with its real parameters (the integration suite lowers them; these tests must not).</summary>
+[SqliteOnly]
 public sealed class PasswordHasherTests : IDisposable
 {
     private const string Password = "my password";

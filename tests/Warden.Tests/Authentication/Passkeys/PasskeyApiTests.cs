@@ -10,6 +10,7 @@ using Warden.Server.Events;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Pages;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Authentication.Passkeys;
 
@@ -18,6 +19,7 @@ namespace Warden.Tests.Authentication.Passkeys;
 /// origin and RP id, single-use and expiring challenges, sign counts, per-object authorization, suspended accounts).
 /// The relying party is the test factory's public URL, https://warden.test.
 /// </summary>
+[SqliteOnly]
 public sealed class PasskeyApiTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     private const string Origin = WardenFactory.PublicBaseUrl;

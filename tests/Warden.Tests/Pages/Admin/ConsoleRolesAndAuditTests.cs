@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Events;
 using Warden.Tests.Administration;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Pages.Admin;
 
@@ -11,6 +12,7 @@ namespace Warden.Tests.Pages.Admin;
 /// audited with the administrator as actor; the tester answering as the API's checks do; the audit log's filters, its
 /// CSV export (safe in a spreadsheet) and the chain's verification.
 /// </summary>
+[SqliteOnly]
 public sealed class ConsoleRolesAndAuditTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     [Fact]

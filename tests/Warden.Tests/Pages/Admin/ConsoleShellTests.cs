@@ -2,6 +2,7 @@ using System.Net;
 using Warden.Server.Authorization;
 using Warden.Server.Pages.Admin;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Pages.Admin;
 
@@ -9,6 +10,7 @@ namespace Warden.Tests.Pages.Admin;
 /// The console's shell: who gets in (signed in through the hosted pages, holding an admin permission), the navigation
 /// showing only the sections one's permissions open, and the pages' headers.
 /// </summary>
+[SqliteOnly]
 [Collection(AdminConsoleCollection.Name)]
 public sealed class ConsoleShellTests(WardenFactory factory)
 {

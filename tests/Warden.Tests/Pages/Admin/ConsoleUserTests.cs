@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Login;
 using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Fixtures;
 
 namespace Warden.Tests.Pages.Admin;
 
@@ -10,6 +11,7 @@ namespace Warden.Tests.Pages.Admin;
 /// The console's users without a browser: find, act, confirm, step up — each action through the admin API's use case,
 /// so its guards hold and its audit entry names the administrator.
 /// </summary>
+[SqliteOnly]
 [Collection(AdminConsoleCollection.Name)]
 public sealed class ConsoleUserTests(WardenFactory factory)
 {
