@@ -24,6 +24,7 @@ Usage: bench/run.sh [options]
   --no-sqlite          skip the SQLite phase
   --no-postgres        skip the PostgreSQL phase
   --no-keycloak        skip figure 8 (logins with Keycloak's hash parameters)
+  --no-crossnode       skip figure 9 (a change on one node seen by another, PostgreSQL + Redis)
   --no-build           use the existing Release build
   --warden DIR         benchmark the Warden source tree in DIR (another branch's checkout) instead of this one;
                        the bench tool is built against DIR's model too
@@ -39,8 +40,8 @@ EOF
 }
 
 # --- options ---------------------------------------------------------------------------------------------
-quick=0 duration="" warmup="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
-do_sqlite=1 do_pg=1 do_kc=1 build=1 results="" max_minutes="" keep=0 warden_src=""
+quick=0 cross_samples="" duration="" warmup="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
+do_sqlite=1 do_pg=1 do_kc=1 do_cross=1 build=1 results="" max_minutes="" keep=0 warden_src=""
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
@@ -54,6 +55,7 @@ while (($#)); do
     --no-sqlite) do_sqlite=0 ;;
     --no-postgres) do_pg=0 ;;
     --no-keycloak) do_kc=0 ;;
+    --no-crossnode) do_cross=0 ;;
     --no-build) build=0 ;;
     --warden) warden_src=$(cd "$2" && pwd) || exit 2; shift ;;
     --results) results=$2; shift ;;
@@ -65,11 +67,11 @@ while (($#)); do
   shift
 done
 if ((quick)); then
-  : "${duration:=4}" "${warmup:=2}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}"
+  : "${duration:=4}" "${warmup:=2}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}" "${cross_samples:=10}"
   : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=6}"
   : "${results:=$here/out/RESULTS-quick.md}"
 else
-  : "${duration:=20}" "${warmup:=5}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}"
+  : "${duration:=20}" "${warmup:=5}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}" "${cross_samples:=50}"
   : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=20}"
   : "${results:=$here/RESULTS.md}"
 fi
@@ -154,6 +156,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
 ldconfig -p | grep -q 'libargon2\.so\.1 ' || need+=(libargon2-1)
 ((do_pg)) && [[ -z ${WARDEN_BENCH_POSTGRES:-} ]] && ! command -v pg_ctlcluster >/dev/null && need+=(postgresql)
+((do_pg && do_cross)) && ! command -v redis-server >/dev/null && need+=(redis-server)
 if ((${#need[@]})); then
   [[ $(id -u) == 0 ]] || fail "missing packages (${need[*]}) and not root to install them"
   log "installing ${need[*]}"
@@ -396,6 +399,28 @@ bench_database() {
   fi
 }
 
+# cross_node CONNECTION: figure 9 — two nodes on the PostgreSQL phase's database (its seeded users) and one private
+# redis-server; a change made on node A, and how long until node B answers the new way.
+cross_node() {
+  local connection=$1 redis_port node_a node_b url_a
+  log "postgres: a change on one node seen by the other (figure 9: two nodes, one Redis)"
+  redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$tmp/redis.log" 2>&1 &
+  started_pids+=("$!")
+  for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  local shared=(Warden__Redis__Configuration="127.0.0.1:$redis_port" Warden__Nodes=2)
+  start_server postgres-node-a "$tmp/postgres-data" Postgres "$connection" "${shared[@]}"
+  node_a=$server_pid url_a=$url
+  start_server postgres-node-b "$tmp/postgres-data" Postgres "$connection" "${shared[@]}"
+  node_b=$server_pid
+  tool crossnode --a "$url_a" --b "$url" --prefix bench --first 100 --samples "$cross_samples" --password "$password" >"$tmp/crossnode.jsonl" \
+    || fail "the cross-node figure failed"
+  while read -r line; do
+    record "$(sed -E 's/.*"figure":"([^"]*)".*/\1/' <<<"$line")" postgres "" "$line"
+  done <"$tmp/crossnode.jsonl"
+  stop_pid "$node_b"; stop_pid "$node_a"; server_pid=""
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "Warden benchmark: $cores vCPU, load average $load_before, $duration s per figure, $connections connections"
 if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 1) }'; then
@@ -436,6 +461,7 @@ if ((do_pg)); then
     psql_super -d postgres -c "CREATE DATABASE $pg_db OWNER $pg_user" >/dev/null
     pg_cs="Host=$pg_host;Port=$pg_port;Username=$pg_user;Password=$pg_pass;Database=$pg_db"
     bench_database postgres Postgres "$pg_cs" "$pg_cs;Command Timeout=600" "${pg_counts[@]}"
+    ((do_cross)) && cross_node "$pg_cs"
   fi
 fi
 

@@ -16,6 +16,7 @@ public static class Program
           token    --url U --email E --password PW                          prints an access token
           warm     --url U [--prefix P --password PW --users N --rounds R]   count-based warm-up of every flow
           refresh  --url U --clients N --seconds S --prefix P --first K --password PW   each client rotates its own refresh token
+          crossnode --a URL --b URL [--prefix P --first K --samples N --password PW]  change on node A, seen on node B after how long
           report   --results FILE.jsonl --into RESULTS.md [--meta key=value ...]     writes the results table
         """;
 
@@ -39,6 +40,7 @@ public static class Program
                 "token" => await TokenCommand.RunAsync(options),
                 "refresh" => await RefreshDriver.RunAsync(options),
                 "warm" => await Warmup.RunAsync(options),
+                "crossnode" => await CrossNode.RunAsync(options),
                 "report" => Report.Run(options),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
             };
