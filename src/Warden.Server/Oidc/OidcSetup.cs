@@ -45,7 +45,7 @@ public static class OidcSetup
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
                 server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Phone, Scopes.Roles, Scopes.OfflineAccess, WardenApiScope, CheckCallers.Scope);
                 server.RegisterClaims(Claims.Subject, "sid", Claims.AuthenticationTime, "amr", "acr", Claims.Email, Claims.EmailVerified,
-                    Claims.Name, Claims.PreferredUsername, Claims.Role);
+                    Claims.Name, Claims.PreferredUsername, Claims.Role, OidcPrincipals.PermissionsClaim);
 
                 // Codes and refresh tokens under Warden's Data Protection ring; access tokens stay signed JWTs.
                 server.UseDataProtection().PreferDefaultAccessTokenFormat();
