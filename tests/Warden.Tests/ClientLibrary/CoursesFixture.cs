@@ -132,7 +132,7 @@ public class CoursesFixture : IAsyncLifetime
         return SampleClient.SendAsync(request);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         SampleClient?.Dispose();
         if (Sample is not null)
