@@ -3,6 +3,7 @@ using Warden.Server.Analytics;
 using Warden.Server.Audit;
 using Warden.Server.Authentication;
 using Warden.Server.Authorization;
+using Warden.Server.Authorization.Check;
 using Warden.Server.Infrastructure.Hosting;
 using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
@@ -44,6 +45,7 @@ public static class WardenRoutes
 
         api.MapGroup("/roles").MapRoleEndpoints();
         api.MapGroup("/permissions").MapPermissionEndpoints();
+        api.MapGroup("/authz").MapAuthzCheckEndpoints();
 
         var admin = api.MapGroup("/admin");
         admin.MapGroup("/users").MapAdministrationEndpoints();

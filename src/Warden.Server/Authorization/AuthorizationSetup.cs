@@ -26,6 +26,7 @@ public static class AuthorizationSetup
         services.AddSingleton<PermissionService>();
         services.AddSingleton<PolicyRuleSet>();
         services.AddSingleton<AccessPolicy>();
+        services.AddScoped<Check.CheckCallers>();
 
         // Identity's roles and its EF Core stores, which need the role type to manage user_roles.
         new IdentityBuilder(typeof(User), typeof(Role), services).AddRoles<Role>().AddEntityFrameworkStores<WardenDbContext>();

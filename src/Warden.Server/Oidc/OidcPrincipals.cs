@@ -23,6 +23,9 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
     public const string AmrClaim = "amr";
     public const string AcrClaim = "acr";
 
+    /// <summary>The user's effective permissions (with the <c>roles</c> scope, in the access token only), as in Warden's own tokens.</summary>
+    public const string PermissionsClaim = "permissions";
+
     /// <summary>The <c>acr</c> of a session with a second factor, and the <c>acr_values</c> that asks for one.</summary>
     public const string MultiFactor = "mfa";
     public const string SingleFactor = "pwd";
@@ -68,13 +71,17 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
         {
             var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
             identity.SetClaims(Claims.Role, [.. access.Roles.Order(StringComparer.Ordinal)]);
+            // Services built on Warden.Client.AspNetCore authorize by permission (RequirePermission); access token only.
+            identity.SetClaims(PermissionsClaim, [.. access.EffectivePermissions.Order(StringComparer.Ordinal)]);
         }
 
         var principal = new ClaimsPrincipal(identity);
         principal.SetScopes(granted);
         principal.SetResources(await ResourcesAsync(granted, cancellationToken));
         // Only what the granted scopes allow was added above; all of it goes in both tokens.
-        principal.SetDestinations(static _ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        principal.SetDestinations(static claim => claim.Type == PermissionsClaim
+            ? [Destinations.AccessToken]
+            : [Destinations.AccessToken, Destinations.IdentityToken]);
         return principal;
     }
 

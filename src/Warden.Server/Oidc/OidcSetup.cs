@@ -3,6 +3,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authorization.Check;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages;
 using Warden.Server.Infrastructure.Security;
@@ -42,9 +43,9 @@ public static class OidcSetup
                 server.RequireProofKeyForCodeExchange();
                 // A spent refresh token presented again revokes the whole grant at once.
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
-                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Phone, Scopes.Roles, Scopes.OfflineAccess, WardenApiScope);
+                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Phone, Scopes.Roles, Scopes.OfflineAccess, WardenApiScope, CheckCallers.Scope);
                 server.RegisterClaims(Claims.Subject, "sid", Claims.AuthenticationTime, "amr", "acr", Claims.Email, Claims.EmailVerified,
-                    Claims.Name, Claims.PreferredUsername, Claims.Role);
+                    Claims.Name, Claims.PreferredUsername, Claims.Role, OidcPrincipals.PermissionsClaim);
 
                 // Codes and refresh tokens under Warden's Data Protection ring; access tokens stay signed JWTs.
                 server.UseDataProtection().PreferDefaultAccessTokenFormat();
@@ -91,7 +92,10 @@ public static class OidcSetup
     }
 }
 
-/// <summary>The API scope of Warden's own API, whose audience is Warden's (created on every start if missing).</summary>
+/// <summary>
+/// The API scopes whose audience is Warden's own (created on every start if missing): <c>warden</c> for its API, and
+/// <c>authz:check</c> for services asking the access-check endpoint (only clients granted it may request it).
+/// </summary>
 internal sealed class OidcScopesSeeder : IDatabaseSeeder
 {
     public async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -104,6 +108,16 @@ internal sealed class OidcScopesSeeder : IDatabaseSeeder
             {
                 Name = OidcSetup.WardenApiScope,
                 DisplayName = "Warden's API",
+                Resources = { audience },
+            }, cancellationToken);
+        }
+
+        if (await scopes.FindByNameAsync(CheckCallers.Scope, cancellationToken) is null)
+        {
+            await scopes.CreateAsync(new OpenIddictScopeDescriptor
+            {
+                Name = CheckCallers.Scope,
+                DisplayName = "Access checks (POST /api/v1/authz/check)",
                 Resources = { audience },
             }, cancellationToken);
         }

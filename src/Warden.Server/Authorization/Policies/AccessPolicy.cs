@@ -38,7 +38,23 @@ public sealed partial class AccessPolicy(
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(when);
 
-        var who = await SubjectAsync(subject, cancellationToken);
+        var subjectId = subject.Identity?.IsAuthenticated == true && Guid.TryParse(subject.FindFirstValue("sub"), out var id) ? id : (Guid?)null;
+        return await EvaluateAsync(subjectId, subject.FindAll("amr").Select(c => c.Value), action, resource, when, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same decision for a subject named by id (null: anonymous), e.g. the check endpoint's question from another
+    /// service. Roles, permissions, status and verified email come from the database; only <paramref name="amr"/> is given.
+    /// An unknown id is a subject with none of them.
+    /// </summary>
+    public async Task<PolicyDecision> EvaluateAsync(
+        Guid? subjectId, IEnumerable<string> amr, string action, PolicyResource resource, PolicyContext when, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(amr);
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(when);
+
+        var who = await SubjectAsync(subjectId, amr, cancellationToken);
         if (resource.Type == PolicyResourceTypes.User && resource.OwnerId is { } targetId && resource.Permissions is null)
         {
             // All the target's role permissions, even while suspended: they are what acting on the account could unlock.
@@ -54,9 +70,9 @@ public sealed partial class AccessPolicy(
         return decision;
     }
 
-    private async Task<PolicySubject> SubjectAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
+    private async Task<PolicySubject> SubjectAsync(Guid? subjectId, IEnumerable<string> amr, CancellationToken cancellationToken)
     {
-        if (principal.Identity?.IsAuthenticated != true || !Guid.TryParse(principal.FindFirstValue("sub"), out var userId))
+        if (subjectId is not { } userId)
         {
             return PolicySubject.Anonymous;
         }
@@ -68,7 +84,7 @@ public sealed partial class AccessPolicy(
             access.EffectivePermissions,
             access.Status?.ToWire(),
             access.EmailVerified,
-            principal.FindAll("amr").Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
+            amr.ToHashSet(StringComparer.Ordinal));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Access denied: subject {SubjectId} action {Action} on {ResourceType} {ResourceOwner} by rule {Rule}")]
