@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Performance;
+
+/// <summary>
+/// How many SQL statements (database commands) the hot paths run: a sign-in with a password and no second factor, a
+/// token refresh and an authenticated read. A count, not a time (issue 25): it fails when a change adds a round trip,
+/// and each change that removes one lowers the pinned number here.
+/// </summary>
+public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
+{
+    private const int SignIn = 12;
+    private const int Refresh = 7;
+    private const int AuthenticatedRead = 3;
+
+    [Fact]
+    public async Task APasswordSignInWithoutASecondFactorRunsThePinnedNumberOfStatements()
+    {
+        var client = factory.CreateClient();
+        var email = AuthFlows.NewEmail();
+        await client.RegisterAsync(email);
+        await factory.ActivateAsync(email);
+        await client.LoginAsync(email); // the account's first sign-in, so the measured one is an ordinary one
+
+        var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
+
+        AssertCount(SignIn, statements);
+    }
+
+    [Fact]
+    public async Task ARefreshRunsThePinnedNumberOfStatements()
+    {
+        var (_, tokens) = await factory.SignedInUserAsync();
+        var client = factory.CreateClient();
+        var first = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { tokens.RefreshToken })).ReadJsonAsync());
+
+        var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/refresh", new { first.RefreshToken });
+
+        AssertCount(Refresh, statements);
+    }
+
+    [Fact]
+    public async Task AnAuthenticatedReadRunsThePinnedNumberOfStatements()
+    {
+        var user = await factory.SignedInClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode); // the steady state: caches filled
+
+        var statements = await TracedAsync(user.Client, HttpMethod.Get, "/api/v1/users/me");
+
+        AssertCount(AuthenticatedRead, statements);
+    }
+
+    private async Task<IReadOnlyList<string>> TracedAsync(HttpClient client, HttpMethod method, string url, object? body = null)
+    {
+        var traceId = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(method, url);
+        request.Headers.Add(SqlTracingFactory.Header, traceId);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return factory.Trace.Statements(traceId);
+    }
+
+    /// <summary>Statements, not commands: PostgreSQL gets a save's statements in one batch, SQLite one at a time.</summary>
+    private static void AssertCount(int pinned, IReadOnlyList<string> commands)
+    {
+        var statements = commands.SelectMany(c => StatementEnd().Split(c)).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        Assert.True(
+            statements.Count == pinned,
+            $"{statements.Count} statements, pinned at {pinned}:\n\n" + string.Join("\n\n", statements));
+    }
+
+    [GeneratedRegex(@";\s*(?:\r?\n|$)")]
+    private static partial Regex StatementEnd();
+}
