@@ -12,9 +12,9 @@ namespace Warden.Tests.Performance;
 /// </summary>
 public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
 {
-    private const int SignIn = 12;
-    private const int Refresh = 7;
-    private const int AuthenticatedRead = 3;
+    private const int SignIn = 9;
+    private const int Refresh = 4;
+    private const int AuthenticatedRead = 0;
 
     [Fact]
     public async Task APasswordSignInWithoutASecondFactorRunsThePinnedNumberOfStatements()
