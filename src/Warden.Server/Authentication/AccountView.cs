@@ -23,9 +23,10 @@ public sealed record AccountView(
     DateTimeOffset? LastActiveAt)
 {
     /// <summary><c>GET /api/v1/users/me</c>.</summary>
-    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetMeAsync(ClaimsPrincipal principal, WardenDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetMeAsync(
+        ClaimsPrincipal principal, WardenDbContext db, AccountViewCache cache, CancellationToken cancellationToken)
     {
-        var account = await LoadAsync(db, principal.UserId(), cancellationToken);
+        var account = await cache.GetAsync(db, principal.UserId(), cancellationToken);
         return account is null ? ApiProblems.NotFound() : TypedResults.Ok(account);
     }
 

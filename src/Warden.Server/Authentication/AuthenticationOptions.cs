@@ -40,6 +40,13 @@ public sealed class AuthenticationOptions
     public TimeSpan SessionCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a node keeps a user's account view (address, status, profile name, second factors) for
+    /// <c>GET /users/me</c> and token issuance. Every change forgets it at once on this node and, through the backplane,
+    /// on the others; without Redis, other nodes see a change within this time. 0 = read it each time.
+    /// </summary>
+    public TimeSpan AccountCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How long a re-authentication on a session (pages and console) holds for further sensitive changes on
     /// that session (step-up). The API always asks for the proof with the request. 0 = every change asks.
     /// </summary>
@@ -84,6 +91,8 @@ internal sealed class AuthenticationOptionsValidator : IValidateOptions<Authenti
 
         errors.AddErrorIf(o.SessionCacheDuration < TimeSpan.Zero || o.SessionCacheDuration > TimeSpan.FromMinutes(5),
             $"{AuthenticationOptions.Section}:SessionCacheDuration must be between 0 and 5 minutes.");
+        errors.AddErrorIf(o.AccountCacheDuration < TimeSpan.Zero || o.AccountCacheDuration > TimeSpan.FromMinutes(5),
+            $"{AuthenticationOptions.Section}:AccountCacheDuration must be between 0 and 5 minutes.");
         errors.AddErrorIf(o.RefreshReuseGracePeriod < TimeSpan.Zero || o.RefreshReuseGracePeriod > TimeSpan.FromMinutes(1),
             $"{AuthenticationOptions.Section}:RefreshReuseGracePeriod must be between 0 and 1 minute.");
         errors.AddErrorIf(o.ReauthenticationWindow < TimeSpan.Zero || o.ReauthenticationWindow > TimeSpan.FromHours(1),

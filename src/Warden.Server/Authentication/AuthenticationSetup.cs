@@ -29,6 +29,7 @@ public static class AuthenticationSetup
         services.AddMemoryCache();
         services.AddSingleton<SessionCache>();
         services.AddSingleton<SessionActivity>();
+        services.AddAccountViewCache();
         services.AddEventHandler<RecordLogoutActivity>();
         services.AddSingleton<DummyPasswordHash>();
         services.AddScoped<SessionIssuer>();

@@ -7,7 +7,7 @@ using Warden.Server.Profiles.Settings;
 namespace Warden.Server.Profiles;
 
 /// <summary>The profile (with its avatar), the settings and the phone numbers sent codes.</summary>
-public sealed class ProfilePersonalData(WardenDbContext db, ProfileReader profiles, ProfileCache cache, IAvatarStorage avatars) : IPersonalData
+public sealed class ProfilePersonalData(WardenDbContext db, ProfileReader profiles, ProfileCache cache, Authentication.AccountViewCache accounts, IAvatarStorage avatars) : IPersonalData
 {
     private string? _erasedAvatarUrl;
 
@@ -20,6 +20,7 @@ public sealed class ProfilePersonalData(WardenDbContext db, ProfileReader profil
     {
         _erasedAvatarUrl = await db.Profiles.Where(p => p.UserId == userId).Select(p => p.AvatarUrl).FirstOrDefaultAsync(cancellationToken);
         await db.Profiles.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        accounts.Forget(db, userId);
         // Every image the user uploaded, also those no profile points at any more (a refused or overtaken upload).
         await db.Avatars.Where(a => a.UserId == userId).ExecuteDeleteAsync(cancellationToken);
     }

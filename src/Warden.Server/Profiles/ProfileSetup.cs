@@ -1,3 +1,4 @@
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Hosting;
@@ -34,6 +35,7 @@ public static class ProfileSetup
         services.AddPersonalData<PhonePersonalData>();
         // The phone receives second-factor codes: setting, changing, removing or verifying it ends emailed links.
         services.KillLinksOnChangeOf<UserProfile>(p => p.UserId, nameof(UserProfile.PhoneNumberProtected), nameof(UserProfile.PhoneVerified));
+        services.RefreshAccountViewOnChangeOf<UserProfile>(p => p.UserId, AccountViewPart.Extras);
         return services;
     }
 }

@@ -180,7 +180,8 @@ internal sealed partial class StatementTracer(SqlTrace trace, IHttpContextAccess
         }
     }
 
-    [GeneratedRegex("""(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([a-z_]+)"?""", RegexOptions.IgnoreCase)]
+    // An upsert's "ON CONFLICT ... DO UPDATE SET" writes the table its INSERT names, not one called SET.
+    [GeneratedRegex("""(?:INSERT\s+INTO|(?<!DO\s+)UPDATE|DELETE\s+FROM)\s+"?([a-z_]+)"?""", RegexOptions.IgnoreCase)]
     private static partial Regex WritePattern();
 }
 

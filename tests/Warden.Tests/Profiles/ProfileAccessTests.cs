@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authorization;
 using Warden.Server.Events;
 using Warden.Tests.Infrastructure;
@@ -122,6 +123,8 @@ public sealed class ProfileAccessTests(WardenFactory factory) : IClassFixture<Wa
             db.UserRoles.Add(new UserRole { UserId = userId, RoleId = roleId, AssignedAt = factory.Time.GetUtcNow() });
             return await db.SaveChangesAsync();
         });
+        // Straight into the database, so as the API's role writers do: forget the cached permissions (the sign-in cached them).
+        factory.Services.GetRequiredService<PermissionService>().Invalidate();
     }
 
     private static async Task AssertSameNotFoundAsync(HttpResponseMessage forbidden, HttpResponseMessage missing)

@@ -59,19 +59,24 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
     {
         var o = options.Value;
         var now = time.GetUtcNow();
+        var at = Stored(now);
+        var staleBefore = Stored(now - o.FailureWindow);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            // One statement on the hot path: a lapsed lock or a stale count starts over at 1, otherwise the
-            // count goes up by one if it is still under the limit.
-            var staleBefore = now - o.FailureWindow;
-            var reserved = await db.LoginAttempts
-                .Where(a => a.Identifier == key &&
-                            ((a.LockedUntil != null && a.LockedUntil <= now) ||
-                             (a.LockedUntil == null && (a.LastAttemptAt < staleBefore || a.Failures < o.MaxFailedAttempts))))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(a => a.Failures, a => (a.LockedUntil != null || a.LastAttemptAt < staleBefore) ? 1 : a.Failures + 1)
-                    .SetProperty(a => a.LockedUntil, (DateTimeOffset?)null)
-                    .SetProperty(a => a.LastAttemptAt, now), cancellationToken);
+            // One statement on the hot path, first attempt or not (an upsert; both databases have the same syntax): a
+            // new identifier starts at 1, a lapsed lock or a stale count starts over at 1, otherwise the count goes up
+            // by one if it is still under the limit. A locked identifier's row is left as it is and nothing is counted.
+            var reserved = await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO login_attempts (identifier, failures, last_attempt_at, locked_until) VALUES ({key}, 1, {at}, NULL)
+                ON CONFLICT (identifier) DO UPDATE SET
+                    failures = CASE WHEN login_attempts.locked_until IS NOT NULL OR login_attempts.last_attempt_at < {staleBefore}
+                        THEN 1 ELSE login_attempts.failures + 1 END,
+                    locked_until = NULL,
+                    last_attempt_at = {at}
+                WHERE (login_attempts.locked_until IS NOT NULL AND login_attempts.locked_until <= {at})
+                   OR (login_attempts.locked_until IS NULL
+                       AND (login_attempts.last_attempt_at < {staleBefore} OR login_attempts.failures < {o.MaxFailedAttempts}))
+                """, cancellationToken);
             if (reserved == 1)
             {
                 return null;
@@ -79,27 +84,21 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
 
             var row = await db.LoginAttempts.Where(a => a.Identifier == key)
                 .Select(a => new { a.LockedUntil, a.Failures }).SingleOrDefaultAsync(cancellationToken);
-            if (row is { LockedUntil: null } && row.Failures < o.MaxFailedAttempts)
+            if (row is null || (row is { LockedUntil: null } && row.Failures < o.MaxFailedAttempts))
             {
-                continue; // a concurrent first attempt created the row after the update looked; count against it
+                continue; // a concurrent sign-in cleared or reset the row between the two statements: try again
             }
 
-            if (row is not null)
-            {
-                var remaining = (row.LockedUntil ?? now + o.LockoutDuration) - now;
-                return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
-            }
-
-            if (await TryInsertFirstAttemptAsync(key, now, cancellationToken))
-            {
-                return null;
-            }
-
-            // A concurrent first attempt created the row; count against it.
+            var remaining = (row.LockedUntil ?? now + o.LockoutDuration) - now;
+            return remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1);
         }
 
         return o.LockoutDuration;
     }
+
+    /// <summary>A time as the column stores it (SQLite: EF's binary form; PostgreSQL: as it is), for the raw upsert.</summary>
+    private object Stored(DateTimeOffset value) =>
+        db.Model.FindEntityType(typeof(LoginAttempt))!.FindProperty(nameof(LoginAttempt.LastAttemptAt))!.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value;
 
     /// <summary>Records that the reserved attempt failed; true when this failure locked the identifier.</summary>
     public async Task<bool> FailAsync(string key, CancellationToken cancellationToken)
@@ -136,23 +135,4 @@ public sealed class LoginThrottle(WardenDbContext db, TimeProvider time, IOption
 
     /// <summary>Clears a lock by hand (administrators).</summary>
     public Task ClearAsync(IEnumerable<string> keys, CancellationToken cancellationToken) => ResetAsync(keys, cancellationToken);
-
-    private async Task<bool> TryInsertFirstAttemptAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var row = new LoginAttempt { Identifier = key, Failures = 1, LastAttemptAt = now };
-        db.LoginAttempts.Add(row);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            return false;
-        }
-        finally
-        {
-            db.Entry(row).State = EntityState.Detached;
-        }
-    }
 }

@@ -27,7 +27,8 @@ public static class UnverifiedAccountTakeover
         var userId = user.Id;
         await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.OneTimeCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.TwoFactor.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        // Through the change tracker, so that the cached account view forgets the second factors (AccountViewCache).
+        db.TwoFactor.RemoveRange(await db.TwoFactor.Where(t => t.UserId == userId).ToListAsync(cancellationToken));
         await db.UserPasskeys.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UserLogins.Where(l => l.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UserClaims.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);

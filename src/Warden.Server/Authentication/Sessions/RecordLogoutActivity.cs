@@ -8,7 +8,7 @@ namespace Warden.Server.Authentication.Sessions;
 /// <c>user.logged_out</c> → the user's last activity (<c>users.last_active_at</c>) is the sign-out, unless a later
 /// request already moved it on. A conditional update, run by the dispatcher in its transaction, so it happens once.
 /// </summary>
-public sealed class RecordLogoutActivity(WardenDbContext db) : IAtomicEventHandler
+public sealed class RecordLogoutActivity(WardenDbContext db, AccountViewCache accounts) : IAtomicEventHandler
 {
     public string Name => "sessions.logout_activity";
 
@@ -22,7 +22,10 @@ public sealed class RecordLogoutActivity(WardenDbContext db) : IAtomicEventHandl
         }
 
         var at = message.OccurredAt;
-        await db.Users.Where(u => u.Id == userId && (u.LastActiveAt == null || u.LastActiveAt < at))
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActiveAt, at), cancellationToken);
+        if (await db.Users.Where(u => u.Id == userId && (u.LastActiveAt == null || u.LastActiveAt < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActiveAt, at), cancellationToken) > 0)
+        {
+            accounts.Forget(db, userId); // after the dispatcher's transaction commits
+        }
     }
 }

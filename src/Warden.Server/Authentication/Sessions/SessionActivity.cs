@@ -10,7 +10,7 @@ namespace Warden.Server.Authentication.Sessions;
 /// <see cref="Interval"/>, so a busy session costs two small updates a minute and a read within the window
 /// costs none. The "last written" map is per node (several nodes may each write once per interval).
 /// </summary>
-public sealed class SessionActivity(IServiceScopeFactory scopes, TimeProvider time)
+public sealed class SessionActivity(IServiceScopeFactory scopes, AccountViewCache accounts, TimeProvider time)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
@@ -33,8 +33,11 @@ public sealed class SessionActivity(IServiceScopeFactory scopes, TimeProvider ti
         // Conditional: a value written meanwhile by another node (or a sign-in) is never moved backwards.
         await db.Sessions.Where(s => s.Id == sessionId && s.LastUsedAt < now)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastUsedAt, now), cancellationToken);
-        await db.Users.Where(u => u.Id == userId && (u.LastActiveAt == null || u.LastActiveAt < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActiveAt, now), cancellationToken);
+        if (await db.Users.Where(u => u.Id == userId && (u.LastActiveAt == null || u.LastActiveAt < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActiveAt, now), cancellationToken) > 0)
+        {
+            accounts.ForgetFacts(userId); // the view shows lastActiveAt
+        }
     }
 
     /// <summary>The session's activity was just written by other means (a sign-in, a token refresh).</summary>

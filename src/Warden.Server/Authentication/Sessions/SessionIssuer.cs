@@ -14,7 +14,7 @@ public sealed record TokenResponse(string AccessToken, string RefreshToken, stri
 
 /// <summary>Starts sessions and issues their tokens.</summary>
 public sealed class SessionIssuer(
-    WardenDbContext db, AccessTokenService accessTokens, SessionActivity activity, TimeProvider time, IOptions<AuthenticationOptions> options)
+    WardenDbContext db, AccessTokenService accessTokens, SessionActivity activity, AccountViewCache accounts, TimeProvider time, IOptions<AuthenticationOptions> options)
 {
     /// <summary>Adds a session to the unit of work; the caller saves it with whatever else belongs with it.</summary>
     public UserSession Start(User user, bool rememberMe, string amr, SessionState state, HttpContext http, string client = SessionClients.Api)
@@ -63,17 +63,16 @@ public sealed class SessionIssuer(
             ExpiresAt = session.ExpiresAt,
         });
 
-        var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
-        var profileName = await db.Profiles.Where(p => p.UserId == user.Id)
-            .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
-            .FirstOrDefaultAsync(cancellationToken);
+        // Roles, permissions, the profile's name and the second factors from the account view's cache: the user row is
+        // the caller's (just read or just changed), the rest changes rarely and every change forgets it.
+        var (access, extras) = await accounts.ForTokenAsync(db, user, cancellationToken);
         var issued = await accessTokens.IssueAsync(
             new AccessTokenSubject(
                 user.Id,
                 session.Id,
                 user.Email!,
                 user.EmailVerifiedAt is not null,
-                string.IsNullOrWhiteSpace(profileName) ? null : profileName,
+                extras.ProfileName,
                 [.. access.Roles],
                 [.. access.Permissions],
                 session.AmrValues,
@@ -81,7 +80,6 @@ public sealed class SessionIssuer(
             cancellationToken);
 
         var expiresIn = (int)Math.Max(0, Math.Round((issued.ExpiresAt - now).TotalSeconds));
-        var twoFactor = await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken);
-        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access, twoFactor));
+        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access, extras.TwoFactor));
     }
 }

@@ -4,7 +4,7 @@ using Warden.Server.Infrastructure.Database;
 namespace Warden.Server.Authentication.TwoFactor;
 
 /// <summary>Which second factors are on and which is preferred; secrets and code hashes never leave.</summary>
-public sealed class TwoFactorPersonalData(WardenDbContext db) : IPersonalData
+public sealed class TwoFactorPersonalData(WardenDbContext db, AccountViewCache accounts) : IPersonalData
 {
     public string Name => "twoFactor";
 
@@ -24,6 +24,7 @@ public sealed class TwoFactorPersonalData(WardenDbContext db) : IPersonalData
     public async Task EraseAsync(Guid userId, CancellationToken cancellationToken)
     {
         await db.TwoFactor.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        accounts.Forget(db, userId);
         await db.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.OneTimeCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
     }

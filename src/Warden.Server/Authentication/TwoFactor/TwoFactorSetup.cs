@@ -21,6 +21,7 @@ public static class TwoFactorSetup
         services.KillLinksOnChangeOf<UserTwoFactor>(t => t.UserId,
             nameof(UserTwoFactor.TotpSecretProtected), nameof(UserTwoFactor.SmsEnabled), nameof(UserTwoFactor.EmailEnabled));
         services.KillLinksOnChangeOf<RecoveryCode>(c => c.UserId);
+        services.RefreshAccountViewOnChangeOf<UserTwoFactor>(t => t.UserId, AccountViewPart.Extras);
         return services;
     }
 }

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Warden.Server.Authorization;
+using Warden.Server.Infrastructure.Caching;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Users;
+
+namespace Warden.Server.Authentication;
+
+/// <summary>
+/// The account view of <c>GET /api/v1/users/me</c> and of token issuance without a database round trip each time,
+/// through the cache seam (<see cref="WardenCache"/>, area <c>accounts</c>: addresses and names, so memory only; the
+/// invalidations cross the backplane). Three parts, each invalidated by what writes it:
+/// <list type="bullet">
+/// <item>the user row's facts (address, username, status, verification, dates): every change of a tracked
+/// <see cref="User"/> row, and the activity updates, which are statements of their own (<see cref="ForgetFacts"/>);</item>
+/// <item>the extras (profile name, second factors): changes of the rows each module declares with
+/// <see cref="AccountViewInvalidationRegistration.RefreshAccountViewOnChangeOf{T}"/>, and the few bulk deletions
+/// (erasure) call <see cref="Forget"/>;</item>
+/// <item>roles and permissions: <see cref="PermissionService"/>'s own entry, which every role, permission and
+/// membership change already clears.</item>
+/// </list>
+/// A change is forgotten right after its <c>SaveChanges</c>, or after the commit of the transaction it is part of
+/// (<see cref="AfterCommit"/>), never by an outbox handler; a load overtaken by the removal is not cached. Sessions
+/// are not part of it: whether the token's session is still usable is <see cref="Sessions.SessionCache"/>'s question.
+/// Inside a transaction the view is read fresh in that transaction, never from the cache.
+/// </summary>
+public sealed class AccountViewCache(WardenCaches caches, PermissionService permissions, AfterCommit afterCommit, IOptions<AuthenticationOptions> options)
+{
+    public static readonly CacheArea Area = new("accounts", Shared: false);
+
+    private readonly WardenCache _cache = caches.For(Area);
+
+    public sealed record Facts(
+        string Email, string? UserName, UserStatus Status, bool EmailVerified, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt, DateTimeOffset? LastActiveAt);
+
+    public sealed record Extras(string? ProfileName, IReadOnlyList<string> TwoFactor);
+
+    /// <summary>The signed-in user's view, or null when the account no longer exists.</summary>
+    public async ValueTask<AccountView?> GetAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await AccountView.LoadAsync(db, userId, cancellationToken);
+        }
+
+        var facts = await _cache.GetOrLoadAsync(FactsKey(userId), options.Value.AccountCacheDuration, ct => LoadFactsAsync(db, userId, ct), cancellationToken);
+        if (facts is null)
+        {
+            return null;
+        }
+
+        var extras = await GetExtrasAsync(db, userId, cancellationToken);
+        var access = await permissions.GetAsync(userId, cancellationToken);
+        return new AccountView(
+            userId, facts.Email, facts.UserName, facts.Status.ToWire(), facts.EmailVerified, [.. access.Roles], [.. access.Permissions],
+            extras.TwoFactor, facts.CreatedAt, facts.LastLoginAt, facts.LastActiveAt);
+    }
+
+    /// <summary>What a token needs beside the user row: roles and permissions, the profile's name and the second factors.</summary>
+    public async ValueTask<(AccessSnapshot Access, Extras Extras)> ForTokenAsync(WardenDbContext db, User user, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return (await AccessSnapshot.LoadAsync(db, user, cancellationToken), await LoadExtrasAsync(db, user.Id, cancellationToken));
+        }
+
+        return (await permissions.GetAsync(user.Id, cancellationToken), await GetExtrasAsync(db, user.Id, cancellationToken));
+    }
+
+    /// <summary>Forgets the user row's part (after a statement that changed it without the change tracker).</summary>
+    public void ForgetFacts(Guid userId) => _cache.Remove(FactsKey(userId));
+
+    /// <summary>Forgets both parts, after <paramref name="db"/>'s transaction commits when it has one.</summary>
+    public void Forget(WardenDbContext db, Guid userId) => afterCommit.Run(db, () => Forget(userId));
+
+    internal void Forget(Guid userId)
+    {
+        _cache.Remove(FactsKey(userId));
+        _cache.Remove(ExtrasKey(userId));
+    }
+
+    internal void Forget(Guid userId, AccountViewPart part) =>
+        _cache.Remove(part == AccountViewPart.Facts ? FactsKey(userId) : ExtrasKey(userId));
+
+    private async ValueTask<Extras> GetExtrasAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        (await _cache.GetOrLoadAsync<Extras>(ExtrasKey(userId), options.Value.AccountCacheDuration, async ct => await LoadExtrasAsync(db, userId, ct), cancellationToken))!;
+
+    private static Task<Facts?> LoadFactsAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new Facts(u.Email!, u.UserName, u.Status, u.EmailVerifiedAt != null, u.CreatedAt, u.LastLoginAt, u.LastActiveAt))
+            .SingleOrDefaultAsync(cancellationToken);
+
+    private static async Task<Extras> LoadExtrasAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        var profileName = await db.Profiles.AsNoTracking().Where(p => p.UserId == userId)
+            .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
+            .FirstOrDefaultAsync(cancellationToken);
+        return new Extras(string.IsNullOrWhiteSpace(profileName) ? null : profileName, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
+    }
+
+    private static string FactsKey(Guid userId) => "f:" + userId.ToString("N");
+
+    private static string ExtrasKey(Guid userId) => "x:" + userId.ToString("N");
+}
+
+public enum AccountViewPart
+{
+    Facts,
+    Extras,
+}
+
+/// <summary>A kind of row the account view is made of: whose it is and which part of the view it feeds.</summary>
+public sealed record AccountViewRows(Type EntityType, Func<object, Guid> UserOf, AccountViewPart Part);
+
+/// <summary>
+/// Forgets the cached account views of the users whose declared rows a <c>SaveChanges</c> added, changed or
+/// deleted: right after the save, or after the commit when the save is part of a transaction (a load between the
+/// save and the commit would read, and cache, the old row).
+/// </summary>
+internal sealed class AccountViewInvalidation(IEnumerable<AccountViewRows> declared, AccountViewCache cache, AfterCommit afterCommit) : SaveChangesInterceptor
+{
+    private readonly Dictionary<Type, AccountViewRows> _declared = declared.ToDictionary(d => d.EntityType);
+    private readonly ConditionalWeakTable<DbContext, ConcurrentBag<(Guid, AccountViewPart)>> _saving = [];
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Collect(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
+        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Collect(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Release(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Release(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    // A failed save may still have written part of its rows outside a transaction: forgetting costs one load.
+    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Release(eventData.Context);
+
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void Collect(DbContext? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        if (context.ChangeTracker.AutoDetectChangesEnabled)
+        {
+            context.ChangeTracker.DetectChanges();
+        }
+
+        foreach (var entry in context.ChangeTracker.Entries())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+                && _declared.TryGetValue(entry.Metadata.ClrType, out var rows))
+            {
+                _saving.GetOrCreateValue(context).Add((rows.UserOf(entry.Entity), rows.Part));
+            }
+        }
+    }
+
+    private void Release(DbContext? context)
+    {
+        if (context is null || !_saving.TryGetValue(context, out var changed))
+        {
+            return;
+        }
+
+        _saving.Remove(context);
+        List<(Guid, AccountViewPart)> users = [.. changed.Distinct()];
+        afterCommit.Run(context, () =>
+        {
+            foreach (var (userId, part) in users)
+            {
+                cache.Forget(userId, part);
+            }
+        });
+    }
+}
+
+public static class AccountViewInvalidationRegistration
+{
+    /// <summary>Declares that rows of <typeparamref name="T"/> make up <paramref name="part"/> of their user's account view.</summary>
+    public static IServiceCollection RefreshAccountViewOnChangeOf<T>(this IServiceCollection services, Func<T, Guid> userOf, AccountViewPart part)
+        where T : class =>
+        services.AddSingleton(new AccountViewRows(typeof(T), entity => userOf((T)entity), part));
+
+    internal static IServiceCollection AddAccountViewCache(this IServiceCollection services)
+    {
+        services.AddSingleton<AccountViewCache>();
+        services.AddSingleton<AccountViewInvalidation>();
+        // Both provider contexts: only the configured one is ever built.
+        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<AccountViewInvalidation>()));
+        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<AccountViewInvalidation>()));
+        services.RefreshAccountViewOnChangeOf<User>(u => u.Id, AccountViewPart.Facts);
+        return services;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Warden.Tests.Infrastructure;
+
+namespace Warden.Tests.Performance;
+
+/// <summary>
+/// How many SQL statements (database commands) the hot paths run: a sign-in with a password and no second factor, a
+/// token refresh and an authenticated read. A count, not a time (issue 25): it fails when a change adds a round trip,
+/// and each change that removes one lowers the pinned number here.
+/// </summary>
+public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
+{
+    private const int SignIn = 7;
+    private const int Refresh = 4;
+    private const int AuthenticatedRead = 0;
+
+    [Fact]
+    public async Task APasswordSignInWithoutASecondFactorRunsThePinnedNumberOfStatements()
+    {
+        var client = factory.CreateClient();
+        var email = AuthFlows.NewEmail();
+        var userId = await client.RegisterAsync(email);
+        await factory.ActivateAsync(email);
+        await factory.WaitForProfileAsync(userId); // made by an event handler; its arrival would empty the cached view
+        await client.LoginAsync(email); // the account's first sign-in, so the measured one is an ordinary one
+        await QuietAsync(userId);
+        await client.LoginAsync(email);
+        await QuietAsync(userId);
+
+        var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
+
+        AssertCount(SignIn, statements);
+    }
+
+    [Fact]
+    public async Task ARefreshRunsThePinnedNumberOfStatements()
+    {
+        var (_, tokens) = await factory.SignedInUserAsync();
+        await factory.WaitForProfileAsync(tokens.User.GetProperty("id").GetGuid());
+        var client = factory.CreateClient();
+        var first = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { tokens.RefreshToken })).ReadJsonAsync());
+        await QuietAsync(tokens.User.GetProperty("id").GetGuid());
+
+        var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/refresh", new { first.RefreshToken });
+
+        AssertCount(Refresh, statements);
+    }
+
+    [Fact]
+    public async Task AnAuthenticatedReadRunsThePinnedNumberOfStatements()
+    {
+        var user = await factory.SignedInClientAsync();
+        await factory.WaitForProfileAsync(user.Id);
+        await QuietAsync(user.Id);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync("/api/v1/users/me")).StatusCode); // the steady state: caches filled
+
+        var statements = await TracedAsync(user.Client, HttpMethod.Get, "/api/v1/users/me");
+
+        AssertCount(AuthenticatedRead, statements);
+    }
+
+    /// <summary>
+    /// Waits until the event handlers have handled everything about the user: a handler's write to what the account
+    /// view shows, during the warm-up, would leave the measured request to fill the cache again.
+    /// </summary>
+    private Task QuietAsync(Guid userId) =>
+        factory.EventuallyInDbAsync(db => db.OutboxMessages.AllAsync(m => m.Subject != userId || m.ProcessedAt != null || m.Poisoned), $"the events of {userId} handled");
+
+    private async Task<IReadOnlyList<string>> TracedAsync(HttpClient client, HttpMethod method, string url, object? body = null)
+    {
+        var traceId = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(method, url);
+        request.Headers.Add(SqlTracingFactory.Header, traceId);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return factory.Trace.Statements(traceId);
+    }
+
+    /// <summary>Statements, not commands: PostgreSQL gets a save's statements in one batch, SQLite one at a time.</summary>
+    private static void AssertCount(int pinned, IReadOnlyList<string> commands)
+    {
+        var statements = commands.SelectMany(c => StatementEnd().Split(c)).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        Assert.True(
+            statements.Count == pinned,
+            $"{statements.Count} statements, pinned at {pinned}:\n\n" + string.Join("\n\n", statements));
+    }
+
+    [GeneratedRegex(@";\s*(?:\r?\n|$)")]
+    private static partial Regex StatementEnd();
+}
