@@ -2,7 +2,9 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages;
 using Warden.Server.Infrastructure.Security;
@@ -80,6 +82,9 @@ public static class OidcSetup
         return services;
     }
 
+    private static RouteHandlerBuilder PagePost(RouteGroupBuilder pages, string pattern, Delegate handler) =>
+        pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
+
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
         var connect = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
@@ -87,6 +92,14 @@ public static class OidcSetup
         connect.MapPost(TokenPath, TokenExchange.HandleAsync);
         connect.MapMethods(UserInfoPath, ["GET", "POST"], UserInfo.HandleAsync);
         connect.MapMethods(EndSessionPath, ["GET", "POST"], EndSession.HandleAsync);
+
+        // The provider's account pages (docs/pages.md), beside the Pages module's under /account: its headers,
+        // language and error pages apply by path; the posts share the sign-in's rate limit, as the other pages' do.
+        var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
+        pages.MapGet(ConsentPages.Path, ConsentPages.ShowAsync);
+        PagePost(pages, ConsentPages.Path, ConsentPages.DecideAsync);
+        pages.MapGet(ConnectedAppsPages.Path, ConnectedAppsPages.ShowAsync);
+        PagePost(pages, ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync);
         return app;
     }
 }
