@@ -83,21 +83,8 @@ public static class Authorize
         }
 
         var principal = await principals.ForUserAsync(user, session, request.GetScopes(), cancellationToken);
-
-        // The grant remembers the Warden session it came from: it ends with it (OidcSessionGrants).
-        var authorization = new OidcAuthorization { SessionId = session.Id };
-        var descriptor = new OpenIddictAuthorizationDescriptor
-        {
-            ApplicationId = await applications.GetIdAsync(application, cancellationToken),
-            Subject = user.Id.ToString(),
-            Status = Statuses.Valid,
-            Type = AuthorizationTypes.AdHoc,
-            CreationDate = now,
-        };
-        descriptor.Scopes.UnionWith(principal.GetScopes());
-        await authorizations.PopulateAsync(authorization, descriptor, cancellationToken);
-        await authorizations.CreateAsync(authorization, cancellationToken);
-        principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, cancellationToken));
+        principal.SetAuthorizationId(await OidcSessionGrants.CreateAsync(
+            authorizations, principal, await applications.GetIdAsync(application, cancellationToken), user.Id, session.Id, now, cancellationToken));
 
         return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }

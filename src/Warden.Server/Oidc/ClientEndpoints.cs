@@ -29,7 +29,7 @@ public sealed record ClientWithSecret(ClientView Client, string? ClientSecret);
 /// </summary>
 public static class ClientEndpoints
 {
-    private static readonly string[] KnownGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials];
+    private static readonly string[] KnownGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.DeviceCode];
 
     public static RouteGroupBuilder MapClientEndpoints(this RouteGroupBuilder clients)
     {
@@ -211,6 +211,11 @@ public static class ClientEndpoints
         {
             yield return OpenIddictConstants.Permissions.Endpoints.Authorization;
             yield return OpenIddictConstants.Permissions.ResponseTypes.Code;
+        }
+
+        if (grants.Contains(GrantTypes.DeviceCode))
+        {
+            yield return OpenIddictConstants.Permissions.Endpoints.DeviceAuthorization;
         }
 
         if (endSession)

@@ -21,6 +21,7 @@ public static class OidcSetup
     public const string EndSessionPath = "/connect/logout";
     public const string IntrospectionPath = "/connect/introspect";
     public const string RevocationPath = "/connect/revoke";
+    public const string DeviceAuthorizationPath = "/connect/device";
 
     /// <summary>The API scope whose tokens Warden's own API accepts (audience: Warden:Tokens:Audience).</summary>
     public const string WardenApiScope = "warden";
@@ -38,9 +39,12 @@ public static class OidcSetup
                     .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
                     .SetEndSessionEndpointUris(EndSessionPath.TrimStart('/'))
                     .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
-                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'));
+                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
+                    .SetDeviceAuthorizationEndpointUris(DeviceAuthorizationPath.TrimStart('/'))
+                    // RFC 8628's verification_uri is the account page the person types the code into.
+                    .SetEndUserVerificationEndpointUris(DevicePages.Path.TrimStart('/'));
 
-                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
+                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow().AllowDeviceAuthorizationFlow();
                 server.RequireProofKeyForCodeExchange();
                 // A spent refresh token presented again revokes the whole grant at once.
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
@@ -59,7 +63,8 @@ public static class OidcSetup
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
-                    .EnableEndSessionEndpointPassthrough();
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough();
             });
 
         services.AddSingleton<OidcServerOptionsSetup>();
@@ -100,6 +105,8 @@ public static class OidcSetup
         PagePost(pages, ConsentPages.Path, ConsentPages.DecideAsync);
         pages.MapGet(ConnectedAppsPages.Path, ConnectedAppsPages.ShowAsync);
         PagePost(pages, ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync);
+        pages.MapGet(DevicePages.Path, DevicePages.ShowAsync);
+        PagePost(pages, DevicePages.Path, DevicePages.PostAsync);
         return app;
     }
 }
