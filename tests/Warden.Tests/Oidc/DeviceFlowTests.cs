@@ -93,16 +93,44 @@ public sealed class DeviceFlowTests(Chromium chromium, KestrelWardenFactory ward
         Assert.Equal(HttpStatusCode.TooManyRequests, answers[5].StatusCode);
     }
 
+    [Fact]
+    public async Task DenyingOnThePageAnswersTheDeviceAccessDenied()
+    {
+        warden.Start();
+        var clientId = await RegisterDeviceClientAsync(warden);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = warden.BaseAddress };
+        var device = await (await browser.PostAsync("/connect/device", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = clientId, ["scope"] = "openid email",
+        }))).JsonAsync();
+        var (email, _) = await warden.SignedInUserAsync();
+        await browser.SignInThroughPageAsync(email);
+        var token = await browser.FormTokenAsync("/account/device");
+        var userCode = device.GetProperty("user_code").GetString()!;
+
+        var approval = await browser.PostFormAsync("/account/device", token, ("user_code", userCode));
+        var denied = await browser.PostFormAsync("/account/device", token, ("user_code", userCode), ("decision", "deny"));
+        var poll = await browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.DeviceCode, ["device_code"] = device.GetProperty("device_code").GetString()!, ["client_id"] = clientId,
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, approval.StatusCode);
+        Assert.EndsWith("/account/device?done=denied", denied.Headers.Location?.ToString(), StringComparison.Ordinal);
+        Assert.Equal("access_denied", (await poll.JsonAsync(HttpStatusCode.BadRequest)).GetProperty("error").GetString());
+    }
+
     /// <summary>A public client with the device grant, registered through the admin API's core.</summary>
     private static Task<string> RegisterDeviceClientAsync(WardenFactory warden) => warden.InScopeAsync(async services =>
     {
+        var clientId = "device-tool-" + Guid.NewGuid().ToString("N")[..8];
         var answer = await ClientEndpoints.CreateAsync(
-            new CreateClientRequest("device-tool", "Device tool", ClientTypes.Public, null, null, [GrantTypes.DeviceCode, GrantTypes.RefreshToken],
+            new CreateClientRequest(clientId, "Device tool", ClientTypes.Public, null, null, [GrantTypes.DeviceCode, GrantTypes.RefreshToken],
                 [Scopes.OpenId, Scopes.Email, Scopes.OfflineAccess], true, null, null),
             services.GetRequiredService<WardenDbContext>(), services.GetRequiredService<IOpenIddictApplicationManager>(),
             services.GetRequiredService<IOpenIddictScopeManager>(), services.GetRequiredService<TimeProvider>(), CancellationToken.None);
         Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.Created<ClientWithSecret>>(answer.Result);
-        return "device-tool";
+        return clientId;
     });
 
     private static async Task<string?> ReadLineAsync(Process process)
