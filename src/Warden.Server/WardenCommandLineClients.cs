@@ -34,18 +34,19 @@ internal static partial class WardenCommandLine
         var type = new Option<string>("--type") { Description = "confidential (default: has a secret) or public (a browser or mobile app)." };
         var redirect = new Option<string[]>("--redirect-uri") { Description = "An exact redirect URI; repeat for more.", AllowMultipleArgumentsPerToken = false };
         var postLogout = new Option<string[]>("--post-logout-redirect-uri") { Description = "An exact address RP-initiated logout may return to; repeat for more." };
-        var grant = new Option<string[]>("--grant-type") { Description = "authorization_code, refresh_token or client_credentials; repeat for more (default: the first two)." };
+        var grant = new Option<string[]>("--grant-type") { Description = "authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code; repeat for more (default: the first two)." };
         var scope = new Option<string[]>("--scope") { Description = "A scope the client may ask for; repeat for more (default: openid profile email)." };
+        var thirdParty = new Option<bool>("--third-party") { Description = "A third-party application: its users are asked for consent (default: first-party, no consent page)." };
         var add = new Command("add", "Register a client; prints it with its secret, shown this once.")
         {
-            clientId, displayName, type, redirect, postLogout, grant, scope,
+            clientId, displayName, type, redirect, postLogout, grant, scope, thirdParty,
         };
         add.TreatUnmatchedTokensAsErrors = false;
         add.SetAction(async (result, cancellationToken) => await WithClientServicesAsync(result, async (services, db, applications) =>
         {
             var request = new CreateClientRequest(result.GetValue(clientId), result.GetValue(displayName), result.GetValue(type),
                 Listed(result.GetValue(redirect)), Listed(result.GetValue(postLogout)), Listed(result.GetValue(grant)), Listed(result.GetValue(scope)),
-                FirstParty: true, AccessTokenLifetimeSeconds: null, RefreshTokenLifetimeSeconds: null);
+                FirstParty: !result.GetValue(thirdParty), AccessTokenLifetimeSeconds: null, RefreshTokenLifetimeSeconds: null);
             var answer = await ClientEndpoints.CreateAsync(request, db, applications, services.GetRequiredService<IOpenIddictScopeManager>(),
                 services.GetRequiredService<TimeProvider>(), cancellationToken);
             return await PrintAsync("clients add", answer.Result);

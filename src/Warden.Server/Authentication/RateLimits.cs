@@ -22,6 +22,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Login attempts per identifier (email or username) per minute, on top of the lockout.</summary>
     public int LoginPerIdentifierPerMinute { get; set; } = 10;
+
+    /// <summary>Device user codes one account may try per minute on /account/device (on top of the per-IP limit).</summary>
+    public int DeviceCodePerAccountPerMinute { get; set; } = 5;
 }
 
 internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOptions>
@@ -31,6 +34,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         var errors = new ValidateOptionsResultBuilder();
         errors.AddErrorIf(options.AuthPerIpPerMinute < 1 || options.LoginPerIdentifierPerMinute < 1,
             "Warden:RateLimits:AuthPerIpPerMinute and LoginPerIdentifierPerMinute must be at least 1.");
+        errors.AddErrorIf(options.DeviceCodePerAccountPerMinute < 1, "Warden:RateLimits:DeviceCodePerAccountPerMinute must be at least 1.");
         return errors.Build();
     }
 }
@@ -44,6 +48,7 @@ public static class RateLimitSetup
         services.AddValidatedOptions<RateLimitOptions, RateLimitOptionsValidator>(configuration, RateLimitOptions.Section);
         services.AddSingleton<SharedTokenBuckets>();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<DeviceCodeRateLimiter>();
         services.AddRateLimiter(limiter =>
         {
             limiter.OnRejected = async (context, cancellationToken) =>
@@ -86,6 +91,16 @@ public sealed class LoginRateLimiter(SharedTokenBuckets buckets, IOptions<RateLi
 {
     public ValueTask<RateLimitLease> AcquireAsync(string identifierKey, CancellationToken cancellationToken) =>
         buckets.AcquireAsync("login", identifierKey, options.Value.LoginPerIdentifierPerMinute, cancellationToken);
+}
+
+/// <summary>
+/// Device user codes tried per account (<c>/account/device</c>): with the per-IP limit, a signed-in attacker cannot
+/// guess codes faster than this from any number of addresses.
+/// </summary>
+public sealed class DeviceCodeRateLimiter(SharedTokenBuckets buckets, IOptions<RateLimitOptions> options)
+{
+    public ValueTask<RateLimitLease> AcquireAsync(Guid userId, CancellationToken cancellationToken) =>
+        buckets.AcquireAsync("device-code", userId.ToString("N"), options.Value.DeviceCodePerAccountPerMinute, cancellationToken);
 }
 
 /// <summary>

@@ -147,6 +147,12 @@ public static class EventTypes
     /// </summary>
     public const string UserMigrated = "user.migrated";
 
+    /// <summary>A person consented to a third-party client's scopes (remembered per client and scope). Data: userId, applicationId, clientId, scopes.</summary>
+    public const string OidcConsentGranted = "oidc_consent.granted";
+
+    /// <summary>A person revoked a client's consent under "connected apps": its grants and tokens for them ended. Data: userId, applicationId, clientId.</summary>
+    public const string OidcConsentRevoked = "oidc_consent.revoked";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Extensions;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
+using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -12,8 +13,9 @@ namespace Warden.Server.Oidc;
 /// The authorization endpoint (OpenIddict has validated the client, the exact redirect URI, the scopes and PKCE S256
 /// before this runs). The Warden browser session is the OpenID Provider's session: without one, or when the client
 /// asks for a fresh sign-in (<c>prompt=login</c>, <c>max_age</c>) or a second factor the session lacks
-/// (<c>acr_values=mfa</c>), the browser goes to Warden's own sign-in page and comes back here. First-party clients
-/// only: there is no consent step.
+/// (<c>acr_values=mfa</c>), the browser goes to Warden's own sign-in page and comes back here. A first-party client
+/// gets its grant at once; a third-party one only for the scopes the person consented to (<see cref="ClientConsent"/>):
+/// for any other the browser goes to the consent page (<see cref="ConsentPages"/>) and comes back here.
 /// </summary>
 public static class Authorize
 {
@@ -21,9 +23,13 @@ public static class Authorize
     public const string SignedInSinceParameter = "warden_since";
     public const string UnmetAuthenticationRequirements = "unmet_authentication_requirements";
 
+    /// <summary>Added by the consent page when the person refused: the request ends with <c>access_denied</c>.</summary>
+    public const string ConsentDecisionParameter = "warden_consent";
+    public const string ConsentDenied = "denied";
+
     public static async Task<IResult> HandleAsync(
         HttpContext http, AccountSession account, OidcPrincipals principals, IOpenIddictApplicationManager applications,
-        IOpenIddictAuthorizationManager authorizations, TimeProvider time, CancellationToken cancellationToken)
+        IOpenIddictAuthorizationManager authorizations, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var now = time.GetUtcNow();
@@ -56,30 +62,29 @@ public static class Authorize
         }
 
         var user = session!.User!;
-        var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken)
+        var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken) as OidcApplication
             ?? throw new InvalidOperationException("OpenIddict validated an unknown client.");
-        if (!await IsFirstPartyAsync(applications, application, cancellationToken))
+        if ((string?)request[ConsentDecisionParameter] == ConsentDenied)
         {
-            // No consent screen yet: only clients registered as first-party (the admin API's, the CLI's) get a grant.
-            return Error(Errors.ConsentRequired, "This application needs consent, which Warden does not ask for yet.");
+            // The consent page's "Deny". Anyone can add this parameter, but all it can do is refuse.
+            return Error(Errors.AccessDenied, "The user did not allow the application.");
+        }
+
+        if (!IsFirstParty(await applications.GetPropertiesAsync(application, cancellationToken)))
+        {
+            // A third-party client gets only what the person consented to; asked again only for scopes not yet allowed.
+            var missing = await ClientConsent.MissingAsync(db, authorizations, user.Id, application.Id, request.GetScopes(), cancellationToken);
+            if (missing.Count > 0 || request.HasPromptValue(PromptValues.Consent))
+            {
+                return request.HasPromptValue(PromptValues.None)
+                    ? Error(Errors.ConsentRequired, "The user has not allowed this application.")
+                    : Results.Redirect(http.Request.PathBase + ConsentPages.Path + "?returnUrl=" + Uri.EscapeDataString(ConsentReturnAddress(http, request)));
+            }
         }
 
         var principal = await principals.ForUserAsync(user, session, request.GetScopes(), cancellationToken);
-
-        // The grant remembers the Warden session it came from: it ends with it (OidcSessionGrants).
-        var authorization = new OidcAuthorization { SessionId = session.Id };
-        var descriptor = new OpenIddictAuthorizationDescriptor
-        {
-            ApplicationId = await applications.GetIdAsync(application, cancellationToken),
-            Subject = user.Id.ToString(),
-            Status = Statuses.Valid,
-            Type = AuthorizationTypes.AdHoc,
-            CreationDate = now,
-        };
-        descriptor.Scopes.UnionWith(principal.GetScopes());
-        await authorizations.PopulateAsync(authorization, descriptor, cancellationToken);
-        await authorizations.CreateAsync(authorization, cancellationToken);
-        principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, cancellationToken));
+        principal.SetAuthorizationId(await OidcSessionGrants.CreateAsync(
+            authorizations, principal, await applications.GetIdAsync(application, cancellationToken), user.Id, session.Id, now, cancellationToken));
 
         return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -103,9 +108,23 @@ public static class Authorize
         return login;
     }
 
-    private static async Task<bool> IsFirstPartyAsync(IOpenIddictApplicationManager applications, object application, CancellationToken cancellationToken) =>
-        (await applications.GetPropertiesAsync(application, cancellationToken)).TryGetValue(ClientEndpoints.FirstPartyProperty, out var value)
-        && value.ValueKind == System.Text.Json.JsonValueKind.True;
+    /// <summary>
+    /// This request as the consent page sends the browser back to it: without <c>prompt=consent</c> (it has just been
+    /// asked, so coming back never loops) and without an earlier decision.
+    /// </summary>
+    private static string ConsentReturnAddress(HttpContext http, OpenIddictRequest request)
+    {
+        var parameters = request.GetParameters()
+            .Where(p => p.Key != ConsentDecisionParameter)
+            .Select(p => new KeyValuePair<string, string?>(p.Key, p.Key == Parameters.Prompt
+                ? string.Join(' ', ((string?)p.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(v => v != PromptValues.Consent))
+                : (string?)p.Value))
+            .Where(p => !string.IsNullOrEmpty(p.Value));
+        return http.Request.PathBase + OidcSetup.AuthorizePath + QueryString.Create(parameters);
+    }
+
+    public static bool IsFirstParty(System.Collections.Immutable.ImmutableDictionary<string, System.Text.Json.JsonElement> properties) =>
+        properties.TryGetValue(ClientEndpoints.FirstPartyProperty, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.True;
 
     private static IResult Error(string error, string description) => Results.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>

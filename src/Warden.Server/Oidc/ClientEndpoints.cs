@@ -24,12 +24,12 @@ public sealed record ClientWithSecret(ClientView Client, string? ClientSecret);
 
 /// <summary>
 /// OpenID Connect clients (<c>/api/v1/admin/clients</c>, permission <c>admin:system</c>). Redirect URIs are matched
-/// exactly; secrets are generated here (256 bits), stored hashed by OpenIddict and shown once. First-party clients
-/// only for now: there is no consent screen, so a third-party client cannot be registered.
+/// exactly; secrets are generated here (256 bits), stored hashed by OpenIddict and shown once. A client is first-party
+/// unless registered with <c>firstParty: false</c>: a third-party client's users see the consent page (<see cref="ConsentPages"/>).
 /// </summary>
 public static class ClientEndpoints
 {
-    private static readonly string[] KnownGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials];
+    private static readonly string[] KnownGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials, GrantTypes.DeviceCode];
 
     public static RouteGroupBuilder MapClientEndpoints(this RouteGroupBuilder clients)
     {
@@ -99,11 +99,6 @@ public static class ClientEndpoints
             errors["scopes"] = [$"Scopes are {string.Join(", ", known.Order(StringComparer.Ordinal))}."];
         }
 
-        if (request.FirstParty is false)
-        {
-            errors["firstParty"] = ["Only first-party clients can be registered until consent exists."];
-        }
-
         CheckLifetime(request.AccessTokenLifetimeSeconds, "accessTokenLifetimeSeconds", 60, 86_400, errors);
         CheckLifetime(request.RefreshTokenLifetimeSeconds, "refreshTokenLifetimeSeconds", 300, 90 * 86_400, errors);
         if (request.DisplayName is { Length: > 200 })
@@ -121,18 +116,20 @@ public static class ClientEndpoints
             return ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A client with this id exists.");
         }
 
+        var firstParty = request.FirstParty ?? true;
         var secret = confidential ? NewSecret() : null;
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = clientId,
             ClientSecret = secret,
             ClientType = confidential ? ClientTypes.Confidential : ClientTypes.Public,
-            ConsentType = ConsentTypes.Implicit,
+            // A first-party client is trusted with what it asks for; a third-party one gets the consent page.
+            ConsentType = firstParty ? ConsentTypes.Implicit : ConsentTypes.Explicit,
             DisplayName = string.IsNullOrWhiteSpace(request.DisplayName) ? null : request.DisplayName.Trim(),
         };
         descriptor.RedirectUris.UnionWith(redirects);
         descriptor.PostLogoutRedirectUris.UnionWith(postLogout);
-        descriptor.Properties[FirstPartyProperty] = JsonSerializer.SerializeToElement(true);
+        descriptor.Properties[FirstPartyProperty] = JsonSerializer.SerializeToElement(firstParty);
         descriptor.Permissions.UnionWith(Permissions(grants, requested, postLogout.Count > 0));
         if (grants.Contains(GrantTypes.AuthorizationCode))
         {
@@ -200,7 +197,7 @@ public static class ClientEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>The application property marking a first-party client (the authorization endpoint serves no other yet).</summary>
+    /// <summary>The application property marking a first-party client (no consent page; any other client needs the person's consent).</summary>
     public const string FirstPartyProperty = "warden_first_party";
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -214,6 +211,11 @@ public static class ClientEndpoints
         {
             yield return OpenIddictConstants.Permissions.Endpoints.Authorization;
             yield return OpenIddictConstants.Permissions.ResponseTypes.Code;
+        }
+
+        if (grants.Contains(GrantTypes.DeviceCode))
+        {
+            yield return OpenIddictConstants.Permissions.Endpoints.DeviceAuthorization;
         }
 
         if (endSession)

@@ -16,6 +16,29 @@ public sealed class OidcSessionGrants(WardenDbContext db) : ISessionGrants
     /// <summary>Redeemed codes and spent refresh tokens are kept this long, so a replay is still recognised (and revokes the grant).</summary>
     public static readonly TimeSpan SpentTokenRetention = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// A new grant of <paramref name="principal"/>'s scopes to a client, remembering the Warden session it came from: it
+    /// ends with that session. Its id, for the principal's tokens.
+    /// </summary>
+    public static async Task<string?> CreateAsync(
+        OpenIddict.Abstractions.IOpenIddictAuthorizationManager authorizations, System.Security.Claims.ClaimsPrincipal principal, string? applicationId,
+        Guid userId, Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var authorization = new OidcAuthorization { SessionId = sessionId };
+        var descriptor = new OpenIddict.Abstractions.OpenIddictAuthorizationDescriptor
+        {
+            ApplicationId = applicationId,
+            Subject = userId.ToString(),
+            Status = Statuses.Valid,
+            Type = AuthorizationTypes.AdHoc,
+            CreationDate = now,
+        };
+        descriptor.Scopes.UnionWith(OpenIddict.Abstractions.OpenIddictExtensions.GetScopes(principal));
+        await authorizations.PopulateAsync(authorization, descriptor, cancellationToken);
+        await authorizations.CreateAsync(authorization, cancellationToken);
+        return await authorizations.GetIdAsync(authorization, cancellationToken);
+    }
+
     public async Task RevokeAsync(IReadOnlyCollection<Guid> sessionIds, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var grants = db.OidcAuthorizations.Where(a => a.SessionId != null && sessionIds.Contains(a.SessionId.Value) && a.Status != Statuses.Revoked);

@@ -2,8 +2,10 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization.Check;
+using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages;
 using Warden.Server.Infrastructure.Security;
@@ -20,6 +22,7 @@ public static class OidcSetup
     public const string EndSessionPath = "/connect/logout";
     public const string IntrospectionPath = "/connect/introspect";
     public const string RevocationPath = "/connect/revoke";
+    public const string DeviceAuthorizationPath = "/connect/device";
 
     /// <summary>The API scope whose tokens Warden's own API accepts (audience: Warden:Tokens:Audience).</summary>
     public const string WardenApiScope = "warden";
@@ -37,9 +40,12 @@ public static class OidcSetup
                     .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
                     .SetEndSessionEndpointUris(EndSessionPath.TrimStart('/'))
                     .SetIntrospectionEndpointUris(IntrospectionPath.TrimStart('/'))
-                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'));
+                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
+                    .SetDeviceAuthorizationEndpointUris(DeviceAuthorizationPath.TrimStart('/'))
+                    // RFC 8628's verification_uri is the account page the person types the code into.
+                    .SetEndUserVerificationEndpointUris(DevicePages.Path.TrimStart('/'));
 
-                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
+                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow().AllowDeviceAuthorizationFlow();
                 server.RequireProofKeyForCodeExchange();
                 // A spent refresh token presented again revokes the whole grant at once.
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
@@ -58,7 +64,8 @@ public static class OidcSetup
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
-                    .EnableEndSessionEndpointPassthrough();
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough();
             });
 
         services.AddSingleton<OidcServerOptionsSetup>();
@@ -81,6 +88,9 @@ public static class OidcSetup
         return services;
     }
 
+    private static RouteHandlerBuilder PagePost(RouteGroupBuilder pages, string pattern, Delegate handler) =>
+        pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
+
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
         var connect = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
@@ -88,6 +98,16 @@ public static class OidcSetup
         connect.MapPost(TokenPath, TokenExchange.HandleAsync);
         connect.MapMethods(UserInfoPath, ["GET", "POST"], UserInfo.HandleAsync);
         connect.MapMethods(EndSessionPath, ["GET", "POST"], EndSession.HandleAsync);
+
+        // The provider's account pages (docs/pages.md), beside the Pages module's under /account: its headers,
+        // language and error pages apply by path; the posts share the sign-in's rate limit, as the other pages' do.
+        var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
+        pages.MapGet(ConsentPages.Path, ConsentPages.ShowAsync);
+        PagePost(pages, ConsentPages.Path, ConsentPages.DecideAsync);
+        pages.MapGet(ConnectedAppsPages.Path, ConnectedAppsPages.ShowAsync);
+        PagePost(pages, ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync);
+        pages.MapGet(DevicePages.Path, DevicePages.ShowAsync);
+        PagePost(pages, DevicePages.Path, DevicePages.PostAsync);
         return app;
     }
 }

@@ -12,7 +12,8 @@ namespace Warden.Server.Oidc;
 
 /// <summary>
 /// The token endpoint, after OpenIddict has authenticated the client and validated the code (with its PKCE verifier
-/// and redirect URI) or the refresh token (rotated; a spent one revokes the grant). Here Warden decides whether the
+/// and redirect URI), the refresh token (rotated; a spent one revokes the grant) or the device code (approved on
+/// <c>/account/device</c> by a browser session, whose grant it is). Here Warden decides whether the
 /// user still gets anything: an active account, and a session that is still active, or an <c>offline_access</c> grant
 /// whose session only ended by a sign-out. The claims are read afresh.
 /// </summary>
@@ -28,7 +29,7 @@ public static class TokenExchange
                 OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
-        if (!request.IsAuthorizationCodeGrantType() && !request.IsRefreshTokenGrantType())
+        if (!request.IsAuthorizationCodeGrantType() && !request.IsRefreshTokenGrantType() && !request.IsDeviceCodeGrantType())
         {
             return Refused(Errors.UnsupportedGrantType, "The grant type is not supported.");
         }

@@ -103,8 +103,10 @@ public sealed class HttpConventionsTests(WardenFactory factory) : IClassFixture<
         // where the request never reached them (the body limit answers before routing); everything else answers programs.
         var page = response.RequestMessage?.RequestUri?.AbsolutePath is { } requested
                    && (requested.StartsWith("/account", StringComparison.Ordinal) || requested.StartsWith("/admin", StringComparison.Ordinal));
-        // The OpenID Connect endpoints (docs/oidc.md) answer OAuth 2.0 errors (RFC 6749), as their clients expect.
-        var protocol = response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/connect/", StringComparison.Ordinal) == true;
+        // The OpenID Connect endpoints (docs/oidc.md) answer OAuth 2.0 errors (RFC 6749), as their clients expect; so does
+        // the device page, OpenIddict's end-user verification endpoint, to a request it refuses (plain http to an https issuer).
+        var protocol = response.RequestMessage?.RequestUri?.AbsolutePath is { } endpoint
+                       && (endpoint.StartsWith("/connect/", StringComparison.Ordinal) || endpoint == "/account/device");
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         if ((int)response.StatusCode >= 400 && text.Length > 0)
         {

@@ -41,17 +41,26 @@ public sealed class ClientAdministrationTests(WardenFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task ARegistrationWithAFragmentInItsRedirectUriOrAThirdPartyFlagIsRefused()
+    public async Task ARegistrationWithAFragmentInItsRedirectUriOrASecretFlowForAPublicClientIsRefused()
     {
         var admin = (await factory.AdminClientAsync()).Client;
 
         var fragment = await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://a.example.com/cb#x" } });
-        var thirdParty = await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://a.example.com/cb" }, firstParty = false });
         var publicWithSecretFlow = await admin.PostAsJsonAsync("/api/v1/admin/clients", new { type = "public", grantTypes = new[] { "client_credentials" } });
 
         Assert.Equal(HttpStatusCode.BadRequest, fragment.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, thirdParty.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, publicWithSecretFlow.StatusCode);
+    }
+
+    [Fact]
+    public async Task AThirdPartyClientIsRegisteredAsSuch()
+    {
+        var admin = (await factory.AdminClientAsync()).Client;
+
+        var created = await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://a.example.com/cb" }, firstParty = false });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.False((await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("client").GetProperty("firstParty").GetBoolean());
     }
 
     [Fact]

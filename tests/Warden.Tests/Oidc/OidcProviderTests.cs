@@ -186,19 +186,6 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     }
 
     [Fact]
-    public async Task AClientNotMarkedFirstPartyIsRefusedAtTheAuthorizationEndpoint()
-    {
-        // Consent does not exist yet: a client registered around the admin API (seeded, imported) gets no silent grant.
-        var clientId = await factory.RegisterClientAsync(firstParty: false);
-        var browser = factory.Browser();
-        await factory.SignedInBrowserAsync(browser);
-
-        var answer = await browser.GetAsync(OidcFlows.AuthorizeUrl(clientId, OidcFlows.Pkce.Create()));
-
-        Assert.StartsWith(OidcFlows.RedirectUri + "?error=consent_required", answer.Headers.Location!.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task ATokenForAnotherAudienceIsRefusedByWardensApi()
     {
         var clientId = await factory.RegisterClientAsync();
