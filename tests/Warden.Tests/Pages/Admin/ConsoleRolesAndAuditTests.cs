@@ -11,7 +11,8 @@ namespace Warden.Tests.Pages.Admin;
 /// audited with the administrator as actor; the tester answering as the API's checks do; the audit log's filters, its
 /// CSV export (safe in a spreadsheet) and the chain's verification.
 /// </summary>
-public sealed class ConsoleRolesAndAuditTests(WardenFactory factory) : IClassFixture<WardenFactory>
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleRolesAndAuditTests(AdminConsoleServer factory)
 {
     [Fact]
     public async Task ARoleIsCreatedEditedAndDeletedThroughThePagesTheDeletionAfterAStepUpShowingItsHolders()

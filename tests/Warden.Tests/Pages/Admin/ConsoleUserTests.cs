@@ -11,7 +11,7 @@ namespace Warden.Tests.Pages.Admin;
 /// so its guards hold and its audit entry names the administrator.
 /// </summary>
 [Collection(AdminConsoleCollection.Name)]
-public sealed class ConsoleUserTests(WardenFactory factory)
+public sealed class ConsoleUserTests(AdminConsoleServer factory)
 {
     [Fact]
     public async Task AnAdministratorFindsAUserByPartOfTheEmailSuspendsThemAndTheirBrowserSessionEnds()
