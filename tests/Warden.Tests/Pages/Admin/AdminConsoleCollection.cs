@@ -45,7 +45,12 @@ public sealed class AdminConsoleServer : KestrelWardenFactory, IAsyncLifetime
         }
     }
 
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+    /// <summary>Started at once: a client made before the start (CreateClient) would not know the port.</summary>
+    Task IAsyncLifetime.InitializeAsync()
+    {
+        Start();
+        return Task.CompletedTask;
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
