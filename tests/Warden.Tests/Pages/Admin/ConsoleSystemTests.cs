@@ -130,13 +130,56 @@ public sealed partial class ConsoleSystemTests(AdminConsoleServer factory)
     }
 
     [Fact]
+    public async Task AnOidcClientIsRegisteredWithItsSecretShownOnceItsSecretRotatedAndItIsDeletedEachAfterAStepUpAndAConfirmation()
+    {
+        var console = await factory.ConsoleClientAsync();
+        var clientId = "console-" + Guid.NewGuid().ToString("N")[..8];
+        var token = await console.FormTokenAsync("/admin/clients");
+
+        var invalid = await console.PostFormAsync("/admin/clients", token, ("clientId", clientId), ("type", "confidential"), ("grantType", "authorization_code"),
+            ("scopes", "openid"), ("firstParty", "yes"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.StatusCode);
+        Assert.Contains("needs at least one redirect URI", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var created = await console.PostFormAsync("/admin/clients", token, ("clientId", clientId), ("type", "confidential"), ("grantType", "authorization_code"),
+            ("redirectUris", "https://app.example/callback"), ("scopes", "openid profile"), ("firstParty", "yes"));
+        Assert.True(created.StatusCode == HttpStatusCode.OK, await created.Content.ReadAsStringAsync());
+        var secret = WebUtility.HtmlDecode(SecretField().Match(await created.Content.ReadAsStringAsync()).Groups[1].Value);
+        Assert.True(secret.Length >= 40);
+        var id = await factory.InDbAsync(db => db.OidcApplications.Where(a => a.ClientId == clientId).Select(a => a.Id).SingleAsync());
+        var page = $"/admin/clients/{id}";
+        Assert.Contains(clientId, await console.GetStringAsync("/admin/clients"), StringComparison.Ordinal);
+        var shown = await console.GetStringAsync(page);
+        Assert.Contains("https://app.example/callback", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, shown, StringComparison.Ordinal);
+
+        var stepUp = await console.PostFormAsync(page + "/secret", token, ("confirm", "yes"));
+        Assert.Equal("/account/reauthenticate?returnUrl=" + Uri.EscapeDataString(page + "/secret"), stepUp.Headers.Location?.OriginalString);
+        await console.ReauthenticateAsync(WardenFactory.AdminPassword);
+        Assert.Contains($"Replace the secret of {clientId}?", await console.GetStringAsync(page + "/secret"), StringComparison.Ordinal);
+        var rotated = await console.PostFormAsync(page + "/secret", token, ("confirm", "yes"));
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var newSecret = WebUtility.HtmlDecode(SecretField().Match(await rotated.Content.ReadAsStringAsync()).Groups[1].Value);
+        Assert.NotEqual(secret, newSecret);
+        Assert.True(newSecret.Length >= 40);
+
+        var asked = await console.PostFormAsync(page + "/delete", token);
+        Assert.Contains($"Delete the client {clientId}?", await asked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var deleted = await console.PostFormAsync(page + "/delete", token, ("confirm", "yes"));
+        Assert.Equal("/admin/clients?done=client-deleted", deleted.Headers.Location?.OriginalString);
+        Assert.False(await factory.InDbAsync(db => db.OidcApplications.AnyAsync(a => a.Id == id)));
+
+        await AuditedAsync(id, EventTypes.OidcClientCreated, EventTypes.OidcClientSecretRotated, EventTypes.OidcClientDeleted);
+    }
+
+    [Fact]
     public async Task AHelpdeskAdministratorWithoutAdminSystemGets403OnTheSystemSectionsAndTheirPosts()
     {
         var (helpdesk, _, _) = await factory.HelpdeskClientAsync();
         var token = await helpdesk.FormTokenAsync("/admin/users");
         var url = $"http://127.0.0.1:9/sneaky-{Guid.NewGuid():N}";
 
-        foreach (var path in new[] { "/admin/webhooks", $"/admin/webhooks/{Guid.NewGuid()}", "/admin/events", "/admin/ip-rules" })
+        foreach (var path in new[] { "/admin/webhooks", $"/admin/webhooks/{Guid.NewGuid()}", "/admin/events", "/admin/ip-rules", "/admin/clients" })
         {
             Assert.Equal(HttpStatusCode.Forbidden, (await helpdesk.GetAsync(path)).StatusCode);
         }
@@ -144,6 +187,7 @@ public sealed partial class ConsoleSystemTests(AdminConsoleServer factory)
         Assert.Equal(HttpStatusCode.Forbidden, (await helpdesk.PostFormAsync("/admin/webhooks", token, ("url", url), ("eventTypes", "*"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await helpdesk.PostFormAsync($"/admin/webhooks/{Guid.NewGuid()}/delete", token, ("confirm", "yes"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await helpdesk.PostFormAsync("/admin/ip-rules", token, ("action", "deny"), ("network", "192.0.2.0/24"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await helpdesk.PostFormAsync("/admin/clients", token, ("clientId", "sneaky"), ("type", "public"))).StatusCode);
         Assert.False(await factory.InDbAsync(db => db.WebhookSubscriptions.AnyAsync(s => s.Url == url)));
         Assert.False(await factory.InDbAsync(db => db.IpRules.AnyAsync(r => r.Network == "192.0.2.0/24")));
     }
