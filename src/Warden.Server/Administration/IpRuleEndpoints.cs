@@ -40,7 +40,7 @@ public static class IpRuleEndpoints
         return rules;
     }
 
-    private static async Task<Ok<List<IpRuleView>>> ListAsync(WardenDbContext db, IOptions<IpRulesOptions> options, CancellationToken cancellationToken)
+    public static async Task<Ok<List<IpRuleView>>> ListAsync(WardenDbContext db, IOptions<IpRulesOptions> options, CancellationToken cancellationToken)
     {
         var configured = options.Value.Allow.Select(n => (IpRuleAction.Allow, n)).Concat(options.Value.Deny.Select(n => (IpRuleAction.Deny, n)))
             .Select(c => new IpRuleView(null, IpRuleLift.Wire(c.Item1), IpNetworks.TryParse(c.n, out var range) ? range.ToString() : c.n,
@@ -49,7 +49,7 @@ public static class IpRuleEndpoints
         return TypedResults.Ok(configured.Concat(stored.Select(View)).ToList());
     }
 
-    private static async Task<Results<Created<IpRuleView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
+    public static async Task<Results<Created<IpRuleView>, ProblemHttpResult, ValidationProblem>> CreateAsync(
         CreateIpRuleRequest request, ClaimsPrincipal principal, HttpContext http, WardenDbContext db, IpRuleCache cache, TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -109,7 +109,7 @@ public static class IpRuleEndpoints
         return TypedResults.Created($"/api/v1/admin/ip-rules/{rule.Id}", View(rule));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
         Guid id, HttpContext http, WardenDbContext db, IpRuleCache cache, TimeProvider time, CancellationToken cancellationToken, string? confirm = null)
     {
         if (confirm is not (null or "true" or "false"))
@@ -144,7 +144,7 @@ public static class IpRuleEndpoints
             .Select(b => new IpBlockView(b.Id, b.Network, b.Reason, b.Failures, b.Identifiers, b.BlockedAt, b.ExpiresAt)).ToList());
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> LiftBlockAsync(
+    public static async Task<Results<NoContent, ProblemHttpResult>> LiftBlockAsync(
         Guid id, WardenDbContext db, IpRuleCache cache, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

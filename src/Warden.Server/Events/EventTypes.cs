@@ -153,6 +153,18 @@ public static class EventTypes
     /// <summary>A person revoked a client's consent under "connected apps": its grants and tokens for them ended. Data: userId, applicationId, clientId.</summary>
     public const string OidcConsentRevoked = "oidc_consent.revoked";
 
+    /// <summary>
+    /// What a webhook's test sends: to the one subscription tested only, whatever types it subscribes to, and never through
+    /// the outbox (no other handler sees it). Data: webhookId.
+    /// </summary>
+    public const string WebhookTest = "webhook.test";
+
+    /// <summary>An administrator sent a webhook a test event. Data: webhookId, deliveryId.</summary>
+    public const string WebhookTestRequested = "webhook.test_requested";
+
+    /// <summary>An administrator gave a poisoned event a fresh set of attempts. Data: eventId, eventType.</summary>
+    public const string OutboxEventRetried = "outbox.event_retried";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

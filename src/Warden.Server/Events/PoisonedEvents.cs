@@ -13,10 +13,15 @@ public sealed class PoisonedEvents(WardenDbContext db, OutboxSignal signal)
             .Take(Math.Clamp(limit, 1, 1000))
             .ToListAsync(cancellationToken);
 
-    /// <summary>Gives a poisoned event a fresh set of attempts; false when it is not (or no longer) poisoned.</summary>
-    public async Task<bool> RetryAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives a poisoned event a fresh set of attempts; false when it is not (or no longer) poisoned. The retry is an event
+    /// of its own (<c>outbox.event_retried</c>, audited with the administrator as actor), committed with the change.
+    /// </summary>
+    public async Task<bool> RetryAsync(Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var updated = await db.OutboxMessages
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var type = await db.OutboxMessages.Where(m => m.Id == id && m.Poisoned).Select(m => m.Type).SingleOrDefaultAsync(cancellationToken);
+        var updated = type is null ? 0 : await db.OutboxMessages
             .Where(m => m.Id == id && m.Poisoned)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Poisoned, false)
@@ -24,6 +29,9 @@ public sealed class PoisonedEvents(WardenDbContext db, OutboxSignal signal)
                 .SetProperty(m => m.NextAttemptAt, (DateTimeOffset?)null), cancellationToken);
         if (updated > 0)
         {
+            db.AddEvent(EventTypes.OutboxEventRetried, null, new { eventId = id, eventType = type }, now);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             signal.Wake();
         }
 

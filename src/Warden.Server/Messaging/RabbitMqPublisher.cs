@@ -16,6 +16,12 @@ public sealed partial class RabbitMqPublisher(IOptions<RabbitMqOptions> options,
     private IChannel? _channel;
     private long _failedAt = long.MinValue;
 
+    /// <summary>Whether this node holds an open channel to the broker now (it opens on the first event).</summary>
+    public bool Connected => _channel is { IsOpen: true };
+
+    /// <summary>Whether this node's last attempt to connect failed and the broker counts as down (the reconnect delay).</summary>
+    public bool Unreachable => _failedAt != long.MinValue && Stopwatch.GetElapsedTime(_failedAt) < options.Value.ReconnectDelay;
+
     public async Task PublishAsync(string routingKey, string messageId, DateTimeOffset occurredAt, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var settings = options.Value;

@@ -29,6 +29,7 @@ public static class OidcSetup
 
     public static IServiceCollection AddWardenOidc(this IServiceCollection services)
     {
+        Pages.Admin.AdminSections.AddAdminSection(services, ClientConsolePages.Section);
         services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore()
                 .UseDbContext<WardenDbContext>()

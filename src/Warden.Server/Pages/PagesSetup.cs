@@ -37,6 +37,11 @@ public static class PagesSetup
         services.AddScoped<AccountSession>();
         services.AddScoped<AccountArea>();
         services.AddScoped<Admin.AdminArea>();
+        foreach (var section in Admin.AdminSections.OfPages)
+        {
+            Admin.AdminSections.AddAdminSection(services, section);
+        }
+
         return services;
     }
 

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -39,16 +41,18 @@ public static class WebhookEndpoints
             .WithSummary("A subscription's deliveries, newest first, with status, response code and attempts.");
         hooks.MapPost("/{id:guid}/deliveries/{deliveryId:guid}/redeliver", RedeliverAsync).WithName("RedeliverWebhook")
             .WithSummary("Send a delivery again now, with a fresh series of attempts.");
+        hooks.MapPost("/{id:guid}/test", SendTestAsync).WithName("TestWebhook")
+            .WithSummary("Send the subscription a webhook.test event now, signed and retried like any delivery.");
         return hooks;
     }
 
-    private static async Task<Ok<List<WebhookView>>> ListAsync(WardenDbContext db, CancellationToken cancellationToken)
+    public static async Task<Ok<List<WebhookView>>> ListAsync(WardenDbContext db, CancellationToken cancellationToken)
     {
         var rows = await db.WebhookSubscriptions.AsNoTracking().OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(rows.Select(s => new WebhookView(s.Id, s.Url, s.EventTypeList, s.Description, s.CreatedAt, s.CreatedBy)).ToList());
     }
 
-    private static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
+    public static async Task<Results<Created<CreatedWebhook>, ValidationProblem>> CreateAsync(
         CreateWebhookRequest request,
         ClaimsPrincipal principal,
         WardenDbContext db,
@@ -95,7 +99,7 @@ public static class WebhookEndpoints
             subscription.Id, subscription.Url, types, subscription.Description, subscription.CreatedAt, subscription.CreatedBy, secret));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var subscription = await db.WebhookSubscriptions.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (subscription is null)
@@ -109,7 +113,7 @@ public static class WebhookEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<WebhookDeliveryPage>, ProblemHttpResult, ValidationProblem>> ListDeliveriesAsync(
+    public static async Task<Results<Ok<WebhookDeliveryPage>, ProblemHttpResult, ValidationProblem>> ListDeliveriesAsync(
         Guid id, WardenDbContext db, CancellationToken cancellationToken, string? page = null, string? size = null)
     {
         var errors = new Dictionary<string, string[]>();
@@ -132,7 +136,7 @@ public static class WebhookEndpoints
         return TypedResults.Ok(new WebhookDeliveryPage(rows.Select(View).ToList(), pageNumber, pageSize, total));
     }
 
-    private static async Task<Results<Accepted<WebhookDeliveryView>, ProblemHttpResult>> RedeliverAsync(
+    public static async Task<Results<Accepted<WebhookDeliveryView>, ProblemHttpResult>> RedeliverAsync(
         Guid id, Guid deliveryId, WardenDbContext db, WebhookSignal signal, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -159,6 +163,37 @@ public static class WebhookEndpoints
         db.AddEvent(EventTypes.WebhookRedeliveryRequested, null, new { webhookId = id, deliveryId, eventType = delivery.EventType }, now);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        signal.Wake();
+        return TypedResults.Accepted($"/api/v1/admin/webhooks/{id}/deliveries", View(delivery));
+    }
+
+    /// <summary>
+    /// A <c>webhook.test</c> delivery for this subscription alone: written as a delivery row (not an outbox event, which
+    /// would fan out to every subscription of <c>*</c>), so the sender signs, sends and retries it as any other and its
+    /// status shows among the deliveries. The request itself is an event (<c>webhook.test_requested</c>), audited.
+    /// </summary>
+    public static async Task<Results<Accepted<WebhookDeliveryView>, ProblemHttpResult>> SendTestAsync(
+        Guid id, WardenDbContext db, WebhookSignal signal, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!await db.WebhookSubscriptions.AnyAsync(s => s.Id == id, cancellationToken))
+        {
+            return ApiProblems.NotFound("No such webhook.");
+        }
+
+        var now = time.GetUtcNow();
+        var test = new OutboxMessage { Type = EventTypes.WebhookTest, Data = JsonSerializer.Serialize(new { webhookId = id }), OccurredAt = now };
+        var delivery = new WebhookDelivery
+        {
+            SubscriptionId = id,
+            EventId = test.Id,
+            EventType = test.Type,
+            Payload = Encoding.UTF8.GetString(EventEnvelope.Serialize(test)),
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+        db.WebhookDeliveries.Add(delivery);
+        db.AddEvent(EventTypes.WebhookTestRequested, null, new { webhookId = id, deliveryId = delivery.Id }, now);
+        await db.SaveChangesAsync(cancellationToken);
         signal.Wake();
         return TypedResults.Accepted($"/api/v1/admin/webhooks/{id}/deliveries", View(delivery));
     }

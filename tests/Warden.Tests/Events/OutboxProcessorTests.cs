@@ -65,9 +65,9 @@ public sealed class OutboxProcessorTests
             Assert.Equal([id], (await poisoned.ListAsync(10, default)).Select(m => m.Id));
 
             factory.Log.FailingHandlerFails = false;
-            Assert.True(await poisoned.RetryAsync(id, default));
-            Assert.False(await poisoned.RetryAsync(id, default)); // no longer poisoned
-            Assert.Equal(1, await factory.DrainAsync());
+            Assert.True(await poisoned.RetryAsync(id, DateTimeOffset.UtcNow, default));
+            Assert.False(await poisoned.RetryAsync(id, DateTimeOffset.UtcNow, default)); // no longer poisoned
+            Assert.Equal(2, await factory.DrainAsync()); // the event, and the retry's own outbox.event_retried
 
             var delivered = (await factory.FindAsync(id))!;
             Assert.NotNull(delivered.ProcessedAt);

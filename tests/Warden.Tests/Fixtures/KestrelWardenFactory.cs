@@ -8,7 +8,7 @@ namespace Warden.Tests.Fixtures;
 /// real loopback port instead of the in-memory TestServer, so that a browser or another process can reach it.
 /// Its public base URL is its own address, so links in emails and token issuers point back at it.
 /// </summary>
-public sealed class KestrelWardenFactory : WardenFactory
+public class KestrelWardenFactory : WardenFactory
 {
     public KestrelWardenFactory()
     {

@@ -11,7 +11,13 @@ public static partial class PageForms
     public const string TokenField = "__RequestVerificationToken";
 
     public static HttpClient PageClient(this WardenFactory factory) =>
-        factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        factory is Fixtures.KestrelWardenFactory kestrel
+            // On a real port (the console's shared server) the sockets handler itself must keep cookies and not follow redirects.
+            ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+            {
+                BaseAddress = kestrel.Start(),
+            }
+            : factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>The antiforgery token of the form on <paramref name="path"/> (its cookie is kept by the client).</summary>
     public static async Task<string> FormTokenAsync(this HttpClient client, string path)

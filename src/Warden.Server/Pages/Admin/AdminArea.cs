@@ -23,7 +23,7 @@ public sealed record Administrator(SignedInPerson Person, ClaimsPrincipal Princi
     public bool Holds(string permission) => Access.EffectivePermissions.Contains(permission);
 
     /// <summary>The sections this administrator may open, in the navigation's order.</summary>
-    public IReadOnlyList<AdminSection> Navigation => [.. AdminSections.All.Where(s => Holds(s.Permission))];
+    public IReadOnlyList<AdminSection> Navigation { get; init; } = [];
 }
 
 /// <summary>One step of the breadcrumb trail: a resource key, or words shown as they are (a user's email) when <paramref name="Literal"/>.</summary>
@@ -52,7 +52,8 @@ public sealed record AdminFrame(
 /// confirmation posted with the form (<c>confirm=yes</c>, from <c>AdminConfirmPage</c>): no script needed.</item>
 /// </list>
 /// </summary>
-public sealed class AdminArea(AccountArea account, PermissionService permissions, IAntiforgery antiforgery, IStringLocalizer<Strings> strings)
+public sealed class AdminArea(
+    AccountArea account, PermissionService permissions, IAntiforgery antiforgery, IStringLocalizer<Strings> strings, IEnumerable<AdminSection> sections)
 {
     public const string Home = "/admin";
     public const string ConfirmField = "confirm";
@@ -75,7 +76,10 @@ public sealed class AdminArea(AccountArea account, PermissionService permissions
         var access = await permissions.GetAsync(person.UserId, http.RequestAborted);
         // The forms' token is made before the request's user becomes the administrator: the antiforgery check of their
         // post runs before any page code, on an anonymous request user, as for the account pages.
-        var admin = new Administrator(person, PrincipalOf(person), access, antiforgery.GetAndStoreTokens(http));
+        var admin = new Administrator(person, PrincipalOf(person), access, antiforgery.GetAndStoreTokens(http))
+        {
+            Navigation = [.. sections.Where(s => access.EffectivePermissions.Contains(s.Permission))],
+        };
         if (!AdminPermissions.Any(admin.Holds))
         {
             return (null, AccountArea.Denied());

@@ -21,6 +21,14 @@ public static class AdminConsole
         RolePages.Map(admin);
         AccessRulePages.Map(admin);
         AuditPages.Map(admin);
+        WebhookPages.Map(admin);
+        EventPages.Map(admin);
+        IpRulePages.Map(admin);
+        // Sections of the layers above (Oidc's clients) bring their own routes.
+        foreach (var section in ((IEndpointRouteBuilder)admin).ServiceProvider.GetServices<AdminSection>())
+        {
+            section.Map?.Invoke(admin);
+        }
 
         admin.MapFallback("{**path}", () => PageResults.NotFound());
         return admin;

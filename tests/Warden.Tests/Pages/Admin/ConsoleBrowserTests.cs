@@ -12,14 +12,14 @@ namespace Warden.Tests.Pages.Admin;
 /// checked by axe-core, at 360 px, and photographed at both widths; and the same forms with JavaScript turned off.
 /// </summary>
 [SqliteOnly]
-[Collection(BrowserCollection.Name)]
-public sealed class ConsoleBrowserTests(Chromium chromium, ITestOutputHelper output)
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHelper output)
 {
     [Fact]
     public async Task AnAdministratorFindsAUserByPartOfTheEmailSuspendsThemAndTheirOpenBrowserSessionEnds()
     {
-        await using var warden = new KestrelWardenFactory();
         var address = warden.Start();
+        var chromium = await warden.ChromiumAsync();
         var (email, _) = await warden.SignedInUserAsync();
         await using var person = await chromium.NewSessionAsync(address);
         await person.Page.GotoAsync("account/login");
@@ -65,8 +65,8 @@ public sealed class ConsoleBrowserTests(Chromium chromium, ITestOutputHelper out
     [Fact]
     public async Task WithoutJavaScriptABulkActionOverAFilteredSetStillPostsAndConfirms()
     {
-        await using var warden = new KestrelWardenFactory();
         var address = warden.Start();
+        var chromium = await warden.ChromiumAsync();
         var tag = "nojs" + Guid.NewGuid().ToString("N")[..8];
         for (var i = 0; i < 2; i++)
         {

@@ -12,7 +12,8 @@ public static class ConsoleFlows
     public static async Task<HttpClient> ConsoleClientAsync(this WardenFactory factory)
     {
         var client = factory.PageClient();
-        Assert.Equal(HttpStatusCode.SeeOther, (await client.SignInThroughPageAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword)).StatusCode);
+        var signedIn = await client.SignInThroughPageAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
+        Assert.True(signedIn.StatusCode == HttpStatusCode.SeeOther, await signedIn.Content.ReadAsStringAsync());
         return client;
     }
 

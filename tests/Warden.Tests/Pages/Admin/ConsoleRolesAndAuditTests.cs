@@ -13,7 +13,8 @@ namespace Warden.Tests.Pages.Admin;
 /// CSV export (safe in a spreadsheet) and the chain's verification.
 /// </summary>
 [SqliteOnly]
-public sealed class ConsoleRolesAndAuditTests(WardenFactory factory) : IClassFixture<WardenFactory>
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleRolesAndAuditTests(AdminConsoleServer factory)
 {
     [Fact]
     public async Task ARoleIsCreatedEditedAndDeletedThroughThePagesTheDeletionAfterAStepUpShowingItsHolders()

@@ -11,14 +11,14 @@ namespace Warden.Tests.Pages.Admin;
 /// by axe-core, at 360 px, and photographed at both widths.
 /// </summary>
 [SqliteOnly]
-[Collection(BrowserCollection.Name)]
-public sealed class ConsoleSectionsBrowserTests(Chromium chromium, ITestOutputHelper output)
+[Collection(AdminConsoleCollection.Name)]
+public sealed class ConsoleSectionsBrowserTests(AdminConsoleServer warden, ITestOutputHelper output)
 {
     [Fact]
     public async Task AnAdministratorCreatesARoleAsksTheAccessRulesAndFindsTheChangeInTheAuditLog()
     {
-        await using var warden = new KestrelWardenFactory();
         var address = warden.Start();
+        var chromium = await warden.ChromiumAsync();
         await using var browser = await chromium.NewSessionAsync(address);
         var page = browser.Page;
         await page.GotoAsync("admin/roles");

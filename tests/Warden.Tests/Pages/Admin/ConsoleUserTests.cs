@@ -13,7 +13,7 @@ namespace Warden.Tests.Pages.Admin;
 /// </summary>
 [SqliteOnly]
 [Collection(AdminConsoleCollection.Name)]
-public sealed class ConsoleUserTests(WardenFactory factory)
+public sealed class ConsoleUserTests(AdminConsoleServer factory)
 {
     [Fact]
     public async Task AnAdministratorFindsAUserByPartOfTheEmailSuspendsThemAndTheirBrowserSessionEnds()
