@@ -86,6 +86,7 @@ public static class OidcSetup
         services.AddScoped<IReturnRedirects, AuthorizeRedirects>();
         services.AddScoped<OidcPrincipals>();
         services.AddDatabaseSeeder<OidcScopesSeeder>();
+        services.AddPersonalData<OidcPersonalData>();
         return services;
     }
 

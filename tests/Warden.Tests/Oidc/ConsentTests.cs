@@ -1,5 +1,8 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Privacy;
 using Warden.Tests.Fixtures;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Pages;
@@ -45,6 +48,32 @@ public sealed class ConsentTests(WardenFactory factory) : IClassFixture<WardenFa
         Assert.Equal("invalid_grant", (await refresh.JsonAsync(HttpStatusCode.BadRequest)).GetProperty("error").GetString());
         Assert.DoesNotContain(clientId, await browser.GetStringAsync("/account/apps"), StringComparison.Ordinal);
         await ConsentPageAsync(browser, clientId, Scope);
+    }
+
+    [Fact]
+    public async Task AConnectedAppIsInThePersonsExportAndTheirErasureLeavesNoGrantOrTokenNamingThem()
+    {
+        var clientId = await factory.RegisterClientAsync(firstParty: false);
+        var browser = factory.Browser();
+        var email = await factory.SignedInBrowserAsync(browser);
+        var (page, returnUrl) = await ConsentPageAsync(browser, clientId, Scope);
+        var allowed = await browser.PostFormAsync("/account/consent", Hidden(page), ("returnUrl", returnUrl), ("decision", "allow"));
+        var pkce = OidcFlows.Pkce.Create();
+        var code = await browser.CodeAsync(WithPkce(allowed.Headers.Location!.ToString(), pkce));
+        await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync();
+        var userId = await factory.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        var subject = userId.ToString();
+
+        var export = await factory.InScopeAsync(services =>
+            services.GetServices<IPersonalData>().Single(p => p.Name == "connectedApps").ExportAsync(userId, CancellationToken.None));
+        Assert.Contains(clientId, System.Text.Json.JsonSerializer.Serialize(export), StringComparison.Ordinal);
+        Assert.NotEmpty(await factory.InDbAsync(db => db.OidcTokens.Where(t => t.Subject == subject).ToListAsync()));
+
+        await factory.InScopeAsync(async services =>
+            Assert.Equal(ErasureResult.Erased, await services.GetRequiredService<AccountErasure>().EraseAsync(userId, null, CancellationToken.None)));
+
+        Assert.Empty(await factory.InDbAsync(db => db.OidcAuthorizations.Where(a => a.Subject == subject).ToListAsync()));
+        Assert.Empty(await factory.InDbAsync(db => db.OidcTokens.Where(t => t.Subject == subject).ToListAsync()));
     }
 
     [Fact]
