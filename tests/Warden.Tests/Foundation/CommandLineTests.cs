@@ -10,7 +10,7 @@ namespace Warden.Tests.Foundation;
 public sealed class CommandLineTests : IDisposable
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
-    private readonly string? _connectionString = TestDatabase.Create();
+    private readonly string? _connectionString = TestDatabase.CreateEmpty(); // migrate creates the schema
 
     private string[] Settings =>
     [

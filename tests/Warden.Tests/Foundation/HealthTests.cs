@@ -39,7 +39,7 @@ public sealed class HealthTests(WardenFactory factory) : IClassFixture<WardenFac
 
 public sealed class ReadinessWithoutMigrationsTests : IDisposable
 {
-    private readonly WardenFactory _factory = new WardenFactory().With("Warden:Database:MigrateOnStart", "false");
+    private readonly WardenFactory _factory = WardenFactory.OnEmptyDatabase().With("Warden:Database:MigrateOnStart", "false");
 
     [Fact]
     public async Task ReadinessFailsWhileMigrationsArePendingAndRecoversAfterMigrate()

@@ -22,12 +22,20 @@ public class WardenFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
 
     public WardenFactory()
+        : this(migrated: true)
     {
-        _connectionString = TestDatabase.Create();
+    }
+
+    private WardenFactory(bool migrated)
+    {
+        _connectionString = migrated ? TestDatabase.Create() : TestDatabase.CreateEmpty();
         _ownsStorage = true;
         DataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
     }
+
+    /// <summary>A server on an empty database (no schema yet), for the tests of migrating.</summary>
+    public static WardenFactory OnEmptyDatabase() => new(migrated: false);
 
     /// <summary>
     /// Another node on an existing data directory and database (for example another factory's
