@@ -180,6 +180,13 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/clients/{id}"));
                 return new(EventTypes.OidcClientDeleted, Mentions: id);
             },
+            ["POST /api/v1/admin/scopes"] = async () => new(EventTypes.OidcScopeCreated, Mentions: await CreateApiScopeAsync(admin)),
+            ["DELETE /api/v1/admin/scopes/{id:guid}"] = async () =>
+            {
+                var id = await CreateApiScopeAsync(admin);
+                await Ok(admin.DeleteAsync($"/api/v1/admin/scopes/{id}"));
+                return new(EventTypes.OidcScopeDeleted, Mentions: id);
+            },
         };
 
         var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -237,6 +244,10 @@ public sealed class AdminAuditCoverageTests : IDisposable
     private static async Task<Guid> CreateClientAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://app.example.com/callback" } }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("client").GetProperty("id").GetGuid();
+
+    private static async Task<Guid> CreateApiScopeAsync(HttpClient admin) =>
+        (await (await admin.PostAsJsonAsync("/api/v1/admin/scopes", new { name = "audit-" + Guid.NewGuid().ToString("N")[..8], resources = new[] { "audit-api" } }))
+            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
     private static async Task<Guid> CreateIpRuleAsync(HttpClient admin, string network) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/ip-rules", new { action = "deny", network, note = "audit coverage" }))
