@@ -131,6 +131,12 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/webhooks/{id}"));
                 return new(EventTypes.WebhookDeleted, Mentions: id);
             },
+            ["POST /api/v1/admin/webhooks/{id:guid}/test"] = async () =>
+            {
+                var id = await CreateWebhookAsync(admin);
+                await Ok(admin.PostAsync($"/api/v1/admin/webhooks/{id}/test", null));
+                return new(EventTypes.WebhookTestRequested, Mentions: id);
+            },
             ["POST /api/v1/admin/webhooks/{id:guid}/deliveries/{deliveryId:guid}/redeliver"] = async () =>
             {
                 var id = await CreateWebhookAsync(admin);
