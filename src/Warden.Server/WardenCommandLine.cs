@@ -66,6 +66,7 @@ internal static partial class WardenCommandLine
         root.Subcommands.Add(ExportUsersCommand());
         root.Subcommands.Add(IpRulesCommand());
         root.Subcommands.Add(ClientsCommand());
+        root.Subcommands.Add(ScopesCommand());
         root.Subcommands.Add(BuildAudit());
         root.Subcommands.Add(HealthcheckCommand());
         return root;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Oidc;
@@ -70,6 +71,56 @@ internal static partial class WardenCommandLine
         return clients;
     }
 
+    /// <summary>
+    /// <c>scopes list|add NAME --resource AUD|remove NAME</c>: the API scopes of <c>/api/v1/admin/scopes</c>, so the
+    /// operator registers a service's audience before any administrator exists (the same checks and events as the API).
+    /// </summary>
+    private static Command ScopesCommand()
+    {
+        var command = new Command("scopes", "Register and manage API scopes: the audiences of services that accept Warden's tokens.");
+
+        var list = new Command("list", "Print the API scopes with their resources (audiences) as JSON.") { TreatUnmatchedTokensAsErrors = false };
+        list.SetAction(async (result, cancellationToken) => await WithClientServicesAsync(result, async (services, db, _) =>
+        {
+            var answer = await ApiScopeEndpoints.ListAsync(db, services.GetRequiredService<IOpenIddictScopeManager>(), cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(answer.Value, Indented));
+            return 0;
+        }));
+        command.Subcommands.Add(list);
+
+        var name = new Argument<string>("name") { Description = "The scope clients ask for, such as courses." };
+        var resource = new Option<string[]>("--resource")
+        {
+            Description = "An audience its tokens carry (the service's Warden:Audience: a simple name or an absolute URI); repeat for more.",
+            Required = true,
+        };
+        var displayName = new Option<string>("--display-name") { Description = "The name shown to people (on the consent page)." };
+        var add = new Command("add", "Register an API scope; clients granted it get tokens whose aud is its resources.") { name, resource, displayName };
+        add.TreatUnmatchedTokensAsErrors = false;
+        add.SetAction(async (result, cancellationToken) => await WithClientServicesAsync(result, async (services, db, _) =>
+            await PrintAsync("scopes add", (await ApiScopeEndpoints.CreateAsync(
+                new CreateApiScopeRequest(result.GetRequiredValue(name), result.GetValue(displayName), result.GetValue(resource)),
+                db, services.GetRequiredService<IOpenIddictScopeManager>(), services.GetRequiredService<TimeProvider>(), cancellationToken)).Result)));
+        command.Subcommands.Add(add);
+
+        var remove = new Command("remove", "Remove an API scope (refused while a client is granted it, and for the built-in scopes).") { name };
+        remove.TreatUnmatchedTokensAsErrors = false;
+        remove.SetAction(async (result, cancellationToken) => await WithClientServicesAsync(result, async (services, db, applications) =>
+        {
+            var scopeName = result.GetRequiredValue(name);
+            if (await db.OidcScopes.Where(s => s.Name == scopeName).Select(s => (Guid?)s.Id).SingleOrDefaultAsync(cancellationToken) is not { } id)
+            {
+                await Console.Error.WriteLineAsync($"scopes remove: no API scope '{scopeName}'.");
+                return 1;
+            }
+
+            return await PrintAsync("scopes remove", (await ApiScopeEndpoints.DeleteAsync(id, db, services.GetRequiredService<IOpenIddictScopeManager>(),
+                applications, services.GetRequiredService<TimeProvider>(), cancellationToken)).Result);
+        }));
+        command.Subcommands.Add(remove);
+        return command;
+    }
+
     private static string[]? Listed(string[]? values) => values is { Length: > 0 } ? values : null;
 
     private static Task<int> WithClientServicesAsync(
@@ -86,11 +137,8 @@ internal static partial class WardenCommandLine
     {
         switch (answer)
         {
-            case Created<ClientWithSecret> created:
-                Console.WriteLine(JsonSerializer.Serialize(created.Value, Indented));
-                return 0;
-            case Ok<ClientWithSecret> ok:
-                Console.WriteLine(JsonSerializer.Serialize(ok.Value, Indented));
+            case IValueHttpResult { Value: { } value } and (IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK or StatusCodes.Status201Created }):
+                Console.WriteLine(JsonSerializer.Serialize(value, Indented));
                 return 0;
             case NoContent:
                 Console.WriteLine("Removed.");

@@ -54,6 +54,7 @@ public static class WardenRoutes
         admin.MapGroup("/webhooks").MapWebhookEndpoints();
         admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
         admin.MapGroup("/clients").MapClientEndpoints();
+        admin.MapGroup("/scopes").MapApiScopeEndpoints();
 
         // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
         app.MapGroup("/account").MapAccountPages();

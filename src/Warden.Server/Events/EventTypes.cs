@@ -165,6 +165,12 @@ public static class EventTypes
     /// <summary>An administrator gave a poisoned event a fresh set of attempts. Data: eventId, eventType.</summary>
     public const string OutboxEventRetried = "outbox.event_retried";
 
+    /// <summary>An administrator registered an API scope for a service (its tokens carry the resources as <c>aud</c>). Data: scopeId, name, resources.</summary>
+    public const string OidcScopeCreated = "oidc_scope.created";
+
+    /// <summary>An API scope no client was granted was removed. Data: scopeId, name.</summary>
+    public const string OidcScopeDeleted = "oidc_scope.deleted";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

@@ -30,6 +30,7 @@ public static class OidcSetup
     public static IServiceCollection AddWardenOidc(this IServiceCollection services)
     {
         Pages.Admin.AdminSections.AddAdminSection(services, ClientConsolePages.Section);
+        Pages.Admin.AdminSections.AddAdminSection(services, ApiScopeConsolePages.Section);
         services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore()
                 .UseDbContext<WardenDbContext>()

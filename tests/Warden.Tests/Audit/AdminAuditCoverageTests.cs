@@ -131,6 +131,12 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/webhooks/{id}"));
                 return new(EventTypes.WebhookDeleted, Mentions: id);
             },
+            ["POST /api/v1/admin/webhooks/{id:guid}/test"] = async () =>
+            {
+                var id = await CreateWebhookAsync(admin);
+                await Ok(admin.PostAsync($"/api/v1/admin/webhooks/{id}/test", null));
+                return new(EventTypes.WebhookTestRequested, Mentions: id);
+            },
             ["POST /api/v1/admin/webhooks/{id:guid}/deliveries/{deliveryId:guid}/redeliver"] = async () =>
             {
                 var id = await CreateWebhookAsync(admin);
@@ -185,6 +191,13 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 var id = await CreateClientAsync(admin);
                 await Ok(admin.DeleteAsync($"/api/v1/admin/clients/{id}"));
                 return new(EventTypes.OidcClientDeleted, Mentions: id);
+            },
+            ["POST /api/v1/admin/scopes"] = async () => new(EventTypes.OidcScopeCreated, Mentions: await CreateApiScopeAsync(admin)),
+            ["DELETE /api/v1/admin/scopes/{id:guid}"] = async () =>
+            {
+                var id = await CreateApiScopeAsync(admin);
+                await Ok(admin.DeleteAsync($"/api/v1/admin/scopes/{id}"));
+                return new(EventTypes.OidcScopeDeleted, Mentions: id);
             },
         };
 
@@ -243,6 +256,10 @@ public sealed class AdminAuditCoverageTests : IDisposable
     private static async Task<Guid> CreateClientAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://app.example.com/callback" } }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("client").GetProperty("id").GetGuid();
+
+    private static async Task<Guid> CreateApiScopeAsync(HttpClient admin) =>
+        (await (await admin.PostAsJsonAsync("/api/v1/admin/scopes", new { name = "audit-" + Guid.NewGuid().ToString("N")[..8], resources = new[] { "audit-api" } }))
+            .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
     private static async Task<Guid> CreateIpRuleAsync(HttpClient admin, string network) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/ip-rules", new { action = "deny", network, note = "audit coverage" }))

@@ -36,19 +36,59 @@ public sealed class ClientCommandTests
         Assert.NotEqual(HttpStatusCode.OK, (await ClientCredentialsAsync(factory, secret)).StatusCode);
     }
 
-    private static Task<HttpResponseMessage> ClientCredentialsAsync(WardenFactory factory, string secret) =>
+    [Fact]
+    public async Task TheCommandLineRegistersAServicesApiScopeWhoseTokensCarryItsAudienceAndRemovesItOnlyOnceNoClientHoldsIt()
+    {
+        using var factory = new WardenFactory();
+        _ = factory.Services;
+
+        var (added, output) = await RunAsync(factory, "scopes", "add", "courses", "--resource", "courses-api", "--display-name", "The Courses service");
+        var (duplicate, duplicateError) = await RunErrorAsync(factory, "scopes", "add", "courses", "--resource", "courses-api");
+        var (builtIn, _) = await RunErrorAsync(factory, "scopes", "add", "openid", "--resource", "courses-api");
+        var (_, client) = await RunAsync(factory, "clients", "add", "--client-id", "reports", "--grant-type", "client_credentials", "--scope", "courses");
+        var secret = JsonDocument.Parse(client).RootElement.GetProperty("clientSecret").GetString()!;
+        var token = await ClientCredentialsAsync(factory, secret, "courses");
+        var (held, heldError) = await RunErrorAsync(factory, "scopes", "remove", "courses");
+        var (wardenRemoved, _) = await RunErrorAsync(factory, "scopes", "remove", "warden");
+        var (_, listed) = await RunAsync(factory, "scopes", "list");
+
+        Assert.Equal(0, added);
+        Assert.Equal(["courses-api"], JsonDocument.Parse(output).RootElement.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(1, duplicate);
+        Assert.Contains("exists", duplicateError, StringComparison.Ordinal);
+        Assert.Equal(1, builtIn);
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+        var accessToken = JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+        Assert.Equal("courses-api", OidcFlows.Payload(accessToken).GetProperty("aud").GetString());
+        Assert.Equal(1, held);
+        Assert.Contains("reports", heldError, StringComparison.Ordinal);
+        Assert.Equal(1, wardenRemoved);
+        Assert.Contains("\"name\": \"courses\"", listed, StringComparison.Ordinal);
+
+        var clientId = JsonDocument.Parse(client).RootElement.GetProperty("client").GetProperty("id").GetString()!;
+        Assert.Equal(0, (await RunAsync(factory, "clients", "remove", clientId)).ExitCode);
+        Assert.Equal(0, (await RunAsync(factory, "scopes", "remove", "courses")).ExitCode);
+        Assert.DoesNotContain("\"name\": \"courses\"", (await RunAsync(factory, "scopes", "list")).Output, StringComparison.Ordinal);
+    }
+
+    private static Task<HttpResponseMessage> ClientCredentialsAsync(WardenFactory factory, string secret, string scope = "warden") =>
         factory.Browser().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["grant_type"] = "client_credentials", ["scope"] = "warden", ["client_id"] = "reports", ["client_secret"] = secret,
+            ["grant_type"] = "client_credentials", ["scope"] = scope, ["client_id"] = "reports", ["client_secret"] = secret,
         }));
 
     private static Task<(int ExitCode, string Output)> RunAsync(WardenFactory factory, params string[] arguments) =>
-        ConsoleCollection.CaptureOutAsync(() => Program.Main(
-        [
-            .. arguments,
-            $"--Warden:DataDirectory={factory.DataDirectory}",
-            $"--Warden:Database:Provider={TestDatabase.ProviderName}",
-            $"--Warden:Database:ConnectionString={factory.ConnectionString}",
-            "--Logging:LogLevel:Default=Warning",
-        ]));
+        ConsoleCollection.CaptureOutAsync(() => Program.Main(Arguments(factory, arguments)));
+
+    private static Task<(int ExitCode, string Error)> RunErrorAsync(WardenFactory factory, params string[] arguments) =>
+        ConsoleCollection.CaptureErrorAsync(() => Program.Main(Arguments(factory, arguments)));
+
+    private static string[] Arguments(WardenFactory factory, string[] arguments) =>
+    [
+        .. arguments,
+        $"--Warden:DataDirectory={factory.DataDirectory}",
+        $"--Warden:Database:Provider={TestDatabase.ProviderName}",
+        $"--Warden:Database:ConnectionString={factory.ConnectionString}",
+        "--Logging:LogLevel:Default=Warning",
+    ];
 }
