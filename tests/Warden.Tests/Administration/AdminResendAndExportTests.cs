@@ -46,6 +46,7 @@ public sealed class AdminResendAndExportTests(WardenFactory factory) : IClassFix
         var email = AuthFlows.NewEmail("invited");
         var id = await InviteAsync(admin, email);
         var first = (await factory.Mailbox.WaitForAsync(email)).Token();
+        await factory.WaitForProfileAsync(id); // the resent mail greets by the profile's name
 
         var resent = await admin.Client.SendAsync(HttpMethod.Post, $"/api/v1/admin/users/{id}/resend-invitation");
 
