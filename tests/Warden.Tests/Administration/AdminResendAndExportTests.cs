@@ -100,7 +100,7 @@ public sealed class AdminResendAndExportTests(WardenFactory factory) : IClassFix
 
         var export = await response.ReadJsonAsync();
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.StartsWith("\"warden-export-", response.Content.Headers.ContentDisposition?.FileName, StringComparison.Ordinal);
+        Assert.StartsWith("warden-export-", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         Assert.True(response.Headers.CacheControl?.NoStore);
         Assert.Equal(Members(own), Members(export));
         Assert.Equal(user.Email, export.GetProperty("account").GetProperty("email").GetString());

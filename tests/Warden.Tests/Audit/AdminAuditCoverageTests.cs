@@ -161,6 +161,12 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.PostAsync($"/api/v1/admin/webhooks/{id}/deliveries/{delivery.Id}/redeliver", null));
                 return new(EventTypes.WebhookRedeliveryRequested, Mentions: delivery.Id);
             },
+            ["POST /api/v1/admin/webhooks/{id:guid}/test"] = async () =>
+            {
+                var id = await CreateWebhookAsync(admin);
+                await Ok(admin.PostAsync($"/api/v1/admin/webhooks/{id}/test", null));
+                return new(EventTypes.WebhookTestRequested, Mentions: id);
+            },
             ["POST /api/v1/admin/ip-rules"] = async () =>
                 new(EventTypes.IpRuleCreated, Mentions: await CreateIpRuleAsync(admin, "198.51.100.0/24")),
             ["DELETE /api/v1/admin/ip-rules/{id:guid}"] = async () =>
