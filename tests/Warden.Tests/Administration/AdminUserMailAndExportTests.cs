@@ -11,8 +11,9 @@ namespace Warden.Tests.Administration;
 /// <summary>
 /// An administrator sends a verification email or an invitation again, or takes a copy of a user's data: each only in
 /// the state it is for, each under the tier guard of every action on a user, each audited with the administrator.
+/// (A part of <see cref="AdminUserTests"/>, to share its server.)
 /// </summary>
-public sealed class AdminResendAndExportTests(WardenFactory factory) : IClassFixture<WardenFactory>
+public sealed partial class AdminUserTests
 {
     [Fact]
     public async Task AResentVerificationEmailCarriesAWorkingLinkAndTheOldOneStopsWorking()
