@@ -22,6 +22,12 @@ public static class AdministrationEndpoints
         users.MapDelete("/{id:guid}", UserAccessActions.EraseAsync).WithName("AdminEraseUser").WithSummary("Erase a user's personal data, as self-deletion does.");
         users.MapPost("/{id:guid}/roles", UserRoles.AssignAsync).WithName("AdminAssignRole").WithSummary("Give a user a role.");
         users.MapDelete("/{id:guid}/roles/{role}", UserRoles.RemoveAsync).WithName("AdminRemoveRole").WithSummary("Take a role from a user.");
+        users.MapPost("/{id:guid}/resend-verification", ResendAccountMail.VerificationAsync).WithName("AdminResendVerification")
+            .WithSummary("Send a pending user a new verification link (older ones stop working).");
+        users.MapPost("/{id:guid}/resend-invitation", ResendAccountMail.InvitationAsync).WithName("AdminResendInvitation")
+            .WithSummary("Send an invited user who has not chosen a password a new invitation (older links stop working).");
+        users.MapGet("/{id:guid}/export", ExportUserData.HandleAsync).WithName("AdminExportUserData")
+            .WithSummary("Everything held about a user, as a JSON attachment (as GET /api/v1/users/me/export).");
         return users;
     }
 }

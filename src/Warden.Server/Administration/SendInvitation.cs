@@ -11,28 +11,36 @@ using Warden.Server.Users;
 namespace Warden.Server.Administration;
 
 /// <summary>
-/// <c>user.registered</c> with <c>invited: true</c> (an administrator created the account) → a single-use
-/// invitation token, mailed as a set-password link (<c>/account/invitation?token=...</c>, the invitation page, redeemed through
-/// <c>POST /api/v1/auth/reset-password</c>). The token is made here, after commit, so it never sits in an event.
+/// <c>user.registered</c> with <c>invited: true</c> (an administrator created the account), or
+/// <c>user.invitation_requested</c> (an administrator sends it again) → a single-use invitation token, mailed as a
+/// set-password link (<c>/account/invitation?token=...</c>, the invitation page, redeemed through
+/// <c>POST /api/v1/auth/reset-password</c>); an earlier invitation link stops working. The token is made here, after
+/// commit, so it never sits in an event.
 /// </summary>
 public sealed class SendInvitation(
     WardenDbContext db, AccountTokens tokens, AccountMailer mailer, PublicLinks links, IOptions<AdministrationOptions> options) : IEventHandler
 {
     public string Name => "administration.send-invitation";
 
-    public bool CanHandle(string eventType) => eventType == EventTypes.UserRegistered;
+    public bool CanHandle(string eventType) => eventType is EventTypes.UserRegistered or EventTypes.InvitationRequested;
+
+    /// <summary>
+    /// Whether <paramref name="user"/> still waits for an invitation: an active account nobody has chosen a password
+    /// for yet. Erased, suspended or already set up accounts get none.
+    /// </summary>
+    public static bool Awaits(User user) => user.Status == UserStatus.Active && user.PasswordHash is null;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         var data = JsonSerializer.Deserialize<Registered>(message.Data, JsonSerializerOptions.Web)!;
-        if (!data.Invited)
+        if (message.Type == EventTypes.UserRegistered && !data.Invited)
         {
             return;
         }
 
-        // Only while the invitation is still needed: erased, suspended or already set up accounts get nothing.
-        var waiting = await db.Users.AnyAsync(u => u.Id == data.UserId && u.Status == UserStatus.Active && u.PasswordHash == null, cancellationToken);
-        if (!waiting)
+        // Only while the invitation is still needed (checked again here: the password may have been set meanwhile).
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == data.UserId, cancellationToken);
+        if (user is null || !Awaits(user))
         {
             return;
         }
@@ -49,7 +57,7 @@ public sealed class SendInvitation(
         };
         if (AccountMailer.NameOf(data.FullName, data.FirstName, data.LastName) is { } name)
         {
-            values["name"] = name; // the profile may not exist yet
+            values["name"] = name; // the profile may not exist yet (a resent invitation names none: the mailer reads the profile)
         }
 
         await mailer.SendAsync(data.UserId, EmailTemplateNames.Invitation, values, cancellationToken);

@@ -18,7 +18,8 @@ public sealed record AdminUserDetails(
     IReadOnlyList<AdminRoleAssignment> RoleAssignments,
     IReadOnlyList<AdminSessionView> Sessions,
     AdminLockoutView Lockout,
-    IReadOnlyList<string> TwoFactor);
+    IReadOnlyList<string> TwoFactor,
+    bool InvitationPending);
 
 public sealed record AdminProfileView(
     string? FullName, string? FirstName, string? LastName, string? Bio, string? AvatarUrl, string? Timezone, string? Locale,
@@ -85,7 +86,8 @@ public static class UserDetails
             assignments,
             sessions,
             new AdminLockoutView(lockedUntil is not null, lockedUntil, entries),
-            twoFactor));
+            twoFactor,
+            SendInvitation.Awaits(user)));
     }
 
     /// <summary>The login-throttle keys of a user's identifiers (the same ones a sign-in clears).</summary>

@@ -43,7 +43,7 @@ public static class EventTypes
     /// <summary>Someone tried to register an address that has an account; its owner is told, the caller is not.</summary>
     public const string RegistrationAttempted = "user.registration_attempted";
 
-    /// <summary>A pending user asked for a new verification link.</summary>
+    /// <summary>A pending user, or an administrator (<c>actorId</c>) for them, asked for a new verification link. Data: userId.</summary>
     public const string VerificationRequested = "user.verification_requested";
 
     // Profiles and self-service
@@ -170,6 +170,12 @@ public static class EventTypes
 
     /// <summary>An API scope no client was granted was removed. Data: scopeId, name.</summary>
     public const string OidcScopeDeleted = "oidc_scope.deleted";
+
+    /// <summary>
+    /// An administrator asked for a new invitation for an invited user who has not chosen a password yet; its handler
+    /// mails a fresh link, and the older ones stop working. Data: userId, actorId.
+    /// </summary>
+    public const string InvitationRequested = "user.invitation_requested";
 
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)

@@ -47,9 +47,15 @@ public static class PrivacyEndpoints
             return ApiProblems.NotFound();
         }
 
+        AsAttachment(http, export);
+        return TypedResults.Ok(export);
+    }
+
+    /// <summary>The API's export answers as a download that no cache keeps (this route and the administrators' one).</summary>
+    public static void AsAttachment(HttpContext http, Dictionary<string, object?> export)
+    {
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{FileName(export)}\"";
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(export);
     }
 
     /// <summary>The export itself (the API and the account pages), recorded as taken; null when the account is gone.</summary>

@@ -9,7 +9,7 @@ using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Administration;
 
-public sealed class AdminUserTests(WardenFactory factory) : IClassFixture<WardenFactory>
+public sealed partial class AdminUserTests(WardenFactory factory) : IClassFixture<WardenFactory>
 {
     private static string[] Roles(JsonElement account) => [.. account.GetProperty("roles").EnumerateArray().Select(e => e.GetString()!)];
 

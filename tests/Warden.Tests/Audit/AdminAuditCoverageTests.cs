@@ -124,6 +124,20 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/users/{user.Id}/roles/moderator"));
                 return new(EventTypes.RoleRemoved, user.Id);
             },
+            ["POST /api/v1/admin/users/{id:guid}/resend-verification"] = async () =>
+            {
+                var id = await _factory.CreateClient().RegisterAsync(AuthFlows.NewEmail("pending"));
+                await Ok(admin.PostAsync($"/api/v1/admin/users/{id}/resend-verification", null));
+                return new(EventTypes.VerificationRequested, id);
+            },
+            ["POST /api/v1/admin/users/{id:guid}/resend-invitation"] = async () =>
+            {
+                var created = await (await admin.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email = AuthFlows.NewEmail("invited"), sendInvitation = true }))
+                    .ReadJsonAsync(HttpStatusCode.Created);
+                var id = created.GetProperty("id").GetGuid();
+                await Ok(admin.PostAsync($"/api/v1/admin/users/{id}/resend-invitation", null));
+                return new(EventTypes.InvitationRequested, id);
+            },
             ["POST /api/v1/admin/webhooks"] = async () => new(EventTypes.WebhookCreated, Mentions: await CreateWebhookAsync(admin)),
             ["DELETE /api/v1/admin/webhooks/{id:guid}"] = async () =>
             {

@@ -17,6 +17,8 @@ public static class PolicyActions
     public const string AdminUsersTwoFactor = "admin.users.two_factor";
     public const string AdminUsersErase = "admin.users.erase";
     public const string AdminUsersRoles = "admin.users.roles";
+    public const string AdminUsersResend = "admin.users.resend";
+    public const string AdminUsersExport = "admin.users.export";
     public const string AdminRolesRead = "admin.roles.read";
     public const string AdminRolesWrite = "admin.roles.write";
 }

@@ -70,4 +70,8 @@ public static class ProblemCodes
     public const string PasskeysUnavailable = "passkeys_unavailable";
     public const string PasskeyRejected = "passkey_rejected";
     public const string UserVerificationRequired = "user_verification_required";
+
+    // Mail an administrator sends again (Administration/ResendAccountMail.cs)
+    public const string NotAwaitingVerification = "not_awaiting_verification";
+    public const string NotAwaitingInvitation = "not_awaiting_invitation";
 }

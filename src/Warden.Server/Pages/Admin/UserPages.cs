@@ -31,7 +31,8 @@ public sealed record AuditTrail(IReadOnlyList<AuditEntryView> Entries, int Total
 /// <c>/admin/users/{id}</c>: one user as <c>GET /api/v1/admin/users/{id}</c> shows them, with that user's audit trail,
 /// and every action on them through the admin API's own use case. Destructive ones (suspend, sign out, end a session,
 /// reset two-step sign-in, take a role, erase) need a re-authentication within the window and a confirmation; the
-/// erasure also the user's email typed again.
+/// erasure also the user's email typed again. Resending the verification email or the invitation, and the export of the
+/// user's data (answered as the download itself), need neither.
 /// </summary>
 public static class UserPages
 {
@@ -40,7 +41,8 @@ public static class UserPages
     public static readonly IReadOnlySet<string> Destructive = new HashSet<string>(StringComparer.Ordinal)
         { "suspend", "signout", "revoke-session", "reset-2fa", "remove-role", "erase" };
 
-    public static readonly IReadOnlySet<string> Operations = new HashSet<string>(Destructive.Concat(["activate", "unlock", "add-role"]), StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Operations = new HashSet<string>(
+        Destructive.Concat(["activate", "unlock", "add-role", "resend-verification", "resend-invitation", "export"]), StringComparer.Ordinal);
 
     public static void Map(RouteGroupBuilder admin)
     {
@@ -104,8 +106,8 @@ public static class UserPages
 
     public static async Task<IResult> ActAsync(
         Guid id, [FromForm] UserActionForm posted, HttpContext http, AdminArea area, AccessPolicy policy, PermissionService permissions,
-        SessionRevocation revocation, LoginThrottle throttle, TwoFactorAccount twoFactor, AccountErasure erasure, WardenDbContext db, TimeProvider time,
-        CancellationToken cancellationToken)
+        SessionRevocation revocation, LoginThrottle throttle, TwoFactorAccount twoFactor, AccountErasure erasure, IEnumerable<IPersonalData> modules,
+        WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var page = PathOf(id);
         var (admin, refusal) = await area.EnterAsync(http, AdminSections.Users.Permission, page);
@@ -134,6 +136,11 @@ public static class UserPages
         }
 
         var principal = admin.Principal;
+        if (operation == "export")
+        {
+            return await ExportAsync(id, principal, policy, db, modules, time, http, page, cancellationToken);
+        }
+
         object result = operation switch
         {
             "activate" or "suspend" => (await ChangeUserStatus.HandleAsync(id, new StatusRequest(operation == "activate" ? "active" : "suspended"),
@@ -146,12 +153,26 @@ public static class UserPages
             "reset-2fa" => (await UserAccessActions.ResetTwoFactorAsync(id, principal, policy, twoFactor, db, http, cancellationToken)).Result,
             "add-role" => (await UserRoles.AssignAsync(id, new AssignRoleRequest(posted.Role), principal, policy, permissions, db, time, http, cancellationToken)).Result,
             "remove-role" => (await UserRoles.RemoveAsync(id, posted.Role ?? "", principal, policy, permissions, db, time, http, cancellationToken)).Result,
+            "resend-verification" => (await ResendAccountMail.VerificationAsync(id, principal, policy, db, time, http, cancellationToken)).Result,
+            "resend-invitation" => (await ResendAccountMail.InvitationAsync(id, principal, policy, db, time, http, cancellationToken)).Result,
             _ => (await UserAccessActions.EraseAsync(id, principal, policy, permissions, erasure, db, http, cancellationToken)).Result,
         };
 
         return operation == "erase" && AdminArea.ProblemCode(result) is null
             ? PageResults.SeeOther(AdminArea.WithFlash(AdminSections.Users.Path, "done", "erased"))
             : AdminArea.After(result, page, operation);
+    }
+
+    /// <summary>
+    /// The admin API's export as the download itself (its answer, headers and all: the same document as
+    /// <c>GET /api/v1/admin/users/{id}/export</c>), or back to the user's page with the problem.
+    /// </summary>
+    private static async Task<IResult> ExportAsync(
+        Guid id, System.Security.Claims.ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, IEnumerable<IPersonalData> modules,
+        TimeProvider time, HttpContext http, string page, CancellationToken cancellationToken)
+    {
+        var result = (await ExportUserData.HandleAsync(id, principal, policy, db, modules, time, http, cancellationToken)).Result;
+        return AdminArea.ProblemCode(result) is null ? result : AdminArea.After(result, page, "export");
     }
 
     private static string ConfirmPath(Guid id, UserActionForm form) =>

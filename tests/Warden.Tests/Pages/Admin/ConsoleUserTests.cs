@@ -175,6 +175,64 @@ public sealed class ConsoleUserTests(AdminConsoleServer factory)
         await AuditedByAdministratorAsync(createdId, "user.registered");
     }
 
+    [Fact]
+    public async Task APendingUsersPageResendsTheVerificationEmailAndAnInvitedUsersTheInvitation()
+    {
+        var pendingEmail = AuthFlows.NewEmail("pending");
+        var pending = await factory.CreateClient().RegisterAsync(pendingEmail);
+        await factory.Mailbox.WaitForAsync(pendingEmail);
+        var invitedEmail = AuthFlows.NewEmail("invited");
+        var console = await factory.ConsoleClientAsync();
+        var token = await console.FormTokenAsync("/admin/users/new");
+        Assert.Equal(HttpStatusCode.SeeOther, (await console.PostFormAsync("/admin/users/new", token, ("email", invitedEmail), ("invite", "true"), ("roles", "user"))).StatusCode);
+        await factory.Mailbox.WaitForAsync(invitedEmail);
+        var invited = await factory.InDbAsync(db => db.Users.Where(u => u.Email == invitedEmail).Select(u => u.Id).SingleAsync());
+
+        var pendingPage = await console.GetStringAsync($"/admin/users/{pending}");
+        var invitedPage = await console.GetStringAsync($"/admin/users/{invited}");
+        Assert.Contains("Resend verification email", pendingPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resend invitation", pendingPage, StringComparison.Ordinal);
+        Assert.Contains("Resend invitation", invitedPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resend verification email", invitedPage, StringComparison.Ordinal);
+
+        var verification = await console.PostFormAsync($"/admin/users/{pending}", token, ("operation", "resend-verification"));
+        var invitation = await console.PostFormAsync($"/admin/users/{invited}", token, ("operation", "resend-invitation"));
+        var wrongState = await console.PostFormAsync($"/admin/users/{pending}", token, ("operation", "resend-invitation"));
+
+        Assert.Equal($"/admin/users/{pending}?done=resend-verification", verification.Headers.Location?.OriginalString);
+        Assert.Contains("A new verification email is on its way", await console.GetStringAsync(verification.Headers.Location!.OriginalString), StringComparison.Ordinal);
+        Assert.Contains("/account/verify-email?token=", (await factory.Mailbox.WaitForAsync(pendingEmail, number: 2)).TextBody, StringComparison.Ordinal);
+        Assert.Equal($"/admin/users/{invited}?done=resend-invitation", invitation.Headers.Location?.OriginalString);
+        Assert.Contains("/account/invitation?token=", (await factory.Mailbox.WaitForAsync(invitedEmail, number: 2)).TextBody, StringComparison.Ordinal);
+        Assert.Equal($"/admin/users/{pending}?problem=not_awaiting_invitation", wrongState.Headers.Location?.OriginalString);
+        Assert.Contains("not waiting for an invitation", await console.GetStringAsync(wrongState.Headers.Location!.OriginalString), StringComparison.Ordinal);
+        await AuditedByAdministratorAsync(pending, "user.verification_requested");
+        await AuditedByAdministratorAsync(invited, "user.invitation_requested");
+    }
+
+    [Fact]
+    public async Task AnAdministratorDownloadsAUsersDataFromTheirPage()
+    {
+        var (_, personId, email) = await factory.PersonClientAsync();
+        var (helpdesk, _, _) = await factory.HelpdeskClientAsync();
+        var console = await factory.ConsoleClientAsync();
+        Assert.Contains("Export data", await console.GetStringAsync($"/admin/users/{personId}"), StringComparison.Ordinal);
+        var token = await console.FormTokenAsync($"/admin/users/{personId}");
+
+        var download = await console.PostFormAsync($"/admin/users/{personId}", token, ("operation", "export"));
+        var helpdeskToken = await helpdesk.FormTokenAsync($"/admin/users/{personId}");
+        var root = await RootIdAsync();
+        var refused = await helpdesk.PostFormAsync($"/admin/users/{root}", helpdeskToken, ("operation", "export"));
+
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/json", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        using var export = System.Text.Json.JsonDocument.Parse(await download.Content.ReadAsStringAsync());
+        Assert.Equal(email, export.RootElement.GetProperty("account").GetProperty("email").GetString());
+        await AuditedByAdministratorAsync(personId, "user.data_exported");
+        Assert.Equal($"/admin/users/{root}?problem=privilege_escalation", refused.Headers.Location?.OriginalString);
+    }
+
     private Task<UserStatus> StatusAsync(Guid id) => factory.InDbAsync(db => db.Users.Where(u => u.Id == id).Select(u => u.Status).SingleAsync());
 
     private Task<Guid> RootIdAsync() => factory.InDbAsync(db => db.Users.Where(u => u.Email == WardenFactory.AdminEmail).Select(u => u.Id).SingleAsync());
