@@ -124,6 +124,19 @@ public sealed partial class ArchitectureTests
         Assert.Empty(copies);
     }
 
+    [Fact]
+    public void Browser_tests_wait_for_addresses_without_playwrights_racing_wait()
+    {
+        // Playwright's WaitForURLAsync can miss the navigation or load it waits for (see PageAddress): one flaky
+        // failure in a full run is a submission refused, so every browser test goes through PageAddress.
+        var tests = Path.Combine(TestPaths.RepositoryRoot, "tests", "Warden.Tests");
+        var users = Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("." + nameof(Microsoft.Playwright.IPage.WaitForURLAsync) + "(", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(tests, f));
+        Assert.Empty(users);
+    }
+
     private static int Rank(string module, string path) =>
         Array.IndexOf(Layers, module) is var i and >= 0 ? i : throw new InvalidOperationException($"{path}: unknown module {module}");
 

@@ -43,11 +43,11 @@ public sealed class DeviceFlowTests(Chromium chromium, KestrelWardenFactory ward
             Assert.Equal(issuer + "/account/device", verificationUri);
 
             await browser.Page.GotoAsync(verificationUri);
-            await browser.Page.WaitForURLAsync("**/account/login?**");
+            await browser.Page.WaitForAddressAsync("**/account/login?**");
             await browser.Page.FillAsync("#login", email);
             await browser.Page.FillAsync("#password", AuthFlows.Password);
             await browser.Page.ClickAsync("button.primary");
-            await browser.Page.WaitForURLAsync("**/account/device");
+            await browser.Page.WaitForAddressAsync("**/account/device");
             await PageChecks.CheckAsync(browser, "device", output);
             await browser.Page.FillAsync("#user_code", userCode);
             await browser.Page.ClickAsync("button.primary");
@@ -55,7 +55,7 @@ public sealed class DeviceFlowTests(Chromium chromium, KestrelWardenFactory ward
             Assert.Contains(userCode, await browser.Page.InnerTextAsync("main"), StringComparison.Ordinal);
             await PageChecks.CheckAsync(browser, "device-approve", output);
             await browser.Page.ClickAsync("button[value=allow]");
-            await browser.Page.WaitForURLAsync("**/account/device?done=approved");
+            await browser.Page.WaitForAddressAsync("**/account/device?done=approved");
 
             var done = (await ReadLineAsync(tool))!;
             output.WriteLine(done);

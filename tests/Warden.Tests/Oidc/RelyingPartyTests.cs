@@ -54,7 +54,7 @@ public sealed class RelyingPartyTests(Chromium chromium, ITestOutputHelper outpu
                     await GoAsync(browser.Page, line["AUTHORIZE ".Length..]);
                     if (!signedIn)
                     {
-                        await browser.Page.WaitForURLAsync("**/account/login?**");
+                        await browser.Page.WaitForAddressAsync("**/account/login?**");
                         await browser.Page.FillAsync("#login", email);
                         await browser.Page.FillAsync("#password", AuthFlows.Password);
                         await browser.Page.ClickAsync("button.primary");

@@ -31,14 +31,14 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
 
         // The authenticator: re-authentication first, then the QR code and the secret as text, confirmed with a code.
         await page.GetByRole(AriaRole.Link, new() { Name = "Security", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/account/security");
+        await page.WaitForAddressAsync("**/account/security");
         await CheckAsync(browser, "security");
         await page.ClickAsync("text=Set up an authenticator app");
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
         await CheckAsync(browser, "reauthenticate");
         await page.FillAsync("#password", AuthFlows.Password);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/security");
+        await page.WaitForAddressAsync("**/account/security");
         await page.ClickAsync("text=Set up an authenticator app");
         Assert.Equal("Set up your authenticator app", await page.InnerTextAsync("h1"));
         Assert.Equal(1, await page.Locator(".qr svg").CountAsync());
@@ -67,21 +67,21 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         await page.Locator("li.session:not(.current)", new() { HasText = "Browser" }).Locator("button").ClickAsync();
         Assert.Contains("That session is signed out.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await laptop.Page.GotoAsync("account");
-        await laptop.Page.WaitForURLAsync("**/account/login?returnUrl=%2Faccount");
+        await laptop.Page.WaitForAddressAsync("**/account/login?returnUrl=%2Faccount");
 
         // The laptop signs in again (now with a code); a password change then signs it out once more.
         warden.Time.Advance(TimeSpan.FromSeconds(30));
         await SignInAsync(laptop.Page, email, AuthFlows.Password, expectAccount: false);
         await laptop.Page.FillAsync("#code", await Oathtool.TotpAsync(secret, warden.Time.GetUtcNow()));
         await laptop.Page.ClickAsync("button.primary");
-        await laptop.Page.WaitForURLAsync("**/account");
+        await laptop.Page.WaitForAddressAsync("**/account");
         await page.GotoAsync("account/password");
         await CheckAsync(browser, "password");
         await page.FillAsync("#newPassword", NewPassword);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/security?done=password");
+        await page.WaitForAddressAsync("**/account/security?done=password");
         await laptop.Page.GotoAsync("account");
-        await laptop.Page.WaitForURLAsync("**/account/login?returnUrl=%2Faccount");
+        await laptop.Page.WaitForAddressAsync("**/account/login?returnUrl=%2Faccount");
 
         // A new email address, confirmed from the link by its button.
         var newEmail = AuthFlows.NewEmail("moved");
@@ -98,17 +98,17 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         // Deleting: after the window of the re-authentication has passed, it is asked again (with a code now).
         warden.Time.Advance(TimeSpan.FromMinutes(6));
         await page.GotoAsync("account/delete");
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fdelete");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fdelete");
         await page.FillAsync("#password", NewPassword);
         await page.FillAsync("#code", codes[0]);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/delete");
+        await page.WaitForAddressAsync("**/account/delete");
         await CheckAsync(browser, "delete");
         await page.FillAsync("#confirmation", newEmail);
         await page.ClickAsync("button.primary");
         Assert.Equal("Your account is deleted", await page.InnerTextAsync("h1"));
         await page.GotoAsync("account");
-        await page.WaitForURLAsync("**/account/login?returnUrl=%2Faccount");
+        await page.WaitForAddressAsync("**/account/login?returnUrl=%2Faccount");
     }
 
     [Fact]
@@ -134,25 +134,25 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         await CheckAsync(browser, "expired-password");
         await page.FillAsync("#newPassword", NewPassword);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains(email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
         // Then the profile (a name, a picture previewed from Warden itself) and the notification settings.
         await page.GetByRole(AriaRole.Link, new() { Name = "Your profile", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/account/profile");
+        await page.WaitForAddressAsync("**/account/profile");
         await page.FillAsync("#fullName", "Grace Hopper");
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/profile?done=saved");
+        await page.WaitForAddressAsync("**/account/profile?done=saved");
         Assert.Equal("Grace Hopper", await page.InputValueAsync("#fullName"));
         await page.SetInputFilesAsync("#avatar", new FilePayload { Name = "me.png", MimeType = "image/png", Buffer = Png });
         await page.ClickAsync("text=Upload picture");
-        await page.WaitForURLAsync("**/account/profile?done=avatar");
+        await page.WaitForAddressAsync("**/account/profile?done=avatar");
         Assert.True(await page.Locator("img.avatar").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the avatar preview did not load");
         await CheckAsync(browser, "profile");
         await page.GotoAsync("account/notifications");
         await page.CheckAsync("#marketing");
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/notifications?done=saved");
+        await page.WaitForAddressAsync("**/account/notifications?done=saved");
         Assert.True(await page.IsCheckedAsync("#marketing"));
         await CheckAsync(browser, "notifications");
     }
@@ -167,7 +167,7 @@ public sealed class AccountAreaBrowserTests(Chromium chromium, ITestOutputHelper
         await page.ClickAsync("button.primary");
         if (expectAccount)
         {
-            await page.WaitForURLAsync("**/account");
+            await page.WaitForAddressAsync("**/account");
         }
     }
 

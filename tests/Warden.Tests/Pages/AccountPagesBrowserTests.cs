@@ -31,7 +31,7 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", AuthFlows.Password);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/check-email");
+        await page.WaitForAddressAsync("**/account/check-email");
         await CheckAsync(browser, "check-email");
 
         var link = (await warden.Mailbox.WaitForAsync(email)).Link("/account/verify-email");
@@ -48,16 +48,16 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await SignInAsync(page, email, AuthFlows.Password);
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains(email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
         Assert.Contains("Browser Person", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await CheckAsync(browser, "overview");
 
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForAddressAsync("**/account/login");
         await CheckAsync(browser, "login");
         await page.GotoAsync("account");
-        await page.WaitForURLAsync("**/account/login?returnUrl=%2Faccount");
+        await page.WaitForAddressAsync("**/account/login?returnUrl=%2Faccount");
     }
 
     [Fact]
@@ -78,15 +78,15 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
         await CheckAsync(browser, "second-factor-error");
         await page.FillAsync("#code", await warden.TotpNowAsync(user));
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains(user.Email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForAddressAsync("**/account/login");
         await SignInAsync(page, user.Email, AuthFlows.Password);
         await page.FillAsync("#code", user.RecoveryCodes[0]);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains(user.Email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
     }
 
@@ -127,7 +127,7 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
 
         await page.GotoAsync("account/login");
         await SignInAsync(page, email, NewPassword);
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await SignInAsync(page, email, NewPassword);
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains("Invited Person", await page.InnerTextAsync("main"), StringComparison.Ordinal);
     }
 
@@ -164,7 +164,7 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
         await browser.Page.GotoAsync("account/login?returnUrl=" + Uri.EscapeDataString("https://evil.example/phish"));
         await SignInAsync(browser.Page, email, AuthFlows.Password);
 
-        await browser.Page.WaitForURLAsync(warden.BaseAddress + "account");
+        await browser.Page.WaitForAddressAsync(warden.BaseAddress + "account");
     }
 
     [Fact]
@@ -179,11 +179,11 @@ public sealed class AccountPagesBrowserTests(Chromium chromium, ITestOutputHelpe
             var page = await context.NewPageAsync();
             await page.GotoAsync("account/login");
             await SignInAsync(page, email, AuthFlows.Password);
-            await page.WaitForURLAsync("**/account");
+            await page.WaitForAddressAsync("**/account");
             Assert.Contains(email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
             await page.ClickAsync("text=Sign out");
-            await page.WaitForURLAsync("**/account/login");
+            await page.WaitForAddressAsync("**/account/login");
             Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "warden_session");
         }
         finally

@@ -50,13 +50,13 @@ public sealed class PasskeyBrowserTests(Chromium chromium)
         Assert.False(await page.IsVisibleAsync("#passkey-create-nojs"), "with script, the no-script note is hidden");
         await page.FillAsync("#passkey-name", "Test laptop");
         await page.ClickAsync("text=Add a passkey");
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
         await page.FillAsync("#password", AuthFlows.Password);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/security");
+        await page.WaitForAddressAsync("**/account/security");
         await page.FillAsync("#passkey-name", "Test laptop");
         await page.ClickAsync("text=Add a passkey");
-        await page.WaitForURLAsync("**/account/security?done=passkey-added");
+        await page.WaitForAddressAsync("**/account/security?done=passkey-added");
         Assert.Contains("Test laptop", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         var credential = (await CredentialsAsync(cdp, authenticatorId)).Single();
         var registered = credential.GetProperty("signCount").GetUInt32();
@@ -65,7 +65,7 @@ public sealed class PasskeyBrowserTests(Chromium chromium)
         // Used alone on the sign-in page: signed in, and the count rose on both sides.
         await SignOutAsync(page);
         await page.ClickAsync("text=Sign in with a passkey");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
         Assert.Contains(email, await page.InnerTextAsync("main"), StringComparison.Ordinal);
         var counted = (await CredentialsAsync(cdp, authenticatorId)).Single().GetProperty("signCount").GetUInt32();
         Assert.True(counted > registered, "the authenticator counted the signature");
@@ -85,12 +85,12 @@ public sealed class PasskeyBrowserTests(Chromium chromium)
         await PasswordSignInAsync(page, email);
         await page.GotoAsync("account/security");
         await page.ClickAsync("button[aria-label='Remove the passkey Test laptop']");
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=%2Faccount%2Fsecurity");
         await page.FillAsync("#password", AuthFlows.Password);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account/security");
+        await page.WaitForAddressAsync("**/account/security");
         await page.ClickAsync("button[aria-label='Remove the passkey Test laptop']");
-        await page.WaitForURLAsync("**/account/security?done=passkey-removed");
+        await page.WaitForAddressAsync("**/account/security?done=passkey-removed");
         Assert.Contains("No passkeys yet.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await SignOutAsync(page);
         await page.ClickAsync("text=Sign in with a passkey");
@@ -103,14 +103,14 @@ public sealed class PasskeyBrowserTests(Chromium chromium)
         await page.FillAsync("#login", email);
         await page.FillAsync("#password", AuthFlows.Password);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/account");
+        await page.WaitForAddressAsync("**/account");
     }
 
     private static async Task SignOutAsync(IPage page)
     {
         await page.GotoAsync("account");
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForAddressAsync("**/account/login");
     }
 
     private static async Task<List<JsonElement>> CredentialsAsync(ICDPSession cdp, string authenticatorId)

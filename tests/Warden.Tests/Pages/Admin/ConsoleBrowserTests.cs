@@ -24,14 +24,14 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         await using var person = await chromium.NewSessionAsync(address);
         await person.Page.GotoAsync("account/login");
         await SignInAsync(person.Page, email, AuthFlows.Password);
-        await person.Page.WaitForURLAsync("**/account");
+        await person.Page.WaitForAddressAsync("**/account");
 
         await using var browser = await chromium.NewSessionAsync(address);
         var page = browser.Page;
         await page.GotoAsync("admin");
-        await page.WaitForURLAsync("**/account/login?returnUrl=%2Fadmin");
+        await page.WaitForAddressAsync("**/account/login?returnUrl=%2Fadmin");
         await SignInAsync(page, WardenFactory.AdminEmail, WardenFactory.AdminPassword);
-        await page.WaitForURLAsync("**/admin");
+        await page.WaitForAddressAsync("**/admin");
         Assert.Contains("Sign-ins, failed sign-ins and registrations per day", await page.InnerHTMLAsync("svg.chart"), StringComparison.Ordinal);
         await CheckAsync(browser, "dashboard");
 
@@ -46,17 +46,17 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         await CheckAsync(browser, "user");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Suspend", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=*");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=*");
         await page.FillAsync("#password", WardenFactory.AdminPassword);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/confirm?operation=suspend");
+        await page.WaitForAddressAsync("**/confirm?operation=suspend");
         await CheckAsync(browser, "confirm");
         await page.ClickAsync("button.danger");
 
         Assert.Contains("The account is suspended", await page.InnerTextAsync("[role=status]"), StringComparison.Ordinal);
         await CheckAsync(browser, "user-suspended");
         await person.Page.ReloadAsync();
-        await person.Page.WaitForURLAsync("**/account/login?returnUrl=%2Faccount");
+        await person.Page.WaitForAddressAsync("**/account/login?returnUrl=%2Faccount");
 
         await page.GotoAsync("admin/users/new");
         await CheckAsync(browser, "create-user");
@@ -79,7 +79,7 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         var page = browser.Page;
         await page.GotoAsync("account/login?returnUrl=%2Fadmin%2Fusers");
         await SignInAsync(page, WardenFactory.AdminEmail, WardenFactory.AdminPassword);
-        await page.WaitForURLAsync("**/admin/users");
+        await page.WaitForAddressAsync("**/admin/users");
         await page.FillAsync("#search", tag);
         await page.SelectOptionAsync("#status", "active");
         await page.ClickAsync("form[role=search] button.primary");
@@ -87,12 +87,12 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         await page.SelectOptionAsync("#operation", "addrole");
         await page.SelectOptionAsync("#grant", "moderator");
         await page.ClickAsync("fieldset.bulk button");
-        await page.WaitForURLAsync("**/account/reauthenticate?returnUrl=*");
+        await page.WaitForAddressAsync("**/account/reauthenticate?returnUrl=*");
         await page.FillAsync("#password", WardenFactory.AdminPassword);
         await page.ClickAsync("button.primary");
 
         // Back on the filtered list (a post cannot be replayed through a redirect): the action is chosen again.
-        await page.WaitForURLAsync(url => url.Contains($"/admin/users?search={tag}&status=active", StringComparison.Ordinal));
+        await page.WaitForAddressAsync(url => url.Contains($"/admin/users?search={tag}&status=active", StringComparison.Ordinal));
         await page.CheckAsync("#scope-filtered");
         await page.SelectOptionAsync("#operation", "addrole");
         await page.SelectOptionAsync("#grant", "moderator");

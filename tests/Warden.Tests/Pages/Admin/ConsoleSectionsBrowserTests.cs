@@ -25,7 +25,7 @@ public sealed class ConsoleSectionsBrowserTests(AdminConsoleServer warden, ITest
         await page.FillAsync("#login", WardenFactory.AdminEmail);
         await page.FillAsync("#password", WardenFactory.AdminPassword);
         await page.ClickAsync("button.primary");
-        await page.WaitForURLAsync("**/admin/roles");
+        await page.WaitForAddressAsync("**/admin/roles");
         await CheckAsync(browser, "roles");
 
         await page.ClickAsync("text=New role");
