@@ -32,6 +32,10 @@ public class WardenFactory : WebApplicationFactory<Program>
         _ownsStorage = true;
         DataDirectory = Path.Combine(Path.GetTempPath(), "warden-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
+        if (migrated && !TestDatabase.IsPostgres)
+        {
+            TestDatabase.CopySqliteTemplate(DataDirectory);
+        }
     }
 
     /// <summary>A server on an empty database (no schema yet), for the tests of migrating.</summary>
