@@ -31,22 +31,15 @@ public sealed class BearerAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string authorization = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(authorization))
+        var bearer = await accessTokens.ReadBearerAsync(Request);
+        if (bearer.IsAbsent)
         {
             return AuthenticateResult.NoResult();
         }
 
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length > 8192)
+        if (bearer.Identity is not { } identity)
         {
-            return Fail("The Authorization header must be 'Bearer <access token>'.");
-        }
-
-        var token = authorization["Bearer ".Length..].Trim();
-        var identity = await accessTokens.ValidateAsync(token, Context.RequestAborted);
-        if (identity is null)
-        {
-            return Fail("The access token is invalid or expired.");
+            return Fail(bearer.Failure!);
         }
 
         if (!Guid.TryParse(identity.FindFirst("sub")?.Value, out var userId) || !Guid.TryParse(identity.FindFirst("sid")?.Value, out var sessionId))

@@ -26,21 +26,12 @@ public sealed class CheckCallers(AccessTokenService tokens, IOpenIddictTokenMana
     /// <summary>The calling client's id, or the 401/403 problem to answer with.</summary>
     public async Task<(string? ClientId, ProblemHttpResult? Refusal)> AuthenticateAsync(HttpContext http)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        var bearer = await tokens.ReadBearerAsync(http.Request);
+        if (bearer.Identity is not { } identity)
         {
-            return (null, Unauthenticated(ProblemCodes.Unauthorized, "Authentication is required.", http));
-        }
-
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length > 8192)
-        {
-            return (null, Unauthenticated(ProblemCodes.TokenInvalid, "The Authorization header must be 'Bearer <access token>'.", http));
-        }
-
-        var identity = await tokens.ValidateAsync(header["Bearer ".Length..].Trim(), http.RequestAborted);
-        if (identity is null)
-        {
-            return (null, Unauthenticated(ProblemCodes.TokenInvalid, "The access token is invalid or expired.", http));
+            return (null, bearer.IsAbsent
+                ? Unauthenticated(ProblemCodes.Unauthorized, "Authentication is required.", http)
+                : Unauthenticated(ProblemCodes.TokenInvalid, bearer.Failure!, http));
         }
 
         var clientId = identity.FindFirst(Claims.ClientId)?.Value;

@@ -23,6 +23,15 @@ public sealed record AccessTokenSubject(
 public sealed record IssuedAccessToken(string Token, string Id, DateTimeOffset ExpiresAt);
 
 /// <summary>
+/// A request's bearer token as read by <see cref="AccessTokenService.ReadBearerAsync"/>: its claims when valid; else
+/// why not (<see cref="Failure"/>); neither when the request carries no Authorization header.
+/// </summary>
+public readonly record struct BearerToken(ClaimsIdentity? Identity, string? Failure)
+{
+    public bool IsAbsent => Identity is null && Failure is null;
+}
+
+/// <summary>
 /// Issues and validates Warden's access tokens: RFC 9068 JWTs (<c>typ: at+jwt</c>) signed RS256 with the
 /// newest active key of <see cref="SigningKeyStore"/>. Validation accepts nothing but RS256 signatures by
 /// Warden's own published keys, named by <c>kid</c>.
@@ -86,6 +95,28 @@ public sealed class AccessTokenService(
             SigningCredentials = credentials,
         });
         return new IssuedAccessToken(token, id, expires);
+    }
+
+    /// <summary>
+    /// The request's <c>Authorization: Bearer</c> token, validated: the one reading of the header that Warden's bearer
+    /// handler (user sessions) and the check endpoint (client tokens) share, so both refuse the same headers.
+    /// </summary>
+    public async Task<BearerToken> ReadBearerAsync(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(header))
+        {
+            return new BearerToken(null, null);
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length > 8192)
+        {
+            return new BearerToken(null, "The Authorization header must be 'Bearer <access token>'.");
+        }
+
+        return await ValidateAsync(header["Bearer ".Length..].Trim(), request.HttpContext.RequestAborted) is { } identity
+            ? new BearerToken(identity, null)
+            : new BearerToken(null, "The access token is invalid or expired.");
     }
 
     /// <summary>The token's claims (JWT names: sub, sid, jti, amr, ...) when it is valid now; otherwise null.</summary>
