@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using Warden.Server.Authentication.Sessions;
@@ -38,8 +40,11 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
         identity.SetClaim(Claims.Subject, user.Id.ToString())
             .SetClaim(SessionIdClaim, session.Id.ToString())
             .SetClaim(Claims.AuthenticationTime, (session.AuthenticatedAt ?? session.CreatedAt).ToUnixTimeSeconds())
-            .SetClaim(AcrClaim, AcrOf(session))
-            .SetClaims(AmrClaim, [.. session.AmrValues]);
+            .SetClaim(AcrClaim, AcrOf(session));
+
+        // One JSON_ARRAY claim, so amr is an array even with one method: OpenID Connect Core defines it as an array of
+        // strings, and OpenIddict writes a claim that occurs once as a plain string (openiddict-core#2062 allows this).
+        identity.AddClaim(new Claim(AmrClaim, JsonSerializer.Serialize(session.AmrValues), JsonClaimValueTypes.JsonArray));
 
         if (granted.Contains(Scopes.Email))
         {

@@ -93,6 +93,9 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(session.Id.ToString(), idToken.GetProperty("sid").GetString());
         Assert.Equal(session.Id.ToString(), access.GetProperty("sid").GetString());
         Assert.Equal("pwd", idToken.GetProperty("acr").GetString());
+        // An array even with one method (OpenID Connect Core 1.0, section 2), in both tokens.
+        Assert.Equal(["pwd"], idToken.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["pwd"], access.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
         Assert.True(idToken.TryGetProperty("auth_time", out _));
         Assert.NotNull(await factory.Services.GetRequiredService<AccessTokenService>().ValidateAsync(accessToken));
 
