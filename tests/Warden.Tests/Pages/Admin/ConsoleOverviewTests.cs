@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Http;
 using Warden.Tests.Administration;
@@ -26,11 +25,9 @@ public sealed partial class ConsoleOverviewTests(AdminConsoleServer factory)
         var console = await factory.ConsoleClientAsync();
         var before = Figures(await console.GetStringAsync("/admin"));
         var now = factory.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var (email, _) = await factory.SignedInUserAsync();
+        await factory.LockSignInAsync((await factory.SignedInUserAsync()).Email);
         await factory.InDbAsync(async db =>
         {
-            var user = await db.Users.SingleAsync(u => u.Email == email);
-            db.LoginAttempts.Add(new LoginAttempt { Identifier = LoginThrottle.KeysOf(user)[0], Failures = 5, LastAttemptAt = now, LockedUntil = now.AddMinutes(15) });
             db.IpBlocks.Add(new IpBlock { Network = $"192.0.2.{Random.Shared.Next(1, 255)}", Reason = "credential_stuffing", Failures = 30, Identifiers = 9, BlockedAt = now, ExpiresAt = now.AddHours(1) });
             db.OutboxMessages.Add(new OutboxMessage { Type = EventTypes.AuditHeadPublished, Data = "{}", OccurredAt = now, Attempts = 30, Poisoned = true, LastError = "dashboard test" });
             await db.SaveChangesAsync();

@@ -1,10 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using Warden.Server.Authentication.Login;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Http;
-using Warden.Tests.Administration;
 using Warden.Tests.Fixtures;
 using Warden.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -31,15 +29,16 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         var address = warden.Start();
         var chromium = await warden.ChromiumAsync();
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var (lockedEmail, lockedId) = await LockedUserAsync();
+        var (lockedEmail, _) = await warden.SignedInUserAsync();
+        var lockedId = await warden.LockSignInAsync(lockedEmail);
         var poisoned = await PoisonedEventAsync(tag);
         var block = await BlockAsync();
-        var (helpdeskEmail, _) = await HelpdeskAsync();
+        var helpdeskEmail = (await warden.HelpdeskAsync()).Email;
 
         await using var browser = await chromium.NewSessionAsync(address);
         var page = browser.Page;
         await page.GotoAsync($"admin/users/{lockedId}");
-        await SignInAsync(page, WardenFactory.AdminEmail, WardenFactory.AdminPassword);
+        await page.SignInAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
         await page.WaitForURLAsync($"**/admin/users/{lockedId}");
         Assert.Contains("sign-in locked until", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await page.GetByRole(AriaRole.Button, new() { Name = "Unlock sign-in", Exact = true }).ClickAsync();
@@ -179,7 +178,7 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         // A helpdesk administrator (admin:users without admin:system): no system section in the navigation, 403 at its address.
         await using var helpdesk = await chromium.NewSessionAsync(address);
         await helpdesk.Page.GotoAsync("admin");
-        await SignInAsync(helpdesk.Page, helpdeskEmail, AuthFlows.Password);
+        await helpdesk.Page.SignInAsync(helpdeskEmail, AuthFlows.Password);
         await helpdesk.Page.WaitForURLAsync("**/admin");
         var navigation = await helpdesk.Page.InnerTextAsync("nav[aria-label='Console sections']");
         Assert.Contains("Users", navigation, StringComparison.Ordinal);
@@ -192,20 +191,6 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         Assert.Equal(403, forbidden?.Status);
         Assert.Equal(0, await helpdesk.Page.Locator("#url").CountAsync());
         await CheckAsync(helpdesk, "forbidden");
-    }
-
-    private async Task<(string Email, Guid Id)> LockedUserAsync()
-    {
-        var (email, _) = await warden.SignedInUserAsync();
-        var id = await warden.InDbAsync(async db =>
-        {
-            var user = await db.Users.SingleAsync(u => u.Email == email);
-            var now = warden.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-            db.LoginAttempts.Add(new LoginAttempt { Identifier = LoginThrottle.KeysOf(user)[0], Failures = 5, LastAttemptAt = now, LockedUntil = now.AddMinutes(15) });
-            await db.SaveChangesAsync();
-            return user.Id;
-        });
-        return (email, id);
     }
 
     private async Task<OutboxMessage> PoisonedEventAsync(string tag)
@@ -228,15 +213,6 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         };
         await warden.InDbAsync(async db => { db.IpBlocks.Add(block); await db.SaveChangesAsync(); });
         return block;
-    }
-
-    private async Task<(string Email, Guid Id)> HelpdeskAsync()
-    {
-        var admin = await warden.AdminClientAsync();
-        var role = "helpdesk-" + Guid.NewGuid().ToString("N")[..8];
-        await admin.CreateRoleAsync(role, "admin:users", "read:all");
-        var helpdesk = await warden.SignedInWithRoleAsync(admin, role);
-        return (helpdesk.Email, helpdesk.Id);
     }
 
     /// <summary>The audit rows, reloaded until every change is there (an entry follows its event).</summary>
@@ -263,13 +239,6 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
 
     private static Task NavigateAsync(IPage page, string section) =>
         page.GetByRole(AriaRole.Link, new() { Name = section, Exact = true }).ClickAsync();
-
-    private static async Task SignInAsync(IPage page, string login, string password)
-    {
-        await page.FillAsync("#login", login);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button.primary");
-    }
 
     private Task CheckAsync(BrowserSession browser, string name) => PageChecks.CheckAsync(browser, name, output, "admin");
 }
