@@ -38,20 +38,15 @@ public static class ChangeUserStatus
             return ApiProblems.Validation("status", "The status is 'active' or 'suspended'.");
         }
 
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersStatus, id, policy, http) is { } denied)
-        {
-            return denied;
-        }
-
         var wanted = request.Status == "active" ? UserStatus.Active : UserStatus.Suspended;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (target, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
-        if (problem is not null)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersStatus, id, forbidSelf: true, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return problem;
+            return refused;
         }
 
-        var previous = target!.Status;
+        var target = guarded.Target;
+        var previous = target.Status;
         if (previous == wanted)
         {
             return TypedResults.Ok(new StatusView(id, wanted.ToWire(), 0));
@@ -74,11 +69,11 @@ public static class ChangeUserStatus
 
         if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
         {
-            await transaction.RollbackAsync(cancellationToken);
+            await guarded.RollbackAsync(cancellationToken);
             return AccessGuards.LastSystemAdministrator();
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.Ok(new StatusView(id, wanted.ToWire(), revoked.Count));
     }

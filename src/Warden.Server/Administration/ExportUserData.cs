@@ -21,17 +21,11 @@ public static class ExportUserData
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, IEnumerable<IPersonalData> modules, TimeProvider time,
         HttpContext http, CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersExport, id, policy, http) is { } denied)
-        {
-            return denied;
-        }
-
         // Under the administration lock, so the guard sees the target's permissions as they are while the copy is made.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
-        if (problem is not null)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersExport, id, forbidSelf: false, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return problem;
+            return refused;
         }
 
         if (await PrivacyEndpoints.ExportForAsync(id, db, modules, time, cancellationToken) is not { } export)
@@ -39,7 +33,7 @@ public static class ExportUserData
             return Infrastructure.Http.ApiProblems.NotFound("No such user.");
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         PrivacyEndpoints.AsAttachment(http, export);
         return TypedResults.Ok(export);
     }

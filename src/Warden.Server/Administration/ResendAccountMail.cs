@@ -50,26 +50,20 @@ public static class ResendAccountMail
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, WardenDbContext db, TimeProvider time, HttpContext http, string eventType,
         Func<User, ProblemHttpResult?> refusal, CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersResend, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersResend, id, forbidSelf: false, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
+            return refused;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (target, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (refusal(target!) is { } wrongState)
+        if (refusal(guarded.Target) is { } wrongState)
         {
             return wrongState;
         }
 
         db.AddEvent(eventType, id, new { userId = id }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         return TypedResults.Accepted((string?)null);
     }
 }

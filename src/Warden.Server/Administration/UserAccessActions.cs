@@ -20,22 +20,17 @@ public static class UserAccessActions
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, LoginThrottle throttle, WardenDbContext db, TimeProvider time, HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersUnlock, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersUnlock, id, forbidSelf: false, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
+            return refused;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (target, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        await throttle.ClearAsync(UserDetails.IdentifierKeys(target!), cancellationToken);
+        var target = guarded.Target;
+        await throttle.ClearAsync(UserDetails.IdentifierKeys(target), cancellationToken);
         db.AddEvent(EventTypes.UserUnlocked, id, new { userId = id }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -58,16 +53,10 @@ public static class UserAccessActions
         Guid id, Guid? sessionId, ClaimsPrincipal principal, AccessPolicy policy, SessionRevocation revocation, WardenDbContext db, HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersSessions, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersSessions, id, forbidSelf: false, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: false, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
+            return refused;
         }
 
         if (sessionId is not { } one)
@@ -79,7 +68,7 @@ public static class UserAccessActions
             return ApiProblems.NotFound("The user has no such active session.");
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -91,20 +80,14 @@ public static class UserAccessActions
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, Authentication.TwoFactor.TwoFactorAccount twoFactor, WardenDbContext db, HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersTwoFactor, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersTwoFactor, id, forbidSelf: true, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
+            return refused;
         }
 
         await twoFactor.DisableAllAsync(id, principal.UserId(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -117,28 +100,22 @@ public static class UserAccessActions
         Guid id, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions, AccountErasure erasure,
         WardenDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersErase, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersErase, id, forbidSelf: true, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
+            return refused;
         }
 
         switch (await erasure.EraseAsync(id, principal.UserId(), cancellationToken))
         {
             case ErasureResult.LastAdministrator:
-                await transaction.RollbackAsync(cancellationToken);
+                await guarded.RollbackAsync(cancellationToken);
                 return AccessGuards.LastSystemAdministrator();
             case ErasureResult.NotFound:
                 return ApiProblems.NotFound("No such user.");
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         permissions.Invalidate();
         await erasure.CompleteAsync(id, cancellationToken);
         return TypedResults.NoContent();

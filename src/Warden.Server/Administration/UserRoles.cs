@@ -30,18 +30,13 @@ public static class UserRoles
             return ApiProblems.Validation("role", "Name the role to assign.");
         }
 
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersRoles, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersRoles, id, forbidSelf: true, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
+            return refused;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, actor, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
+        var actor = guarded.Actor;
         var roleName = request.Role.Trim();
         var role = await db.Roles.AsNoTracking()
             .Where(r => r.Name == roleName)
@@ -52,7 +47,7 @@ public static class UserRoles
             return ApiProblems.Validation("role", $"No role is named '{roleName}'.");
         }
 
-        if (AccessGuards.Lacking(actor!, role.Permissions) is { Count: > 0 } lacking)
+        if (AccessGuards.Lacking(actor, role.Permissions) is { Count: > 0 } lacking)
         {
             return AccessGuards.Escalation("You may only grant roles whose permissions you hold yourself.", lacking);
         }
@@ -66,7 +61,7 @@ public static class UserRoles
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.Ok(await ViewAsync(db, id, cancellationToken));
     }
@@ -75,16 +70,10 @@ public static class UserRoles
         Guid id, string role, ClaimsPrincipal principal, AccessPolicy policy, PermissionService permissions,
         WardenDbContext db, TimeProvider time, HttpContext http, CancellationToken cancellationToken)
     {
-        if (await AdminTarget.AuthorizeAsync(principal, PolicyActions.AdminUsersRoles, id, policy, http) is { } denied)
+        await using var guarded = await AdminTarget.BeginAsync(principal, PolicyActions.AdminUsersRoles, id, forbidSelf: true, policy, db, http, cancellationToken);
+        if (guarded.Refusal is { } refused)
         {
-            return denied;
-        }
-
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (_, _, problem) = await AdminTarget.LockAsync(db, principal, id, forbidSelf: true, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
+            return refused;
         }
 
         var membership = await db.UserRoles.SingleOrDefaultAsync(ur => ur.UserId == id && ur.Role!.Name == role, cancellationToken);
@@ -100,11 +89,11 @@ public static class UserRoles
 
         if (!await AccessGuards.SystemAdministratorRemainsAsync(db, cancellationToken))
         {
-            await transaction.RollbackAsync(cancellationToken);
+            await guarded.RollbackAsync(cancellationToken);
             return AccessGuards.LastSystemAdministrator();
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await guarded.CommitAsync(cancellationToken);
         permissions.Invalidate();
         return TypedResults.NoContent();
     }

@@ -23,14 +23,14 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         var (email, _) = await warden.SignedInUserAsync();
         await using var person = await chromium.NewSessionAsync(address);
         await person.Page.GotoAsync("account/login");
-        await SignInAsync(person.Page, email, AuthFlows.Password);
+        await person.Page.SignInAsync(email, AuthFlows.Password);
         await person.Page.WaitForAddressAsync("**/account");
 
         await using var browser = await chromium.NewSessionAsync(address);
         var page = browser.Page;
         await page.GotoAsync("admin");
         await page.WaitForAddressAsync("**/account/login?returnUrl=%2Fadmin");
-        await SignInAsync(page, WardenFactory.AdminEmail, WardenFactory.AdminPassword);
+        await page.SignInAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
         await page.WaitForAddressAsync("**/admin");
         Assert.Contains("Sign-ins, failed sign-ins and registrations per day", await page.InnerHTMLAsync("svg.chart"), StringComparison.Ordinal);
         await CheckAsync(browser, "dashboard");
@@ -78,7 +78,7 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         await using var browser = new BrowserSession(context, await context.NewPageAsync());
         var page = browser.Page;
         await page.GotoAsync("account/login?returnUrl=%2Fadmin%2Fusers");
-        await SignInAsync(page, WardenFactory.AdminEmail, WardenFactory.AdminPassword);
+        await page.SignInAsync(WardenFactory.AdminEmail, WardenFactory.AdminPassword);
         await page.WaitForAddressAsync("**/admin/users");
         await page.FillAsync("#search", tag);
         await page.SelectOptionAsync("#status", "active");
@@ -103,13 +103,6 @@ public sealed class ConsoleBrowserTests(AdminConsoleServer warden, ITestOutputHe
         Assert.Contains("Added the role to 2 users; 0 refused.", await page.InnerTextAsync("[role=status]"), StringComparison.Ordinal);
         Assert.Equal(2, await warden.InDbAsync(db => db.UserRoles.CountAsync(ur => ur.User!.Email!.StartsWith(tag) && ur.Role!.Name == "moderator"
                                                                                  && ur.User.Status == UserStatus.Active)));
-    }
-
-    private static async Task SignInAsync(IPage page, string login, string password)
-    {
-        await page.FillAsync("#login", login);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button.primary");
     }
 
     private Task CheckAsync(BrowserSession browser, string name) => PageChecks.CheckAsync(browser, name, output, "admin");
