@@ -112,6 +112,9 @@ internal sealed class ExternalClientOptionsSetup(ExternalProviders providers, Pu
             },
             SecurityAlgorithms.HmacSha256));
 
+        // OpenIddict insists on a redirection endpoint for the code flow even with no provider configured: this one is never
+        // any registration's (a slug cannot be "callback"), so it matches nothing a provider could send.
+        options.RedirectionEndpointUris.Add(new Uri("account/login/external/callback", UriKind.Relative));
         options.Registrations.Clear();
         foreach (var provider in providers.Current)
         {

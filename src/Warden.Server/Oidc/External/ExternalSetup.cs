@@ -60,7 +60,7 @@ public static class ExternalSetup
         pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
 
     /// <summary>"Confirm with a provider" on the re-authentication page: a fresh sign-in there (prompt=login) with an identity of this account.</summary>
-    private static async Task<IResult> ReauthenticateAsync(string slug, [FromForm] ExternalStartForm posted, HttpContext http, AccountArea area, ExternalProviders providers)
+    private static async Task<IResult> ReauthenticateAsync(string slug, [FromForm] ExternalStartForm? posted, HttpContext http, AccountArea area, ExternalProviders providers)
     {
         if (await area.PersonAsync(http) is not { } person)
         {
@@ -68,7 +68,7 @@ public static class ExternalSetup
         }
 
         return providers.Find(slug) is { } provider
-            ? ExternalSignIn.Challenge(provider, ExternalSignIn.ReauthenticateMode, person.Session.Id, AccountArea.Back(posted.ReturnUrl), freshSignIn: true)
+            ? ExternalSignIn.Challenge(provider, ExternalSignIn.ReauthenticateMode, person.Session.Id, AccountArea.Back(posted?.ReturnUrl), freshSignIn: true)
             : PageResults.NotFound();
     }
 

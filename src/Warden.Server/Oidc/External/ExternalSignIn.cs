@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -57,8 +58,8 @@ public static class ExternalSignIn
     internal const string LinkMode = "link";
     internal const string ReauthenticateMode = "reauth";
 
-    public static IResult StartAsync(string slug, [FromForm] ExternalStartForm posted, ExternalProviders providers) =>
-        providers.Find(slug) is { } provider ? Challenge(provider, SignInMode, null, posted.ReturnUrl) : PageResults.NotFound();
+    public static IResult StartAsync(string slug, [FromForm] ExternalStartForm? posted, ExternalProviders providers) =>
+        providers.Find(slug) is { } provider ? Challenge(provider, SignInMode, null, posted?.ReturnUrl) : PageResults.NotFound();
 
     /// <summary>To the provider. <paramref name="freshSignIn"/> asks it to authenticate the person again (prompt=login), whatever its own session.</summary>
     internal static IResult Challenge(ExternalProvider provider, string mode, Guid? sessionId, string? returnUrl, bool freshSignIn = false)
@@ -70,7 +71,8 @@ public static class ExternalSignIn
             [SessionKey] = sessionId?.ToString("N"),
         })
         {
-            RedirectUri = returnUrl,
+            // Always set: without it OpenIddict would come back to the address that started the flow (this post).
+            RedirectUri = string.IsNullOrEmpty(returnUrl) ? ReturnUrls.Home : returnUrl,
         };
         if (freshSignIn)
         {
@@ -83,32 +85,42 @@ public static class ExternalSignIn
     public static async Task<IResult> CallbackAsync(
         string slug, HttpContext http, ExternalProviders providers, AccountSession account, WardenDbContext db, UserManager<User> users,
         SignInCompletion completion, LoginChallenges challenges, Reauthentication reauthentication, ReturnUrls returnUrls, ExternalLinkTokens linkTokens,
-        TimeProvider time, CancellationToken cancellationToken)
+        ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
     {
         AuthenticateResult result;
         try
         {
             result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException ex)
         {
             // The flow's registration is gone (the provider was disabled or deleted meanwhile).
+            loggers.CreateLogger(typeof(ExternalSignIn)).LogWarning(ex, "External sign-in at {Provider} refused.", slug);
             return Failed();
+        }
+
+        if (!result.Succeeded)
+        {
+            // What the provider or OpenIddict said (an error the provider returned, a state or token that did not validate):
+            // for the operator, never for the page.
+            var response = http.GetOpenIddictClientResponse();
+            loggers.CreateLogger(typeof(ExternalSignIn)).LogWarning(result.Failure, "External sign-in at {Provider} failed: {Error} {Description}",
+                slug, response?.Error, response?.ErrorDescription);
         }
 
         // The provider list was read from the database at the start of this request (ExternalSetup): a provider disabled or
         // deleted since the flow began, on any node, has no registration now and finishes no sign-in.
         if (!result.Succeeded || result.Principal is not { Identity.IsAuthenticated: true } principal
-            || providers.FindByRegistration(principal.GetClaim(Claims.Private.RegistrationId)) is not { } provider || provider.Slug != slug
-            || (principal.GetClaim(Claims.Subject) ?? principal.GetClaim(ClaimTypes.NameIdentifier)) is not { Length: > 0 and <= 200 } subject)
+            || providers.FindByRegistration(First(principal, Claims.Private.RegistrationId)) is not { } provider || provider.Slug != slug
+            || (First(principal, Claims.Subject) ?? First(principal, ClaimTypes.NameIdentifier)) is not { Length: > 0 and <= 200 } subject)
         {
             return Failed();
         }
 
-        var email = principal.GetClaim(Claims.Email) ?? principal.GetClaim(ClaimTypes.Email);
-        var verified = string.Equals(principal.GetClaim(Claims.EmailVerified), "true", StringComparison.OrdinalIgnoreCase);
+        var email = First(principal, Claims.Email) ?? First(principal, ClaimTypes.Email);
+        var verified = string.Equals(First(principal, Claims.EmailVerified), "true", StringComparison.OrdinalIgnoreCase);
         var identity = new ExternalIdentity(provider, subject, EmailAddress.IsValid(email) ? email : null, verified && provider.TrustEmailVerification,
-            principal.GetClaim(Claims.Name) ?? principal.GetClaim(ClaimTypes.Name));
+            First(principal, Claims.Name) ?? First(principal, ClaimTypes.Name));
         var items = result.Properties?.Items ?? new Dictionary<string, string?>();
         var returnUrl = result.Properties?.RedirectUri;
         var mode = Item(items, ModeKey);
@@ -256,6 +268,9 @@ public static class ExternalSignIn
         var tracked = await db.Sessions.SingleAsync(s => s.Id == session.Id, cancellationToken);
         return await ReauthenticatePages.ConfirmedAsync(http, db, tracked, AccountArea.Back(returnUrl), cancellationToken);
     }
+
+    /// <summary>The first value: OpenIddict's merged principal carries a claim once from the identity token and again from userinfo.</summary>
+    private static string? First(ClaimsPrincipal principal, string type) => principal.FindFirst(type)?.Value;
 
     private static string? Item(IDictionary<string, string?> items, string key) => items.TryGetValue(key, out var value) ? value : null;
 

@@ -54,6 +54,10 @@ public static partial class IdentityProviderEndpoints
         {
             errors["slug"] = ["A slug is 1 to 40 lower-case letters, digits and '-', starting with a letter."];
         }
+        else if (slug is "connect" or "callback")
+        {
+            errors["slug"] = [$"'{slug}' names one of the sign-in's own addresses."];
+        }
 
         var kind = request.Kind?.Trim().ToLowerInvariant() ?? "";
         if (!IdentityProviderKinds.All.Contains(kind))
