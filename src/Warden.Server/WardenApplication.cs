@@ -22,6 +22,7 @@ using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Messaging;
 using Warden.Server.Notifications.NewSignIn;
 using Warden.Server.Oidc;
+using Warden.Server.Oidc.External;
 using Warden.Server.Pages;
 using Warden.Server.Privacy;
 using Warden.Server.Webhooks;
@@ -96,6 +97,7 @@ public static class WardenApplication
         services.AddWardenNewSignInNotice(configuration);
         services.AddWardenPages(configuration);
         services.AddWardenOidc();
+        services.AddWardenExternalSignIn();
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Warden";

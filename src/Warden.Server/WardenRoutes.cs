@@ -9,6 +9,7 @@ using Warden.Server.Infrastructure.Http;
 using Warden.Server.Infrastructure.Observability;
 using Warden.Server.Infrastructure.Security;
 using Warden.Server.Oidc;
+using Warden.Server.Oidc.External;
 using Warden.Server.Pages;
 using Warden.Server.Pages.Admin;
 using Warden.Server.Passwords;
@@ -55,6 +56,7 @@ public static class WardenRoutes
         admin.MapGroup("/ip-rules").MapIpRuleEndpoints();
         admin.MapGroup("/clients").MapClientEndpoints();
         admin.MapGroup("/scopes").MapApiScopeEndpoints();
+        admin.MapGroup("/identity-providers").MapIdentityProviderEndpoints();
 
         // The account pages a person uses in a browser (docs/pages.md); never under /api/v1.
         app.MapGroup("/account").MapAccountPages();
@@ -64,6 +66,7 @@ public static class WardenRoutes
 
         // The OpenID Connect provider's endpoints (/connect/...; discovery is OpenIddict's, the JWKS Warden's above).
         app.MapOidcEndpoints();
+        app.MapExternalSignIn();
         return app;
     }
 }

@@ -177,6 +177,24 @@ public static class EventTypes
     /// </summary>
     public const string InvitationRequested = "user.invitation_requested";
 
+    /// <summary>An administrator added an identity provider for external sign-in. Data: providerId, slug, kind, enabled.</summary>
+    public const string IdentityProviderCreated = "identity_provider.created";
+
+    /// <summary>An identity provider was changed (enabled, disabled, secret rotated...). Data: providerId, slug, changed (field names; never the secret).</summary>
+    public const string IdentityProviderUpdated = "identity_provider.updated";
+
+    /// <summary>An identity provider was removed, with the identities linked through it. Data: providerId, slug, unlinkedIdentities.</summary>
+    public const string IdentityProviderDeleted = "identity_provider.deleted";
+
+    /// <summary>
+    /// An external identity was linked to an account: at its first sign-in (the account created from it), after the account's
+    /// own proof (proof: password), or from the signed-in account page (proof: session). Data: userId, provider, providerId, proof.
+    /// </summary>
+    public const string ExternalLoginLinked = "user.external_login_linked";
+
+    /// <summary>The person disconnected an external identity from their account. Data: userId, providerId, provider.</summary>
+    public const string ExternalLoginUnlinked = "user.external_login_unlinked";
+
     /// <summary>Every type above: what a webhook may subscribe to by exact name.</summary>
     public static readonly IReadOnlySet<string> All = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string))

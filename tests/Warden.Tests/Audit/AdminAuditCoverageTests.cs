@@ -207,6 +207,19 @@ public sealed class AdminAuditCoverageTests : IDisposable
                 await Ok(admin.DeleteAsync($"/api/v1/admin/scopes/{id}"));
                 return new(EventTypes.OidcScopeDeleted, Mentions: id);
             },
+            ["POST /api/v1/admin/identity-providers"] = async () => new(EventTypes.IdentityProviderCreated, Mentions: await CreateIdentityProviderAsync(admin)),
+            ["PATCH /api/v1/admin/identity-providers/{id:guid}"] = async () =>
+            {
+                var id = await CreateIdentityProviderAsync(admin);
+                await Ok(admin.SendAsync(HttpMethod.Patch, $"/api/v1/admin/identity-providers/{id}", new { enabled = false }));
+                return new(EventTypes.IdentityProviderUpdated, Mentions: id);
+            },
+            ["DELETE /api/v1/admin/identity-providers/{id:guid}"] = async () =>
+            {
+                var id = await CreateIdentityProviderAsync(admin);
+                await Ok(admin.DeleteAsync($"/api/v1/admin/identity-providers/{id}"));
+                return new(EventTypes.IdentityProviderDeleted, Mentions: id);
+            },
         };
 
         var endpoints = _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -264,6 +277,12 @@ public sealed class AdminAuditCoverageTests : IDisposable
     private static async Task<Guid> CreateClientAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/clients", new { redirectUris = new[] { "https://app.example.com/callback" } }))
             .ReadJsonAsync(HttpStatusCode.Created)).GetProperty("client").GetProperty("id").GetGuid();
+
+    private static async Task<Guid> CreateIdentityProviderAsync(HttpClient admin) =>
+        (await (await admin.PostAsJsonAsync("/api/v1/admin/identity-providers", new
+        {
+            slug = "gh-" + Guid.NewGuid().ToString("N")[..8], displayName = "GitHub", kind = "github", clientId = "client", clientSecret = "secret",
+        })).ReadJsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
     private static async Task<Guid> CreateApiScopeAsync(HttpClient admin) =>
         (await (await admin.PostAsJsonAsync("/api/v1/admin/scopes", new { name = "audit-" + Guid.NewGuid().ToString("N")[..8], resources = new[] { "audit-api" } }))

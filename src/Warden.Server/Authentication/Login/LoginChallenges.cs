@@ -15,9 +15,11 @@ namespace Warden.Server.Authentication.Login;
 public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, TimeProvider time, IOptions<AuthenticationOptions> options)
 {
     public async Task<LoginChallengeResponse> StartSecondFactorAsync(
-        User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken, string client = SessionClients.Api)
+        User user, bool rememberMe, HttpContext http, CancellationToken cancellationToken, string client = SessionClients.Api, string amr = "pwd",
+        string? externalProvider = null)
     {
-        var session = sessions.Start(user, rememberMe, "pwd", SessionState.PendingSecondFactor, http, client);
+        var session = sessions.Start(user, rememberMe, amr, SessionState.PendingSecondFactor, http, client);
+        session.ExternalProvider = externalProvider;
         var token = Add(user, session, LoginChallengeKind.SecondFactor);
         var methods = (await TwoFactorMethods.LoadAsync(db, user.Id, cancellationToken)).ToList();
         if (await db.UserPasskeys.AnyAsync(p => p.UserId == user.Id, cancellationToken))
@@ -26,7 +28,7 @@ public sealed class LoginChallenges(WardenDbContext db, SessionIssuer sessions, 
         }
 
         methods.Add("recovery_code");
-        db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods }, time.GetUtcNow());
+        db.AddEvent(EventTypes.LoginPasswordVerified, user.Id, new { userId = user.Id, sessionId = session.Id, methods, provider = externalProvider }, time.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
         return new LoginChallengeResponse(true, null, token, methods);
     }

@@ -32,9 +32,11 @@ public sealed class SignInCompletion(
     }
 
     /// <summary>Starts a new active browser session (the account pages); answers the secret for its cookie.</summary>
-    public async Task<BrowserSignIn> CompleteBrowserAsync(User user, bool rememberMe, string amr, HttpContext http, CancellationToken cancellationToken)
+    public async Task<BrowserSignIn> CompleteBrowserAsync(
+        User user, bool rememberMe, string amr, HttpContext http, CancellationToken cancellationToken, string? externalProvider = null)
     {
         var session = sessions.Start(user, rememberMe, amr, SessionState.Active, http, SessionClients.Browser);
+        session.ExternalProvider = externalProvider;
         return await FinishBrowserAsync(user, session, cancellationToken);
     }
 
@@ -60,7 +62,8 @@ public sealed class SignInCompletion(
     {
         var now = time.GetUtcNow();
         pending.State = SessionState.Active;
-        pending.Amr = amr;
+        // The second-factor steps name the first factor "pwd"; after an external sign-in it was the provider ("fed").
+        pending.Amr = pending.ExternalProvider is null ? amr : string.Join(' ', amr.Split(' ').Select(m => m == "pwd" ? "fed" : m));
         pending.AuthenticatedAt = now;
         pending.LastUsedAt = now;
     }
@@ -75,6 +78,8 @@ public sealed class SignInCompletion(
             userId = user.Id,
             sessionId = session.Id,
             amr = session.AmrValues,
+            method = MethodOf(session),
+            provider = session.ExternalProvider,
         }, now);
     }
 
@@ -87,6 +92,12 @@ public sealed class SignInCompletion(
         metrics.TokensIssued("sign_in");
         return tokens;
     }
+
+    /// <summary>How the person proved who they are first: an external provider, a passkey alone, or the password.</summary>
+    public static string MethodOf(UserSession session) =>
+        session.ExternalProvider is not null || session.AmrValues.Contains("fed") ? "external"
+        : session.AmrValues.Contains("hwk") && !session.AmrValues.Contains("pwd") ? "passkey"
+        : "password";
 
     public IEnumerable<string> IdentifierKeys(User user) => LoginThrottle.KeysOf(user);
 }

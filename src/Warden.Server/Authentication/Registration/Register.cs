@@ -88,7 +88,7 @@ public static class Register
     }
 
     /// <summary>Tells the owner, unless the address had its notices for now (<see cref="RegistrationNotices"/>).</summary>
-    private static async Task NotifyOwnerAsync(
+    internal static async Task NotifyOwnerAsync(
         WardenDbContext db, string normalizedEmail, Guid ownerId, AuthenticationOptions options, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -21,6 +21,9 @@ public sealed class UserSession
 
     /// <summary>Authentication methods (RFC 8176) separated by spaces, e.g. <c>pwd</c> or <c>pwd otp mfa</c>.</summary>
     public string Amr { get; set; } = "pwd";
+
+    /// <summary>The identity provider (<c>IdentityProvider.Slug</c>) an external sign-in came through; null for every other sign-in.</summary>
+    public string? ExternalProvider { get; set; }
     public bool RememberMe { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? AuthenticatedAt { get; set; }
@@ -84,6 +87,7 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         builder.Property(s => s.IpAddress).HasMaxLength(64);
         builder.Property(s => s.UserAgent).HasMaxLength(512);
         builder.Property(s => s.Amr).HasMaxLength(100);
+        builder.Property(s => s.ExternalProvider).HasMaxLength(40);
         builder.Property(s => s.RevokedReason).HasMaxLength(64);
         builder.Ignore(s => s.AmrValues);
         builder.Property(s => s.CookieHash).HasMaxLength(32);

@@ -58,6 +58,7 @@ public abstract class WardenDbContext(DbContextOptions options)
     public DbSet<Oidc.OidcAuthorization> OidcAuthorizations => Set<Oidc.OidcAuthorization>();
     public DbSet<Oidc.OidcScope> OidcScopes => Set<Oidc.OidcScope>();
     public DbSet<Oidc.OidcToken> OidcTokens => Set<Oidc.OidcToken>();
+    public DbSet<Authentication.External.IdentityProvider> IdentityProviders => Set<Authentication.External.IdentityProvider>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

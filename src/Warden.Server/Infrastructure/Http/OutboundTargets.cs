@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Warden.Server.Infrastructure.Http;
 
 /// <summary>
-/// The one guard for every call Warden makes to an address someone configured (webhook receivers now; identity
-/// providers and import sources later: register their client with <see cref="OutboundHttpSetup.AddOutboundHttpClient"/>).
+/// The one guard for every call Warden makes to an address someone configured (webhook receivers, identity
+/// providers, import sources: register their client with <see cref="OutboundHttpSetup.AddOutboundHttpClient"/>).
 /// Unless <see cref="NetworkOptions.AllowPrivateTargets"/> is on, nothing inside the network is reached: loopback,
 /// private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local, multicast, reserved and
 /// unspecified ranges, also when an IPv6 address wraps one of them (mapped, translated, NAT64, 6to4, Teredo).
@@ -162,18 +162,17 @@ public static class OutboundHttpSetup
     /// </summary>
     public static IHttpClientBuilder AddOutboundHttpClient(this IServiceCollection services, string name, Func<IServiceProvider, TimeSpan> connectTimeout) =>
         services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-            {
-                var network = sp.GetRequiredService<IOptions<NetworkOptions>>().Value;
-                return new SocketsHttpHandler
-                {
-                    UseProxy = false,
-                    AllowAutoRedirect = false,
-                    UseCookies = false,
-                    ConnectTimeout = connectTimeout(sp),
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                    ConnectCallback = (context, cancellationToken) =>
-                        OutboundTargets.ConnectAsync(context, network.AllowPrivateTargets, cancellationToken),
-                };
-            });
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(sp.GetRequiredService<IOptions<NetworkOptions>>().Value, connectTimeout(sp)));
+
+    /// <summary>The guarded handler itself, for clients a library names and builds (OpenIddict's: Oidc/External).</summary>
+    public static SocketsHttpHandler CreateHandler(NetworkOptions network, TimeSpan connectTimeout) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectCallback = (context, cancellationToken) =>
+            OutboundTargets.ConnectAsync(context, network.AllowPrivateTargets, cancellationToken),
+    };
 }

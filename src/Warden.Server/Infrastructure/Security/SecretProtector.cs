@@ -9,6 +9,7 @@ public enum SecretKind
     PhoneNumber,
     TotpSecret,
     WebhookSecret,
+    IdentityProviderSecret,
 }
 
 /// <summary>

@@ -67,7 +67,11 @@ public static class ReauthenticatePages
     {
         var totp = await db.TwoFactor.AsNoTracking().AnyAsync(t => t.UserId == userId && t.TotpSecretProtected != null, cancellationToken);
         var passkey = await db.UserPasskeys.AsNoTracking().AnyAsync(p => p.UserId == userId, cancellationToken);
-        return PageResults.Form(http, Model(totp, passkey, back, errors));
+        // An account may have no password (made by an external sign-in): a fresh sign-in at a linked provider proves it then.
+        return PageResults.Form(http, Model(totp, passkey, back, errors) with
+        {
+            External = await SignIn.ExternalButtons.ForReauthenticationAsync(db, userId, back, cancellationToken),
+        });
     }
 
     private static string ReturnPath(string? returnUrl) => ReauthenticatePathFor(AccountArea.Back(returnUrl));

@@ -11,6 +11,15 @@ public sealed record FormField(string Name, string Label, string Type = "text", 
 /// <summary>A submit button besides the main one, posting the same form elsewhere (e.g. "send the code again").</summary>
 public sealed record ExtraButton(string Label, string Action);
 
+/// <summary>
+/// A button under a form that posts (with the antiforgery token) to an external provider's start: <see cref="Label"/> is a
+/// resource key formatted with the provider's <see cref="Name"/> ("Sign in with {0}").
+/// </summary>
+public sealed record ExternalButton(string Label, string Name, string Action)
+{
+    public IReadOnlyDictionary<string, string> Hidden { get; init; } = new Dictionary<string, string>();
+}
+
 /// <summary>A link under a page: its address and a resource key.</summary>
 public sealed record PageLink(string Href, string Label);
 
@@ -54,6 +63,9 @@ public sealed record FormModel(string Title, string Action, string Submit, IRead
     public IReadOnlyList<PageLink> Links { get; init; } = [];
     public IReadOnlyList<ExtraButton> ExtraButtons { get; init; } = [];
     public bool RememberMe { get; init; }
+
+    /// <summary>Buttons for the enabled identity providers (the sign-in page's "Sign in with ...").</summary>
+    public IReadOnlyList<ExternalButton> External { get; init; } = [];
 
     /// <summary>A passkey button under the form (the sign-in page's "Sign in with a passkey").</summary>
     public PasskeyButtonModel? Passkey { get; init; }

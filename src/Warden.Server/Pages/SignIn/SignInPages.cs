@@ -46,7 +46,7 @@ public sealed class ExpiredPasswordForm
 /// </summary>
 public static class SignInPages
 {
-    public static async Task<IResult> Login(HttpContext http, AccountSession account, ReturnUrls returnUrls, string? returnUrl, string? prompt)
+    public static async Task<IResult> Login(HttpContext http, AccountSession account, ReturnUrls returnUrls, WardenDbContext db, string? returnUrl, string? prompt)
     {
         // prompt=login: an OpenID Connect client asked for a fresh sign-in, so a signed-in browser is asked again.
         if (await account.CurrentAsync(http) is not null && prompt != "login")
@@ -54,7 +54,10 @@ public static class SignInPages
             return PageResults.SeeOther(returnUrls.Resolve(returnUrl));
         }
 
-        return PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = returnUrl }, PageErrors.None));
+        return PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = returnUrl }, PageErrors.None) with
+        {
+            External = await ExternalButtons.ForSignInAsync(db, returnUrl, http.RequestAborted),
+        });
     }
 
     public static async Task<IResult> LoginAsync(
@@ -69,7 +72,11 @@ public static class SignInPages
         if (step.User is not { } user)
         {
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!, new Dictionary<string, string> { ["email"] = "login" });
-            return PageResults.Form(http, LoginModel(posted, errors) with { Links = LoginLinks(errors.Code) });
+            return PageResults.Form(http, LoginModel(posted, errors) with
+            {
+                Links = LoginLinks(errors.Code),
+                External = await ExternalButtons.ForSignInAsync(db, posted.ReturnUrl, cancellationToken),
+            });
         }
 
         var challenge = await Authentication.Login.Login.ChallengeAfterPasswordAsync(
@@ -196,7 +203,7 @@ public static class SignInPages
             Passkey = new PasskeyButtonModel("Passkey.SignIn", "/account/login/passkey/options", "/account/login/passkey", Create: false) { Hidden = Carry(form.ReturnUrl) },
         };
 
-    private static FormModel CodeModel(string challengeToken, string? methods, string? returnUrl, PageErrors errors)
+    internal static FormModel CodeModel(string challengeToken, string? methods, string? returnUrl, PageErrors errors)
     {
         var offered = (methods ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return new FormModel("SecondFactor.Title", "/account/login/second-factor", "SecondFactor.Submit",

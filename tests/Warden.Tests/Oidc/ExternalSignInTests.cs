@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Client;
+using Warden.Server.Events;
+using Warden.Server.Infrastructure.Database;
+using Warden.Server.Oidc;
+using Warden.Server.Oidc.External;
+using Warden.Server.Users;
+using Warden.Tests.Fixtures;
+using Warden.Tests.Infrastructure;
+using Warden.Tests.Pages;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Warden.Tests.Oidc;
+
+/// <summary>
+/// Sign-in with an upstream OpenID Connect provider: a second Warden on a real port on 127.0.0.1, configured in the Warden
+/// under test as a generic provider by its discovery address. The browser is two cookie-keeping clients, one per server,
+/// carrying each redirect across by hand.
+/// </summary>
+[SqliteOnly]
+public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : IClassFixture<ExternalSignInTests.Servers>
+{
+    public sealed class Servers : IDisposable
+    {
+        public KestrelWardenFactory Upstream { get; } = new();
+
+        /// <summary>The Warden under test: its provider is on 127.0.0.1, which the outbound guard allows only by this switch.</summary>
+        public WardenFactory Warden { get; } = new WardenFactory().With("Warden:Network:AllowPrivateTargets", "true");
+
+        public void Dispose()
+        {
+            Warden.Dispose();
+            Upstream.Dispose();
+        }
+    }
+
+    private WardenFactory Warden => servers.Warden;
+    private KestrelWardenFactory Upstream => servers.Upstream;
+
+    [Fact]
+    public async Task TheFirstExternalSignInCreatesAVerifiedPasswordlessAccountAndTheNextSignsInToIt()
+    {
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("ext");
+        var upstream = await UpstreamBrowserAsync(email);
+
+        var browser = Browser();
+        var first = await SignInExternallyAsync(browser, upstream, provider.Slug);
+        Assert.Equal(HttpStatusCode.SeeOther, first.StatusCode);
+        Assert.Equal("/account", first.Headers.Location?.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/account")).StatusCode);
+
+        var user = await Warden.InDbAsync(db => db.Users.SingleAsync(u => u.Email == email));
+        Assert.True(user.EmailConfirmed);
+        Assert.Equal(UserStatus.Active, user.Status);
+        Assert.Null(user.PasswordHash);
+        Assert.Equal(provider.Id.ToString("N"), (await LoginsAsync(user.Id)).Single());
+
+        var again = await SignInExternallyAsync(Browser(), upstream, provider.Slug);
+        Assert.Equal(HttpStatusCode.SeeOther, again.StatusCode);
+        Assert.Equal(1, await Warden.InDbAsync(db => db.Users.CountAsync(u => u.Email == email)));
+        var signIns = await Warden.InDbAsync(db => db.OutboxMessages.Where(m => m.Type == EventTypes.LoginSucceeded && m.Subject == user.Id).Select(m => m.Data).ToListAsync());
+        Assert.Equal(2, signIns.Count);
+        Assert.All(signIns, data =>
+        {
+            var json = JsonDocument.Parse(data).RootElement;
+            Assert.Equal("external", json.GetProperty("method").GetString());
+            Assert.Equal(provider.Slug, json.GetProperty("provider").GetString());
+        });
+    }
+
+    [Fact]
+    public async Task AnIdentityWhoseEmailAnAccountHasIsLinkedOnlyAfterThatAccountsPassword()
+    {
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("owner");
+        await Warden.CreateClient().RegisterAsync(email);
+        await Warden.ActivateAsync(email);
+        var ownerId = await Warden.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        var upstream = await UpstreamBrowserAsync(email);
+
+        var browser = Browser();
+        var asked = await SignInExternallyAsync(browser, upstream, provider.Slug);
+        var form = await asked.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        Assert.Contains("Connect to your account", form, StringComparison.Ordinal);
+        Assert.Empty(await LoginsAsync(ownerId));
+        Assert.NotEqual(HttpStatusCode.OK, (await browser.GetAsync("/account")).StatusCode);
+
+        var linkToken = PageForms.Hidden(form, "token")!;
+        var antiforgery = PageForms.Hidden(form, PageForms.TokenField);
+        var wrong = await browser.PostFormAsync("/account/login/external/connect", antiforgery, ("token", linkToken), ("password", "Not-The-Password-1!"));
+        Assert.Contains("Connect to your account", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await LoginsAsync(ownerId));
+
+        var proven = await browser.PostFormAsync("/account/login/external/connect", antiforgery, ("token", linkToken), ("password", AuthFlows.Password));
+        Assert.Equal(HttpStatusCode.SeeOther, proven.StatusCode);
+        Assert.Equal(provider.Id.ToString("N"), (await LoginsAsync(ownerId)).Single());
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/account")).StatusCode);
+
+        // From now on the identity signs in to the account directly.
+        Assert.Equal(HttpStatusCode.SeeOther, (await SignInExternallyAsync(Browser(), upstream, provider.Slug)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheLastWayToSignInCannotBeDisconnected()
+    {
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("last");
+        var browser = Browser();
+        await SignedInAsync(await SignInExternallyAsync(browser, await UpstreamBrowserAsync(email), provider.Slug));
+
+        var page = await browser.GetStringAsync("/account/sign-in-methods");
+        Assert.Contains("Upstream " + provider.Slug, page, StringComparison.Ordinal);
+        var refused = await browser.PostFormAsync("/account/sign-in-methods/unlink", PageForms.Hidden(page, PageForms.TokenField), ("provider", provider.Id.ToString("N")));
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("last way to sign in", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var userId = await Warden.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        Assert.Single(await LoginsAsync(userId));
+    }
+
+    [Fact]
+    public async Task ADisabledProviderFinishesNoSignInEvenOneStartedBeforeAndADeletedOneTakesItsLinksAlong()
+    {
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("gone");
+        var upstream = await UpstreamBrowserAsync(email);
+        Assert.Equal(HttpStatusCode.SeeOther, (await SignInExternallyAsync(Browser(), upstream, provider.Slug)).StatusCode);
+
+        var admin = await AdminAsync();
+        var listed = await (await admin.GetAsync("/api/v1/admin/identity-providers")).ReadJsonAsync();
+        Assert.DoesNotContain(Secret, listed.GetRawText(), StringComparison.Ordinal);
+        Assert.NotEqual(Secret, await Warden.InDbAsync(db => db.IdentityProviders.Where(p => p.Id == provider.Id).Select(p => p.ProtectedClientSecret).SingleAsync()));
+
+        // A flow under way when the provider is disabled does not finish.
+        var browser = Browser();
+        var callback = await CallbackUrlAsync(browser, upstream, provider.Slug);
+        (await admin.SendAsync(HttpMethod.Patch, $"/api/v1/admin/identity-providers/{provider.Id}", new { enabled = false })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync(callback)).StatusCode);
+        Assert.DoesNotContain($"/account/login/external/{provider.Slug}\"", await browser.GetStringAsync("/account/login"), StringComparison.Ordinal);
+        var token = await browser.FormTokenAsync("/account/login");
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.PostFormAsync($"/account/login/external/{provider.Slug}", token)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/admin/identity-providers/{provider.Id}")).StatusCode);
+        var userId = await Warden.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        Assert.Empty(await LoginsAsync(userId));
+        Assert.True(await Warden.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.IdentityProviderDeleted && m.Data.Contains(provider.Id.ToString()))));
+    }
+
+    [Fact]
+    public async Task GoogleGitHubAndMicrosoftGetTheirBuiltInIssuersFromOpenIddictsWebIntegration()
+    {
+        var admin = await AdminAsync();
+        var expected = new Dictionary<string, string>
+        {
+            ["google"] = "https://accounts.google.com/",
+            ["github"] = "https://github.com/",
+            ["microsoft"] = "https://login.microsoftonline.com/common/v2.0",
+        };
+        var ids = new Dictionary<string, Guid>();
+        foreach (var kind in expected.Keys)
+        {
+            var created = await (await admin.PostAsJsonAsync("/api/v1/admin/identity-providers", new
+            {
+                slug = kind + "-" + Guid.NewGuid().ToString("N")[..6], displayName = kind, kind, clientId = "id-" + kind, clientSecret = "secret-" + kind,
+            })).ReadJsonAsync(HttpStatusCode.Created);
+            ids[kind] = created.GetProperty("id").GetGuid();
+        }
+
+        try
+        {
+            await Warden.InScopeAsync(async services =>
+            {
+                await services.GetRequiredService<ExternalProviders>().RefreshAsync(CancellationToken.None);
+                var registrations = services.GetRequiredService<IOptionsMonitor<OpenIddictClientOptions>>().CurrentValue.Registrations;
+                foreach (var (kind, issuer) in expected)
+                {
+                    var registration = registrations.Single(r => r.RegistrationId == ids[kind].ToString("N"));
+                    Assert.StartsWith(issuer.TrimEnd('/'), registration.Issuer!.AbsoluteUri, StringComparison.Ordinal);
+                    Assert.Equal("id-" + kind, registration.ClientId);
+                }
+            });
+        }
+        finally
+        {
+            foreach (var id in ids.Values)
+            {
+                await admin.DeleteAsync($"/api/v1/admin/identity-providers/{id}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A browser on Warden's public address: OpenIddict's client checks that the provider sent the person back to the very
+    /// address it was given (the redirect_uri, under Warden:PublicBaseUrl).
+    /// </summary>
+    private HttpClient Browser() =>
+        Warden.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            BaseAddress = new Uri(WardenFactory.PublicBaseUrl), AllowAutoRedirect = false, HandleCookies = true,
+        });
+
+    private const string Secret = "upstream-secret-0123456789-abcdef";
+
+    private sealed record Provider(Guid Id, string Slug);
+
+    private HttpClient? _admin;
+
+    private async Task<HttpClient> AdminAsync() => _admin ??= (await Warden.AdminClientAsync()).Client;
+
+    /// <summary>A client registered on the upstream Warden, and the provider naming it in the Warden under test.</summary>
+    private async Task<Provider> ProviderAsync(bool trustEmail)
+    {
+        var slug = "up-" + Guid.NewGuid().ToString("N")[..8];
+        var clientId = "warden-" + slug;
+        await Upstream.InScopeAsync(async services =>
+        {
+            var descriptor = new OpenIddictApplicationDescriptor
+            {
+                ClientId = clientId,
+                ClientSecret = Secret,
+                ClientType = ClientTypes.Confidential,
+                RedirectUris = { new Uri($"{WardenFactory.PublicBaseUrl}/account/login/external/{slug}/callback") },
+                Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+            };
+            descriptor.Permissions.UnionWith([
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Email, Permissions.Scopes.Profile,
+            ]);
+            descriptor.Properties[ClientEndpoints.FirstPartyProperty] = JsonSerializer.SerializeToElement(true);
+            await services.GetRequiredService<IOpenIddictApplicationManager>().CreateAsync(descriptor);
+        });
+
+        var created = await (await (await AdminAsync()).PostAsJsonAsync("/api/v1/admin/identity-providers", new
+        {
+            slug,
+            displayName = "Upstream " + slug,
+            kind = "oidc",
+            discoveryUrl = new Uri(Upstream.BaseAddress, ".well-known/openid-configuration").ToString(),
+            clientId,
+            clientSecret = Secret,
+            trustEmailVerification = trustEmail,
+        })).ReadJsonAsync(HttpStatusCode.Created);
+        return new Provider(created.GetProperty("id").GetGuid(), slug);
+    }
+
+    /// <summary>A verified person on the upstream Warden, signed in there in a browser of their own.</summary>
+    private async Task<HttpClient> UpstreamBrowserAsync(string email)
+    {
+        await Upstream.PageClient().RegisterAsync(email);
+        await Upstream.ActivateAsync(email);
+        var browser = Upstream.PageClient();
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SignInThroughPageAsync(email)).StatusCode);
+        return browser;
+    }
+
+    /// <summary>The sign-in page's button, the upstream's authorization, and the callback's address (not yet followed).</summary>
+    private static async Task<string> CallbackUrlAsync(HttpClient browser, HttpClient upstream, string slug)
+    {
+        var token = await browser.FormTokenAsync("/account/login");
+        var start = await browser.PostFormAsync($"/account/login/external/{slug}", token);
+        Assert.True(start.StatusCode == HttpStatusCode.Redirect, $"{start.StatusCode}: {await start.Content.ReadAsStringAsync()}");
+        var authorized = await upstream.GetAsync(start.Headers.Location);
+        Assert.True(authorized.StatusCode == HttpStatusCode.Redirect, $"{authorized.StatusCode}: {await authorized.Content.ReadAsStringAsync()}");
+        var callback = authorized.Headers.Location!;
+        Assert.StartsWith($"{WardenFactory.PublicBaseUrl}/account/login/external/{slug}/callback?", callback.ToString(), StringComparison.Ordinal);
+        return callback.PathAndQuery;
+    }
+
+    private static async Task<HttpResponseMessage> SignInExternallyAsync(HttpClient browser, HttpClient upstream, string slug) =>
+        await browser.GetAsync(await CallbackUrlAsync(browser, upstream, slug));
+
+    private static async Task SignedInAsync(HttpResponseMessage response) =>
+        Assert.True(response.StatusCode == HttpStatusCode.SeeOther, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+
+    private Task<List<string>> LoginsAsync(Guid userId) =>
+        Warden.InDbAsync(db => db.UserLogins.Where(l => l.UserId == userId).Select(l => l.LoginProvider).ToListAsync());
+}
