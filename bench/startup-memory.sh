@@ -4,7 +4,7 @@
 # measured the same way: start to /health/ready (wall and CPU time), resident memory 3 s after ready, the peak
 # during a sign-in flood, and resident memory 10 s and 60 s after the flood ended. Prints a Markdown table.
 # Uses the builds bench/run.sh makes (run it, or its --quick, first); stops everything it started.
-#   bench/startup-memory.sh [--flood S] [--idle S] [--users N] [--server DIR] [NAME=ENV,ENV ...]
+#   bench/startup-memory.sh [--flood S] [--idle S] [--users N] [--server DIR] ['NAME::ENV=VALUE,ENV=VALUE' ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -17,7 +17,7 @@ while (($#)); do
     --users) users=$2; shift ;;
     --server) server_dir=$(cd "$2" && pwd); shift ;;
     -h|--help) sed -n 2,7p "$0"; exit 0 ;;
-    *=*) configs+=("$1") ;;
+    *::*) configs+=("$1") ;;
     *) echo "startup-memory.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -80,7 +80,7 @@ printf '\nLoad average at the start: %s; %s s sign-in flood (wrk, 32 connections
 echo "| setting | ready ms | CPU s to ready | RSS idle MB | peak RSS in flood MB | sign-ins/s | sign-ins per CPU-s | RSS +10 s MB | RSS +${idle} s MB | load |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for config in "${configs[@]}"; do
-  name=${config%%=*} envs=${config#*=}
+  name=${config%%::*} envs=${config#*::}
   IFS=, read -r -a env_list <<<"$envs"
   rm -rf "$tmp/data" && cp -r "$tmp/template" "$tmp/data"
   start "$tmp/data" "${env_list[@]}"
