@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up and memory settings compared (issue 25; bench/README.md "Start-up and memory"): Warden on an existing
+# Start-up and memory settings compared (issue 25; bench/README.md, "Files"; the measurements are in bench/RESULTS.md): Warden on an existing
 # SQLite database with seeded users, once per setting (environment variables for the runtime and glibc), each
 # measured the same way: start to /health/ready (wall and CPU time), resident memory 3 s after ready, the peak
 # during a sign-in flood, and resident memory 10 s and 60 s after the flood ended. Prints a Markdown table.
