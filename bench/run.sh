@@ -30,7 +30,7 @@ Usage: bench/run.sh [options]
   --warden DIR         benchmark the Warden source tree in DIR (another branch's checkout) instead of this one;
                        the bench tool is built against DIR's model too
   --results FILE       write the results table into FILE (default bench/RESULTS.md, or the quick file)
-  --max-minutes M      hard time limit, a safety net for a hung step (default 20; --quick 6)
+  --max-minutes M      hard time limit, a safety net for a hung step (default 22; --quick 8)
   --keep               keep the temporary directory (server logs, data) for inspection
   -h, --help           this text
 
@@ -70,11 +70,11 @@ while (($#)); do
 done
 if ((quick)); then
   : "${duration:=4}" "${warmup:=2}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}" "${cross_samples:=10}"
-  : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=6}"
+  : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=8}"
   : "${results:=$here/out/RESULTS-quick.md}"
 else
   : "${duration:=20}" "${warmup:=5}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}" "${cross_samples:=50}"
-  : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=20}"
+  : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=22}"
   : "${results:=$here/RESULTS.md}"
 fi
 [[ $warmup =~ ^[0-9]+$ ]] || { echo "bench/run.sh: --warmup takes a number of seconds" >&2; exit 2; }
