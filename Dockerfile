@@ -25,10 +25,13 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app ./
 # /data belongs to the app user; everything else stays root-owned and read-only to it.
 COPY --from=build --chown=1654:1654 /data /data
+# MALLOC_ARENA_MAX=2: each password hash mallocs 19 MiB; with glibc's default of eight arenas per core a sign-in
+# flood left ~450-650 MB resident, with two ~300 MB (bench/RESULTS.md, "Memory").
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Warden__DataDirectory=/data \
     Warden__Logging__Format=json \
-    TMPDIR=/tmp
+    TMPDIR=/tmp \
+    MALLOC_ARENA_MAX=2
 USER 1654:1654
 VOLUME ["/data"]
 EXPOSE 8080

@@ -25,11 +25,12 @@ Usage: bench/run.sh [options]
   --no-postgres        skip the PostgreSQL phase
   --no-keycloak        skip figure 8 (logins with Keycloak's hash parameters)
   --no-crossnode       skip figure 9 (a change on one node seen by another, PostgreSQL + Redis)
+  --no-peer            skip figure 10 (the peer: plain ASP.NET Core Identity with MapIdentityApi, SQLite)
   --no-build           use the existing Release build
   --warden DIR         benchmark the Warden source tree in DIR (another branch's checkout) instead of this one;
                        the bench tool is built against DIR's model too
   --results FILE       write the results table into FILE (default bench/RESULTS.md, or the quick file)
-  --max-minutes M      hard time limit, a safety net for a hung step (default 20; --quick 6)
+  --max-minutes M      hard time limit, a safety net for a hung step (default 22; --quick 8)
   --keep               keep the temporary directory (server logs, data) for inspection
   -h, --help           this text
 
@@ -41,7 +42,7 @@ EOF
 
 # --- options ---------------------------------------------------------------------------------------------
 quick=0 cross_samples="" duration="" warmup="" hash_seconds="" connections="" refresh_clients="" sqlite_users="" pg_users=""
-do_sqlite=1 do_pg=1 do_kc=1 do_cross=1 build=1 results="" max_minutes="" keep=0 warden_src=""
+do_sqlite=1 do_pg=1 do_kc=1 do_cross=1 do_peer=1 build=1 results="" max_minutes="" keep=0 warden_src=""
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
@@ -56,6 +57,7 @@ while (($#)); do
     --no-postgres) do_pg=0 ;;
     --no-keycloak) do_kc=0 ;;
     --no-crossnode) do_cross=0 ;;
+    --no-peer) do_peer=0 ;;
     --no-build) build=0 ;;
     --warden) warden_src=$(cd "$2" && pwd) || exit 2; shift ;;
     --results) results=$2; shift ;;
@@ -68,11 +70,11 @@ while (($#)); do
 done
 if ((quick)); then
   : "${duration:=4}" "${warmup:=2}" "${hash_seconds:=3}" "${connections:=16}" "${refresh_clients:=8}" "${cross_samples:=10}"
-  : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=6}"
+  : "${sqlite_users:=2000,5000}" "${pg_users:=2000,20000}" "${max_minutes:=8}"
   : "${results:=$here/out/RESULTS-quick.md}"
 else
   : "${duration:=20}" "${warmup:=5}" "${hash_seconds:=10}" "${connections:=32}" "${refresh_clients:=16}" "${cross_samples:=50}"
-  : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=20}"
+  : "${sqlite_users:=10000,100000}" "${pg_users:=10000,1000000}" "${max_minutes:=22}"
   : "${results:=$here/RESULTS.md}"
 fi
 [[ $warmup =~ ^[0-9]+$ ]] || { echo "bench/run.sh: --warmup takes a number of seconds" >&2; exit 2; }
@@ -176,14 +178,19 @@ if [[ -n $warden_src ]]; then
   build=1
 fi
 tool_dir=$(dirname "$tool_project")/bin/Release/net10.0
+peer_dir=$here/Identity.Peer/bin/Release/net10.0
 if ((build)); then
   log "building Warden${warden_src:+ from $warden_src} and the bench tool in Release"
   timeout 600 dotnet build "$warden_root/src/Warden.Server/Warden.Server.csproj" -c Release -nologo -v quiet -clp:NoSummary
   timeout 600 dotnet build "$tool_project" -c Release -nologo -v quiet -clp:NoSummary \
     -p:WardenServerProject="$warden_root/src/Warden.Server/Warden.Server.csproj"
+  if ((do_peer)); then
+    timeout 600 dotnet build "$here/Identity.Peer/Identity.Peer.csproj" -c Release -nologo -v quiet -clp:NoSummary
+  fi
 fi
 [[ -x $server_dir/Warden.Server ]] || fail "no Release build at $server_dir (run without --no-build)"
 [[ -x $tool_dir/Warden.Bench ]] || fail "no Release build of the bench tool at $tool_dir"
+((do_peer == 0)) || [[ -x $peer_dir/Identity.Peer ]] || fail "no Release build of the peer at $peer_dir"
 tool() { timeout 900 "$tool_dir/Warden.Bench" "$@"; }
 
 # --- the run's bookkeeping -----------------------------------------------------------------------------
@@ -230,12 +237,8 @@ server_pid="" url=""
 start_server() {
   local name=$1 data=$2 provider=$3 connection=$4
   shift 4
-  local log_file=$tmp/$name.log port=""
   mkdir -p "$data"
-  local t0
-  t0=$(date +%s%N)
-  env ASPNETCORE_ENVIRONMENT=Production \
-    ASPNETCORE_URLS=http://127.0.0.1:0 \
+  launch "Warden ($name)" "$tmp/$name.log" env \
     Warden__DataDirectory="$data" \
     Warden__Database__Provider="$provider" \
     Warden__Database__ConnectionString="$connection" \
@@ -243,28 +246,40 @@ start_server() {
     Warden__Bootstrap__AdminPassword="$admin_password" \
     Warden__RateLimits__AuthPerIpPerMinute=1000000000 \
     Warden__RateLimits__LoginPerIdentifierPerMinute=1000000 \
+    "$@" "$server_dir/Warden.Server"
+}
+
+# launch LABEL LOG_FILE COMMAND...: starts an ASP.NET Core server on a free loopback port and waits until its
+# /health/ready answers 200; sets server_pid, url, startup_ms (spawn to ready) and startup_cpu.
+launch() {
+  local label=$1 log_file=$2 port=""
+  shift 2
+  local t0
+  t0=$(date +%s%N)
+  env ASPNETCORE_ENVIRONMENT=Production \
+    ASPNETCORE_URLS=http://127.0.0.1:0 \
     Logging__LogLevel__Default=Warning \
     Logging__LogLevel__Microsoft.Hosting.Lifetime=Information \
-    "$@" "$server_dir/Warden.Server" >"$log_file" 2>&1 &
+    "$@" >"$log_file" 2>&1 &
   server_pid=$!
   started_pids+=("$server_pid")
   for _ in $(seq 1 6000); do
     port=$(grep -o 'Now listening on: http://127.0.0.1:[0-9]*' "$log_file" 2>/dev/null | head -1 | sed 's/.*://' || true)
     [[ -n $port ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log_file" >&2; fail "Warden ($name) exited during start-up"; }
+    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log_file" >&2; fail "$label exited during start-up"; }
     sleep 0.005
   done
-  [[ -n $port ]] || fail "Warden ($name) did not start listening within 30 s"
+  [[ -n $port ]] || fail "$label did not start listening within 30 s"
   url=http://127.0.0.1:$port
   for _ in $(seq 1 3000); do
     curl -fs -o /dev/null --max-time 2 "$url/health/ready" && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log_file" >&2; fail "Warden ($name) exited before it was ready"; }
+    kill -0 "$server_pid" 2>/dev/null || { tail -20 "$log_file" >&2; fail "$label exited before it was ready"; }
     sleep 0.005
   done
-  curl -fs -o /dev/null --max-time 2 "$url/health/ready" || fail "Warden ($name) was not ready within 30 s"
+  curl -fs -o /dev/null --max-time 2 "$url/health/ready" || fail "$label was not ready within 30 s"
   startup_ms=$((($(date +%s%N) - t0) / 1000000))
   startup_cpu=$(server_cpu)
-  say "Warden ($name) ready at $url after $startup_ms ms, $startup_cpu s of CPU (pid $server_pid)"
+  say "$label ready at $url after $startup_ms ms, $startup_cpu s of CPU (pid $server_pid)"
 }
 
 clk_tck=$(getconf CLK_TCK)
@@ -421,6 +436,35 @@ cross_node() {
   stop_pid "$node_b"; stop_pid "$node_a"; server_pid=""
 }
 
+# bench_peer USERS: figure 10 — the peer (bench/Identity.Peer: ASP.NET Core Identity's AddIdentityApiEndpoints and
+# MapIdentityApi on SQLite, its default PBKDF2 hasher), measured as Warden is, in the same run: start to ready on an
+# existing database, idle memory, its hash ceiling before and after its sign-ins, its bare endpoint and its
+# authenticated read (/manage/info with a bearer token), peak memory.
+bench_peer() {
+  local users=$1 data=$tmp/peer-data token
+  log "peer: plain ASP.NET Core Identity (MapIdentityApi, SQLite), measured the same way (figure 10)"
+  launch "the peer (empty database)" "$tmp/peer-cold.log" Peer__DataDirectory="$data" "$peer_dir/Identity.Peer"
+  record_value peer-startup-cold sqlite "$startup_ms" ms "" "$startup_cpu"
+  stop_server
+  record seed sqlite "" "$(env Peer__DataDirectory="$data" timeout 600 "$peer_dir/Identity.Peer" seed --count "$users" --password "$password")"
+  launch "the peer (existing database)" "$tmp/peer-warm.log" Peer__DataDirectory="$data" "$peer_dir/Identity.Peer"
+  record_value peer-startup-warm sqlite "$startup_ms" ms "" "$startup_cpu"
+  sleep 3
+  record_value peer-rss-idle sqlite "$(rss_mb VmRSS)" MB "3 s after ready"
+
+  record peer-hash sqlite "" "$(tool hash --hasher aspnet-identity --threads "$cores" --seconds "$hash_seconds")"
+  run_wrk peer-login sqlite "$users" BENCH_USERS="$users" BENCH_FIRST=0 BENCH_PREFIX=bench
+  record peer-hash sqlite "" "$(tool hash --hasher aspnet-identity --threads "$cores" --seconds "$hash_seconds")"
+
+  token=$(curl -fs --max-time 30 -H 'Content-Type: application/json' -X POST "$url/login" \
+    -d "{\"email\":\"bench-0000001@bench.test\",\"password\":\"$password\"}" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])') || fail "the peer gave no token"
+  run_wrk peer-live sqlite "$users"
+  run_wrk peer-me sqlite "$users" BENCH_TOKEN="$token"
+  record_value peer-rss-load sqlite "$(rss_mb VmHWM)" MB "peak (VmHWM) over the figures above"
+  stop_server
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "Warden benchmark: $cores vCPU, load average $load_before, $duration s per figure, $connections connections"
 if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 1) }'; then
@@ -429,6 +473,9 @@ fi
 
 if ((do_sqlite)); then
   bench_database sqlite Sqlite "" "Data Source=$tmp/sqlite-data/warden.db;Default Timeout=30" "${sqlite_counts[@]}"
+fi
+if ((do_peer)); then
+  bench_peer "${sqlite_counts[0]}"
 fi
 
 if ((do_pg)); then

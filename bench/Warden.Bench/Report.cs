@@ -32,6 +32,14 @@ public static class Report
         ["login-kc"] = ("8", "password login with Keycloak's parameters"),
         ["crossnode-revoke"] = ("9", "session revoked on node A, refused by node B (two nodes, one Redis)"),
         ["crossnode-profile"] = ("9", "profile renamed on node A, read new on node B (two nodes, one Redis)"),
+        ["peer-hash"] = ("10", "the peer's password-hash ceiling (its PasswordHasher, one thread per core), before and after its logins"),
+        ["peer-login"] = ("10", "the peer: password login, POST /login (distinct users)"),
+        ["peer-live"] = ("10", "the peer: GET /health/live (bare endpoint)"),
+        ["peer-me"] = ("10", "the peer: GET /manage/info (bearer token)"),
+        ["peer-startup-cold"] = ("10", "the peer: start to ready, empty database"),
+        ["peer-startup-warm"] = ("10", "the peer: start to ready, existing database"),
+        ["peer-rss-idle"] = ("10", "the peer: resident memory, idle after start"),
+        ["peer-rss-load"] = ("10", "the peer: resident memory, peak under load"),
         ["seed"] = ("-", "bulk seeding (not a Warden figure: how the users got there)"),
     };
 
@@ -53,7 +61,7 @@ public static class Report
         text.AppendLine();
         text.AppendLine("| # | figure | db | users | clients | req/s | per vCPU | per CPU-s | p50 ms | p99 ms | errors | note |");
         text.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-        foreach (var r in results.Where(r => Figures.ContainsKey(r.Figure)).OrderBy(r => Figures[r.Figure].Item == "-" ? "~" : Figures[r.Figure].Item, StringComparer.Ordinal))
+        foreach (var r in results.Where(r => Figures.ContainsKey(r.Figure)).OrderBy(r => int.TryParse(Figures[r.Figure].Item, out var n) ? n : int.MaxValue))
         {
             var (item, title) = Figures[r.Figure];
             var invalid = r.Errors is > 0 && r.Requests is > 0 && r.Errors > r.Requests / 100 ? " **INVALID: more than 1% errors**" : "";
@@ -110,6 +118,7 @@ public static class Report
             Aim("logins / hash ceiling, Keycloak's parameters", "≥ 0.85", Find("login-kc")?.Rps / Ceiling("hash-kc"), m => m >= 0.85, "{0:0.00}");
         }
 
+        Beside(text, results);
         text.AppendLine();
         text.AppendLine(End);
 
@@ -122,6 +131,42 @@ public static class Report
             : existing + (existing.Length > 0 ? "\n" : "") + text;
         File.WriteAllText(into, updated);
         return 0;
+    }
+
+    /// <summary>
+    /// Warden's ratios beside the peer's (figure 10, SQLite, same run): each against its own bare endpoint and its
+    /// own hasher's ceiling, so the comparison says what each adds to the framework, not whose hash is cheaper.
+    /// </summary>
+    private static void Beside(StringBuilder text, List<Measurement> results)
+    {
+        if (!results.Any(r => r.Figure.StartsWith("peer-", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        Measurement? Find(string figure) => results.LastOrDefault(r => r.Figure == figure && r.Db == "sqlite");
+        double? Mean(string figure, Func<Measurement, double?> of) =>
+            results.Where(r => r.Figure == figure && r.Db == "sqlite").Select(of).OfType<double>().DefaultIfEmpty(double.NaN).Average();
+        double? Ratio(string a, string b) => Find(a)?.Rps / Find(b)?.Rps;
+        double? CpuRatio(string a, string b) => Find(a) is { } x && Find(b) is { } y ? PerCpuSecond(x) / PerCpuSecond(y) : null;
+        string F(double? v, string format) => v is { } d && !double.IsNaN(d) ? string.Format(CultureInfo.InvariantCulture, format, d) : "";
+
+        text.AppendLine();
+        text.AppendLine("Beside the peer (plain ASP.NET Core Identity, `MapIdentityApi`, SQLite; same machine, same run):");
+        text.AppendLine();
+        text.AppendLine("| ratio or figure | goal for Warden | Warden | the peer |");
+        text.AppendLine("| --- | --- | ---: | ---: |");
+        text.AppendLine($"| authenticated read / bare endpoint (req/s) | ≥ 0.5 | {F(Ratio("me", "live"), "{0:0.00}")} | {F(Ratio("peer-me", "peer-live"), "{0:0.00}")} |");
+        text.AppendLine($"| the same, per server CPU-second | ≥ 0.5 | {F(CpuRatio("me", "live"), "{0:0.00}")} | {F(CpuRatio("peer-me", "peer-live"), "{0:0.00}")} |");
+        text.AppendLine($"| sign-ins / own hasher's ceiling (mean of before and after) | ≥ 0.9 | {F(Find("login")?.Rps / Mean("hash", r => r.Rps), "{0:0.00}")} | {F(Find("peer-login")?.Rps / Mean("peer-hash", r => r.Rps), "{0:0.00}")} |");
+        text.AppendLine($"| the same, per CPU-second | ≥ 0.9 | {F(PerCpu("login") / Mean("hash", PerCpuSecond), "{0:0.00}")} | {F(PerCpu("peer-login") / Mean("peer-hash", PerCpuSecond), "{0:0.00}")} |");
+        text.AppendLine($"| start to ready, existing database | < 1 s | {F(Find("startup-warm")?.Value, "{0:0} ms")} | {F(Find("peer-startup-warm")?.Value, "{0:0} ms")} |");
+        text.AppendLine($"| CPU time from start to ready | — | {F(Find("startup-warm")?.CpuSeconds, "{0:0.00} s")} | {F(Find("peer-startup-warm")?.CpuSeconds, "{0:0.00} s")} |");
+        text.AppendLine($"| resident memory idle | < 150 MB | {F(Find("rss-idle")?.Value, "{0:0} MB")} | {F(Find("peer-rss-idle")?.Value, "{0:0} MB")} |");
+        text.AppendLine($"| resident memory, peak under load | ≤ 300 MB | {F(Find("rss-load")?.Value, "{0:0} MB")} | {F(Find("peer-rss-load")?.Value, "{0:0} MB")} |");
+        return;
+
+        double? PerCpu(string figure) => Find(figure) is { } f ? PerCpuSecond(f) : null;
     }
 
     /// <summary>Requests per CPU-second of the process that did the work, when that was measured.</summary>

@@ -1,5 +1,6 @@
 -- wrk script for Warden's stateless scenarios (bench/run.sh sets the environment).
---   BENCH_SCENARIO  login | register | me | live | admin-search | admin-list
+--   BENCH_SCENARIO  login | register | me | live | admin-search | admin-list, and for the peer (bench/Identity.Peer)
+--                   peer-login (POST /login) | peer-me (GET /manage/info) | peer-live
 --   BENCH_THREADS   wrk's -t (to spread distinct users over threads)
 --   BENCH_USERS, BENCH_FIRST, BENCH_PREFIX, BENCH_PASSWORD   the seeded users {prefix}-{i:D7}@bench.test
 --   BENCH_TOKEN     bearer token for me and admin-*
@@ -40,6 +41,12 @@ function request()
     local i = first + ((counter * nthreads + id) % users)
     return wrk.format("POST", "/api/v1/auth/login", json,
       string.format('{"email":"%s-%07d@bench.test","password":"%s"}', prefix, i, password))
+  elseif scenario == "peer-login" then
+    local i = first + ((counter * nthreads + id) % users)
+    return wrk.format("POST", "/login", json,
+      string.format('{"email":"%s-%07d@bench.test","password":"%s"}', prefix, i, password))
+  elseif scenario == "peer-me" then
+    return wrk.format("GET", "/manage/info", bearer)
   elseif scenario == "register" then
     return wrk.format("POST", "/api/v1/auth/register", json,
       string.format('{"email":"reg-%s-%d-%d@bench.test","password":"%s","fullName":"Bench Registrant"}', nonce, id, counter, password))

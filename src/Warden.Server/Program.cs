@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Warden.Server.Infrastructure.Security;
 
 namespace Warden.Server;
 
@@ -9,6 +10,10 @@ namespace Warden.Server;
 /// </summary>
 public sealed class Program
 {
-    public static async Task<int> Main(string[] args) => await WardenCommandLine.Build().Parse(args).InvokeAsync(
-        new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    public static async Task<int> Main(string[] args)
+    {
+        // Before threads allocate: bounds and gives back the memory password hashes leave behind (HashMemory).
+        HashMemory.Configure();
+        return await WardenCommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
 }

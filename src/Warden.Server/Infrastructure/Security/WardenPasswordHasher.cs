@@ -295,6 +295,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
         finally
         {
             Interlocked.Decrement(ref _running);
+            HashMemory.HashFinished();
             if (!holdsSlot)
             {
                 _gate.Release();
