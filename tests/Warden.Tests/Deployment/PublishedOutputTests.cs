@@ -62,8 +62,9 @@ public sealed class PublishedOutputTests : IAsyncLifetime
             {
                 return (await http.GetAsync("health/ready")).StatusCode == HttpStatusCode.OK;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // Refused while it starts, or one request timed out on a busy machine: ask again until ReadyTimeout.
                 return false;
             }
         }, "the server answers /health/ready", WardenProcess.ReadyTimeout, () => _output.ToString());
