@@ -31,6 +31,7 @@ public static class OidcSetup
     {
         Pages.Admin.AdminSections.AddAdminSection(services, ClientConsolePages.Section);
         Pages.Admin.AdminSections.AddAdminSection(services, ApiScopeConsolePages.Section);
+        Pages.Admin.AdminSections.AddAdminSection(services, External.IdentityProviderConsolePages.Section);
         services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore()
                 .UseDbContext<WardenDbContext>()

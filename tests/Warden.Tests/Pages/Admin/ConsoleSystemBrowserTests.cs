@@ -156,13 +156,28 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         await page.ClickAsync("button.danger");
         await NoticeAsync(page, "The API scope was deleted.");
 
+        // Identity providers: one added (its secret taken once), then turned off so no sign-in page shows it.
+        await NavigateAsync(page, "Identity providers");
+        await page.FillAsync("#slug", "browser-" + tag);
+        await page.FillAsync("#displayName", "Browser Google " + tag);
+        await page.SelectOptionAsync("#kind", "google");
+        await page.FillAsync("#clientId", "browser-client");
+        await page.FillAsync("#clientSecret", "browser-provider-secret");
+        await page.ClickAsync("form[action='/admin/identity-providers'] button.primary");
+        await NoticeAsync(page, "The identity provider was added.");
+        Assert.DoesNotContain("browser-provider-secret", await page.ContentAsync(), StringComparison.Ordinal);
+        await CheckAsync(browser, "identity-providers");
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Browser Google " + tag }).GetByRole(AriaRole.Button, new() { Name = "Turn off" }).ClickAsync();
+        await NoticeAsync(page, "The identity provider is off: nobody signs in with it, flows under way included.");
+
         // Every change above, in the audit log, the administrator its actor.
         string[] changes =
         [
             EventTypes.UserUnlocked, EventTypes.RoleAssigned, EventTypes.WebhookCreated, EventTypes.WebhookTestRequested,
             EventTypes.WebhookRedeliveryRequested, EventTypes.WebhookDeleted, EventTypes.OutboxEventRetried, EventTypes.IpRuleCreated,
             EventTypes.IpUnblocked, EventTypes.IpRuleDeleted, EventTypes.OidcClientCreated, EventTypes.OidcClientSecretRotated,
-            EventTypes.OidcClientDeleted, EventTypes.OidcScopeCreated, EventTypes.OidcScopeDeleted,
+            EventTypes.OidcClientDeleted, EventTypes.OidcScopeCreated, EventTypes.OidcScopeDeleted, EventTypes.IdentityProviderCreated,
+            EventTypes.IdentityProviderUpdated,
         ];
         await NavigateAsync(page, "Audit log");
         await page.FillAsync("#actor", WardenFactory.AdminEmail);
@@ -182,7 +197,7 @@ public sealed class ConsoleSystemBrowserTests(AdminConsoleServer warden, ITestOu
         await helpdesk.Page.WaitForAddressAsync("**/admin");
         var navigation = await helpdesk.Page.InnerTextAsync("nav[aria-label='Console sections']");
         Assert.Contains("Users", navigation, StringComparison.Ordinal);
-        foreach (var section in new[] { "Webhooks", "Events", "IP rules", "OIDC clients", "API scopes", "Access rules" })
+        foreach (var section in new[] { "Webhooks", "Events", "IP rules", "OIDC clients", "API scopes", "Identity providers", "Access rules" })
         {
             Assert.DoesNotContain(section, navigation, StringComparison.Ordinal);
         }
