@@ -109,6 +109,28 @@ public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : I
     }
 
     [Fact]
+    public async Task AnUntrustedProvidersEmailLinksNothingAndIsAnsweredAsANewAddressWouldBe()
+    {
+        // The provider's email is not trusted: an identity naming an account's address must neither link to that
+        // account nor tell the person that the address has one — the answer is the one a new address gets.
+        var provider = await ProviderAsync(trustEmail: false);
+        var taken = AuthFlows.NewEmail("taken");
+        await Warden.CreateClient().RegisterAsync(taken);
+        await Warden.ActivateAsync(taken);
+        var ownerId = await Warden.InDbAsync(db => db.Users.Where(u => u.Email == taken).Select(u => u.Id).SingleAsync());
+
+        var browser = Browser();
+        var existing = await SignInExternallyAsync(browser, await UpstreamBrowserAsync(taken), provider.Slug);
+        var fresh = await SignInExternallyAsync(Browser(), await UpstreamBrowserAsync(AuthFlows.NewEmail("fresh")), provider.Slug);
+
+        Assert.Equal(fresh.StatusCode, existing.StatusCode);
+        Assert.Contains("Check your email", await existing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Check your email", await fresh.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await LoginsAsync(ownerId));
+        Assert.NotEqual(HttpStatusCode.OK, (await browser.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
     public async Task TheLastWayToSignInCannotBeDisconnected()
     {
         var provider = await ProviderAsync(trustEmail: true);
