@@ -63,35 +63,20 @@ public static class ApiScopeConsolePages
             : AdminArea.After(result, Section.Path, "scope-created");
     }
 
-    public static async Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, DeletePath(id), cancellationToken) ?? await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
-    }
+    public static Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, Section.Permission, DeletePath(id),
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
 
     public static async Task<IResult> DeleteAsync(
         Guid id, [FromForm] ApiScopeForm? posted, HttpContext http, AdminArea area, WardenDbContext db, IOpenIddictScopeManager scopes,
         IOpenIddictApplicationManager applications, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission, Section.Path);
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, Section.Permission, Section.Path, DeletePath(id), posted?.Confirm,
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, DeletePath(id), cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await ApiScopeEndpoints.DeleteAsync(id, db, scopes, applications, time, cancellationToken)).Result;

@@ -113,20 +113,12 @@ public static class ClientConsolePages
         Guid id, [FromForm] ClientForm? posted, HttpContext http, AdminArea area, WardenDbContext db, IOpenIddictApplicationManager applications,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission, PathOf(id));
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, Section.Permission, PathOf(id), PathOf(id) + "/secret", posted?.Confirm,
+            confirming => ConfirmPageAsync(id, "secret", http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, PathOf(id) + "/secret", cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, "secret", http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await ClientEndpoints.RotateSecretAsync(id, db, applications, time, cancellationToken)).Result;
@@ -139,20 +131,12 @@ public static class ClientConsolePages
         Guid id, [FromForm] ClientForm? posted, HttpContext http, AdminArea area, WardenDbContext db, IOpenIddictApplicationManager applications,
         TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission, PathOf(id));
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, Section.Permission, PathOf(id), PathOf(id) + "/delete", posted?.Confirm,
+            confirming => ConfirmPageAsync(id, "delete", http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, "delete", http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await ClientEndpoints.DeleteAsync(id, db, applications, time, cancellationToken)).Result;
@@ -161,17 +145,9 @@ public static class ClientConsolePages
             : AdminArea.After(result, PathOf(id), "client-deleted");
     }
 
-    private static async Task<IResult> ConfirmAsync(Guid id, string operation, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, $"{PathOf(id)}/{operation}", cancellationToken)
-               ?? await ConfirmPageAsync(id, operation, http, area, admin, db, cancellationToken);
-    }
+    private static Task<IResult> ConfirmAsync(Guid id, string operation, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, Section.Permission, $"{PathOf(id)}/{operation}",
+            confirming => ConfirmPageAsync(id, operation, http, area, confirming, db, cancellationToken), cancellationToken);
 
     private static async Task<IResult> ConfirmPageAsync(
         Guid id, string operation, HttpContext http, AdminArea area, Administrator admin, WardenDbContext db, CancellationToken cancellationToken)

@@ -100,35 +100,19 @@ public static class IdentityProviderConsolePages
         return AdminArea.After(result, Section.Path, enabled ? "provider-enabled" : "provider-disabled");
     }
 
-    public static async Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, $"{PathOf(id)}/delete", cancellationToken)
-               ?? await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
-    }
+    public static Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, Section.Permission, $"{PathOf(id)}/delete",
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
 
     public static async Task<IResult> DeleteAsync(
         Guid id, [FromForm] IdentityProviderForm? posted, HttpContext http, AdminArea area, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, Section.Permission, Section.Path);
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, Section.Permission, Section.Path, PathOf(id) + "/delete", posted?.Confirm,
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await IdentityProviderEndpoints.DeleteAsync(id, db, time, cancellationToken)).Result;

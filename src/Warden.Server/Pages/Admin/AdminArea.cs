@@ -166,6 +166,46 @@ public sealed class AdminArea(
     public async Task<IResult?> StepUpAsync(Administrator admin, string returnPath, CancellationToken cancellationToken) =>
         await account.IsRecentAsync(admin.Person, cancellationToken) ? null : AccountArea.ToReauthenticate(returnPath);
 
+    /// <summary>
+    /// The page that confirms a destructive action (where the re-authentication comes back to): the section's permission,
+    /// then a re-authentication within the window, then <paramref name="confirmPage"/>.
+    /// </summary>
+    public async Task<IResult> ConfirmationAsync(
+        HttpContext http, string permission, string actionPath, Func<Administrator, Task<IResult>> confirmPage, CancellationToken cancellationToken)
+    {
+        var (admin, refusal) = await EnterAsync(http, permission);
+        if (admin is null)
+        {
+            return refusal!;
+        }
+
+        return await StepUpAsync(admin, actionPath, cancellationToken) ?? await confirmPage(admin);
+    }
+
+    /// <summary>
+    /// The preamble of a destructive action's post: the section's permission (a sign-in comes back to
+    /// <paramref name="returnPath"/>), a re-authentication within the window (back to <paramref name="actionPath"/>, the
+    /// confirmation), then the form's confirmation — without it the confirmation page is the answer. An administrator
+    /// without an answer may act.
+    /// </summary>
+    public async Task<(Administrator? Admin, IResult? Answer)> BeginDestructiveAsync(
+        HttpContext http, string permission, string returnPath, string actionPath, string? confirm,
+        Func<Administrator, Task<IResult>> confirmPage, CancellationToken cancellationToken)
+    {
+        var (admin, refusal) = await EnterAsync(http, permission, returnPath);
+        if (admin is null)
+        {
+            return (null, refusal);
+        }
+
+        if (await StepUpAsync(admin, actionPath, cancellationToken) is { } stepUp)
+        {
+            return (null, stepUp);
+        }
+
+        return Confirmed(confirm) ? (admin, null) : (null, await confirmPage(admin));
+    }
+
     /// <summary>The "are you sure?" page of a destructive action (also answered to a post that came without <c>confirm=yes</c>).</summary>
     public static RazorComponentResult Confirm(AdminFrame frame, AdminConfirmModel model) =>
         Page<AdminConfirmPage>(frame, new() { [nameof(AdminConfirmPage.Model)] = model },

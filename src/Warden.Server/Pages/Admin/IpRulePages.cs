@@ -65,35 +65,20 @@ public static class IpRulePages
             : AdminArea.After(result, AdminSections.IpRules.Path, "ip-rule-created");
     }
 
-    public static async Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, AdminSections.IpRules.Permission);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, DeletePath(id), cancellationToken) ?? await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
-    }
+    public static Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, AdminSections.IpRules.Permission, DeletePath(id),
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
 
     public static async Task<IResult> DeleteAsync(
         Guid id, [FromForm] IpRuleForm? posted, HttpContext http, AdminArea area, WardenDbContext db, IpRuleCache cache, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, AdminSections.IpRules.Permission, AdminSections.IpRules.Path);
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, AdminSections.IpRules.Permission, AdminSections.IpRules.Path, DeletePath(id), posted?.Confirm,
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, DeletePath(id), cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var confirmSelfLockout = posted?.SelfLockout == AdminArea.ConfirmValue ? "true" : "false";

@@ -126,36 +126,20 @@ public static class RolePages
     }
 
     /// <summary>The confirmation as a page of its own: where the re-authentication comes back to.</summary>
-    public static async Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, PermissionNames.AdminSystem);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken)
-               ?? await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
-    }
+    public static Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, PermissionNames.AdminSystem, PathOf(id) + "/delete",
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
 
     public static async Task<IResult> DeleteAsync(
-        Guid id, [FromForm] RoleForm posted, HttpContext http, AdminArea area, AccessPolicy policy, PermissionService permissions,
+        Guid id, [FromForm] RoleForm? posted, HttpContext http, AdminArea area, AccessPolicy policy, PermissionService permissions,
         WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, PermissionNames.AdminSystem, PathOf(id));
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, PermissionNames.AdminSystem, PathOf(id), PathOf(id) + "/delete", posted?.Confirm,
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted.Confirm))
-        {
-            return await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await Roles.DeleteAsync(id, admin.Principal, policy, permissions, db, time, http, cancellationToken)).Result;

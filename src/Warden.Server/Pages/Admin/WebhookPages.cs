@@ -115,34 +115,19 @@ public static class WebhookPages
     }
 
     /// <summary>The confirmation as a page of its own: where the re-authentication comes back to.</summary>
-    public static async Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)
-    {
-        var (admin, refusal) = await area.EnterAsync(http, AdminSections.Webhooks.Permission);
-        if (admin is null)
-        {
-            return refusal!;
-        }
-
-        return await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken) ?? await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
-    }
+    public static Task<IResult> ConfirmDeleteAsync(Guid id, HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken) =>
+        area.ConfirmationAsync(http, AdminSections.Webhooks.Permission, PathOf(id) + "/delete",
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
 
     public static async Task<IResult> DeleteAsync(
         Guid id, [FromForm] WebhookForm? posted, HttpContext http, AdminArea area, WardenDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (admin, refusal) = await area.EnterAsync(http, AdminSections.Webhooks.Permission, PathOf(id));
+        var (admin, answer) = await area.BeginDestructiveAsync(
+            http, AdminSections.Webhooks.Permission, PathOf(id), PathOf(id) + "/delete", posted?.Confirm,
+            confirming => ConfirmPageAsync(id, http, area, confirming, db, cancellationToken), cancellationToken);
         if (admin is null)
         {
-            return refusal!;
-        }
-
-        if (await area.StepUpAsync(admin, PathOf(id) + "/delete", cancellationToken) is { } stepUp)
-        {
-            return stepUp;
-        }
-
-        if (!AdminArea.Confirmed(posted?.Confirm))
-        {
-            return await ConfirmPageAsync(id, http, area, admin, db, cancellationToken);
+            return answer!;
         }
 
         var result = (await WebhookEndpoints.DeleteAsync(id, db, time, cancellationToken)).Result;

@@ -41,6 +41,11 @@ public sealed class ConsoleRolesAndAuditTests(AdminConsoleServer factory)
         Assert.Equal("/account/reauthenticate?returnUrl=" + Uri.EscapeDataString($"/admin/roles/{id}/delete"), unconfirmed.Headers.Location?.OriginalString);
 
         await console.ReauthenticateAsync(WardenFactory.AdminPassword);
+        // A post that carries nothing but the form's token (the delete button of a page without the confirmation) is
+        // answered with the confirmation, not a failure.
+        var unconfirmedAfterStepUp = await console.PostFormAsync($"/admin/roles/{id}/delete", token);
+        Assert.Equal(HttpStatusCode.OK, unconfirmedAfterStepUp.StatusCode);
+        Assert.Contains("name=\"confirm\" value=\"yes\"", await unconfirmedAfterStepUp.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var confirmation = await console.GetStringAsync($"/admin/roles/{id}/delete");
         Assert.Contains($"is held by 1 user(s), among them {holder.Email}", confirmation, StringComparison.Ordinal);
         Assert.Contains("name=\"confirm\" value=\"yes\"", confirmation, StringComparison.Ordinal);
