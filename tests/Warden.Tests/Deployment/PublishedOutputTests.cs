@@ -54,20 +54,9 @@ public sealed class PublishedOutputTests : IAsyncLifetime
         var environment = ImageEnvironment(port);
         var started = DateTime.UtcNow;
         _server = _output.Start(Command(environment, "serve"));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually.TrueAsync(async () =>
-        {
-            Assert.False(_server.HasExited, $"the server exited with {(_server.HasExited ? _server.ExitCode : 0)}:\n{_output}");
-            try
-            {
-                return (await http.GetAsync("health/ready")).StatusCode == HttpStatusCode.OK;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Refused while it starts, or one request timed out on a busy machine: ask again until ReadyTimeout.
-                return false;
-            }
-        }, "the server answers /health/ready", WardenProcess.ReadyTimeout, () => _output.ToString());
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        await WardenProcess.WaitUntilReadyAsync(_server, address, _output);
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health/live")).StatusCode);
         var login = await http.PostAsJsonAsync("api/v1/auth/login", new { email = WardenFactory.AdminEmail, password = WardenFactory.AdminPassword });

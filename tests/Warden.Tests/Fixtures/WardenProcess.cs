@@ -196,14 +196,26 @@ public sealed class WardenProcess : IAsyncDisposable
 
         var started = Stopwatch.StartNew();
         _process = _output.Start(start);
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await WaitUntilReadyAsync(_process, BaseAddress, _output);
+        StartTime = started.Elapsed;
+    }
+
+    /// <summary>
+    /// Asks <c>/health/ready</c> every 100 ms until it answers 200 (refusals and timed-out requests are asked again),
+    /// failing with the server's output when the process exits first or <see cref="ReadyTimeout"/> passes.
+    /// </summary>
+    public static async Task WaitUntilReadyAsync(Process process, Uri baseAddress, ProcessOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(output);
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + ReadyTimeout;
         var last = "no answer yet";
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"Warden exited with {_process.ExitCode} before it was ready on {BaseAddress}:\n{Output}");
+                throw new InvalidOperationException($"Warden exited with {process.ExitCode} before it was ready on {baseAddress}:\n{output}");
             }
 
             try
@@ -211,7 +223,7 @@ public sealed class WardenProcess : IAsyncDisposable
                 using var response = await http.GetAsync("health/ready");
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    break;
+                    return;
                 }
 
                 last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
@@ -227,13 +239,11 @@ public sealed class WardenProcess : IAsyncDisposable
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TimeoutException($"Warden on {BaseAddress} was not ready within {ReadyTimeout} (last: {last}):\n{Output}");
+                throw new TimeoutException($"Warden on {baseAddress} was not ready within {ReadyTimeout} (last: {last}):\n{output}");
             }
 
             await Task.Delay(100);
         }
-
-        StartTime = started.Elapsed;
     }
 
     private static bool IsConfiguration(string name) =>
