@@ -14,7 +14,7 @@ namespace Warden.Tests.Performance;
 public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
 {
     private const int SignIn = 7;
-    private const int Refresh = 4;
+    private const int Refresh = 2;
     private const int AuthenticatedRead = 0;
 
     [Fact]
