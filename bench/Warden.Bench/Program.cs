@@ -17,6 +17,7 @@ public static class Program
           warm     --url U [--prefix P --password PW --users N --rounds R]   count-based warm-up of every flow
           refresh  --url U --clients N --seconds S --prefix P --first K --password PW   each client rotates its own refresh token
           crossnode --a URL --b URL [--prefix P --first K --samples N --password PW]  change on node A, seen on node B after how long
+          soak     --url U --server-pid P [--seconds S --idle S --clients N --mix R,F,S,G --users N --prefix P]  mixed load, then idle, sampling the server's RSS
           report   --results FILE.jsonl --into RESULTS.md [--meta key=value ...]     writes the results table
         """;
 
@@ -41,6 +42,7 @@ public static class Program
                 "refresh" => await RefreshDriver.RunAsync(options),
                 "warm" => await Warmup.RunAsync(options),
                 "crossnode" => await CrossNode.RunAsync(options),
+                "soak" => await Soak.RunAsync(options),
                 "report" => Report.Run(options),
                 _ => Fail($"unknown command '{args[0]}'\n{Usage}"),
             };

@@ -42,6 +42,19 @@ public sealed record AccountView(
         return From(user, access, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
     }
 
+    public static AccountView From(Guid userId, AccountViewCache.Facts facts, AccessSnapshot access, IReadOnlyList<string> twoFactor) => new(
+        userId,
+        facts.Email,
+        facts.UserName,
+        facts.Status.ToWire(),
+        facts.EmailVerified,
+        [.. access.Roles],
+        [.. access.Permissions],
+        twoFactor,
+        facts.CreatedAt,
+        facts.LastLoginAt,
+        facts.LastActiveAt);
+
     public static AccountView From(User user, AccessSnapshot access, IReadOnlyList<string> twoFactor) => new(
         user.Id,
         user.Email!,

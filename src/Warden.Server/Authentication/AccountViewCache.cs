@@ -60,6 +60,15 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
             extras.TwoFactor, facts.CreatedAt, facts.LastLoginAt, facts.LastActiveAt);
     }
 
+    /// <summary>
+    /// The user row's facts (status, address, verification, dates), or null when the account no longer exists: what a
+    /// token refresh needs instead of the row itself. Every write of those facts forgets them synchronously (above).
+    /// </summary>
+    public async ValueTask<Facts?> GetFactsAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        db.Database.CurrentTransaction is not null
+            ? await LoadFactsAsync(db, userId, cancellationToken)
+            : await _cache.GetOrLoadAsync(FactsKey(userId), options.Value.AccountCacheDuration, ct => LoadFactsAsync(db, userId, ct), cancellationToken);
+
     /// <summary>What a token needs beside the user row: roles and permissions, the profile's name and the second factors.</summary>
     public async ValueTask<(AccessSnapshot Access, Extras Extras)> ForTokenAsync(WardenDbContext db, User user, CancellationToken cancellationToken)
     {
@@ -69,6 +78,17 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
         }
 
         return (await permissions.GetAsync(user.Id, cancellationToken), await GetExtrasAsync(db, user.Id, cancellationToken));
+    }
+
+    /// <summary>The same for a user known only by id (a refresh, outside any transaction).</summary>
+    public async ValueTask<(AccessSnapshot Access, Extras Extras)> ForTokenAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return (await AccessSnapshot.LoadAsync(db, userId, cancellationToken), await LoadExtrasAsync(db, userId, cancellationToken));
+        }
+
+        return (await permissions.GetAsync(userId, cancellationToken), await GetExtrasAsync(db, userId, cancellationToken));
     }
 
     /// <summary>Forgets the user row's part (after a statement that changed it without the change tracker).</summary>

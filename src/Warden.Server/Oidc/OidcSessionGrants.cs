@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Security;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Warden.Server.Oidc;
@@ -11,7 +12,7 @@ namespace Warden.Server.Oidc;
 /// so a client's refresh token dies exactly when the session that granted it does. The one exception is the one
 /// OpenID Connect makes: an <c>offline_access</c> grant survives its user signing out (and only that).
 /// </summary>
-public sealed class OidcSessionGrants(WardenDbContext db) : ISessionGrants
+public sealed class OidcSessionGrants(WardenDbContext db, TokenEntryCache cache) : ISessionGrants
 {
     /// <summary>Redeemed codes and spent refresh tokens are kept this long, so a replay is still recognised (and revokes the grant).</summary>
     public static readonly TimeSpan SpentTokenRetention = TimeSpan.FromDays(1);
@@ -81,11 +82,13 @@ public sealed class OidcSessionGrants(WardenDbContext db) : ISessionGrants
             return true;
         }
 
-        var token = await db.OidcTokens.AsNoTracking().Where(t => t.Id == id)
-            .Select(t => new { t.Status, AuthorizationStatus = t.Authorization == null ? null : t.Authorization.Status })
-            .SingleOrDefaultAsync(cancellationToken);
-        return token is null
-            ? false
-            : token.Status == Statuses.Valid && (token.AuthorizationStatus is null || token.AuthorizationStatus == Statuses.Valid);
+        return await cache.IsValidAsync("grant:" + tokenId, async ct =>
+        {
+            var token = await db.OidcTokens.AsNoTracking().Where(t => t.Id == id)
+                .Select(t => new { t.Status, AuthorizationStatus = t.Authorization == null ? null : t.Authorization.Status })
+                .SingleOrDefaultAsync(ct);
+            return token is not null
+                   && token.Status == Statuses.Valid && (token.AuthorizationStatus is null || token.AuthorizationStatus == Statuses.Valid);
+        }, cancellationToken);
     }
 }

@@ -85,6 +85,8 @@ public static class OidcSetup
             options.DisableTransportSecurityRequirement = tokens.Issuer.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
 
         services.AddScoped<ISessionGrants, OidcSessionGrants>();
+        // Token entries' validity cached like sessions (the bearer handler's grant check, the check endpoint's callers).
+        services.AddTokenEntryCache(sp => sp.GetRequiredService<IOptions<AuthenticationOptions>>().Value.SessionCacheDuration);
         services.AddScoped<IReturnRedirects, AuthorizeRedirects>();
         services.AddScoped<OidcPrincipals>();
         services.AddDatabaseSeeder<OidcScopesSeeder>();

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Users;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Profiles;
 
@@ -108,6 +111,56 @@ public sealed class AccountViewCacheTests(WardenFactory factory) : IClassFixture
         factory.Time.Advance(TimeSpan.FromMinutes(2));
 
         Assert.True((await MeAsync(user)).GetProperty("lastActiveAt").GetDateTimeOffset() > before);
+    }
+
+    [Fact]
+    public async Task ASuspendedUsersRefreshIsRefusedRightAfterTheSuspension()
+    {
+        var admin = await factory.AdminClientAsync();
+        var user = await factory.SignedInClientAsync();
+        var client = factory.CreateClient();
+        var first = await RefreshAsync(client, user.RefreshToken); // the user's facts are cached now
+
+        Assert.True((await admin.Client.SendAsync(HttpMethod.Put, $"/api/v1/admin/users/{user.Id}/status", new { status = "suspended" })).IsSuccessStatusCode);
+
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { first.RefreshToken })).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task AStatusWrittenWithoutEndingTheSessionsStillRefusesTheNextRefresh()
+    {
+        var user = await factory.SignedInClientAsync();
+        var client = factory.CreateClient();
+        var first = await RefreshAsync(client, user.RefreshToken); // the user's facts are cached now
+
+        // Not a path the API takes (a suspension ends the sessions, which refuses the refresh by itself): this is the
+        // cached facts' own guard, forgotten by the save that changes the row.
+        await factory.InScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<User>>();
+            var row = await users.FindByIdAsync(user.Id.ToString());
+            row!.Status = UserStatus.Suspended;
+            Assert.True((await users.UpdateAsync(row)).Succeeded);
+        });
+
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { first.RefreshToken })).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+    }
+
+    [Fact]
+    public async Task AConfirmedNewEmailAddressIsTheAddressOfTheNextRefreshedToken()
+    {
+        var user = await factory.SignedInClientAsync();
+        var client = factory.CreateClient();
+        var first = await RefreshAsync(client, user.RefreshToken); // the user's facts are cached now
+        var newEmail = AuthFlows.NewEmail("moved");
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await user.Client.SendJsonAsync(HttpMethod.Put, "/api/v1/users/email", new { newEmail, password = AuthFlows.Password })).StatusCode);
+        var confirmation = await factory.Mailbox.WaitForAsync(newEmail);
+        Assert.True((await user.Client.SendJsonAsync(HttpMethod.Post, "/api/v1/users/email/confirm", new { token = confirmation.Token() })).IsSuccessStatusCode);
+
+        // The change ends the user's other sessions; this one (the session that confirmed it) goes on with the new address.
+        var next = await RefreshAsync(client, first.RefreshToken);
+        Assert.Equal(newEmail, Claims(next.AccessToken).GetProperty("email").GetString());
     }
 
     private static async Task<Tokens> RefreshAsync(HttpClient client, string refreshToken) =>

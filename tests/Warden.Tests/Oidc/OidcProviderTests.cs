@@ -340,6 +340,38 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.CreateClientFor(accessToken).GetAsync("/api/v1/users/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task AnOidcAccessTokenInUseIsRefusedRightAfterItsRevocation()
+    {
+        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var accessToken = tokens.GetProperty("access_token").GetString()!;
+        var api = factory.CreateClientFor(accessToken);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode); // its validity is cached now
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+
+        var revoke = await browser.PostAsync("/connect/revoke", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = accessToken, ["client_id"] = clientId, ["client_secret"] = OidcFlows.Secret,
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnOidcAccessTokenInUseIsRefusedRightAfterItsGrantEndsByARefreshTokenReplay()
+    {
+        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var api = factory.CreateClientFor(tokens.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode); // its validity is cached now
+        var first = tokens.GetProperty("refresh_token").GetString()!;
+        await (await browser.RefreshAsync(clientId, first)).JsonAsync();
+
+        await (await browser.RefreshAsync(clientId, first)).JsonAsync(HttpStatusCode.BadRequest); // the replay revokes the grant's tokens
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
     private static Task<HttpResponseMessage> Introspect(HttpClient client, string clientId, string token) =>
         client.PostAsync("/connect/introspect", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Warden.Tests.Infrastructure;
+using Warden.Tests.Oidc;
 
 namespace Warden.Tests.Performance;
 
@@ -14,8 +15,9 @@ namespace Warden.Tests.Performance;
 public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
 {
     private const int SignIn = 7;
-    private const int Refresh = 4;
+    private const int Refresh = 2;
     private const int AuthenticatedRead = 0;
+    private const int AuthenticatedReadWithAnOidcToken = 0;
 
     [Fact]
     public async Task APasswordSignInWithoutASecondFactorRunsThePinnedNumberOfStatements()
@@ -60,6 +62,27 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var statements = await TracedAsync(user.Client, HttpMethod.Get, "/api/v1/users/me");
 
         AssertCount(AuthenticatedRead, statements);
+    }
+
+    [Fact]
+    public async Task AnAuthenticatedReadWithAnOidcAccessTokenRunsThePinnedNumberOfStatements()
+    {
+        var clientId = await factory.RegisterClientAsync();
+        var browser = factory.Browser();
+        await factory.SignedInBrowserAsync(browser);
+        var pkce = OidcFlows.Pkce.Create();
+        var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce));
+        var tokens = await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync();
+        var client = factory.CreateClientFor(tokens.GetProperty("access_token").GetString()!);
+        var me = await (await client.GetAsync("/api/v1/users/me")).ReadJsonAsync();
+        var userId = me.GetProperty("id").GetGuid();
+        await factory.WaitForProfileAsync(userId);
+        await QuietAsync(userId);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/users/me")).StatusCode); // the steady state: caches filled
+
+        var statements = await TracedAsync(client, HttpMethod.Get, "/api/v1/users/me");
+
+        AssertCount(AuthenticatedReadWithAnOidcToken, statements);
     }
 
     /// <summary>

@@ -46,40 +46,62 @@ public sealed class SessionIssuer(
     public async Task<TokenResponse> IssueAsync(User user, UserSession session, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // Issuing tokens is activity, saved by the caller with the session (whose LastUsedAt is now); coalesced
-        // like requests, so a refresh does not rewrite the user row each time.
+        // Starting a session is activity, saved by the caller with the session (whose LastUsedAt is now); coalesced
+        // like requests, so a sign-in does not rewrite the user row each time for it.
         if (user.LastActiveAt is not { } last || now - last >= SessionActivity.Interval)
         {
             user.LastActiveAt = now;
         }
 
         activity.Recorded(session.Id, now);
+        var (access, extras) = await accounts.ForTokenAsync(db, user, cancellationToken);
+        var facts = new AccountViewCache.Facts(
+            user.Email!, user.UserName, user.Status, user.EmailVerifiedAt is not null, user.CreatedAt, user.LastLoginAt, user.LastActiveAt);
+        return await SignAsync(user.Id, facts, access, extras, session.Id, session.ExpiresAt, session.AmrValues, session.AuthenticatedAt ?? now, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same for a refresh, which has no user row and no tracked session: the user's facts come from the account
+    /// view's cache, the session's from the statement that spent the old token. Activity is recorded by the caller.
+    /// </summary>
+    public async Task<TokenResponse> IssueAsync(
+        Guid userId, AccountViewCache.Facts facts, Guid sessionId, DateTimeOffset sessionExpiresAt, string[] amr, DateTimeOffset authenticatedAt,
+        CancellationToken cancellationToken)
+    {
+        var (access, extras) = await accounts.ForTokenAsync(db, userId, cancellationToken);
+        return await SignAsync(userId, facts, access, extras, sessionId, sessionExpiresAt, amr, authenticatedAt, cancellationToken);
+    }
+
+    private async Task<TokenResponse> SignAsync(
+        Guid userId, AccountViewCache.Facts facts, AccessSnapshot access, AccountViewCache.Extras extras, Guid sessionId,
+        DateTimeOffset sessionExpiresAt, string[] amr, DateTimeOffset authenticatedAt, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
         var refresh = OpaqueToken.Create();
         db.RefreshTokens.Add(new RefreshToken
         {
-            SessionId = session.Id,
+            SessionId = sessionId,
             TokenHash = OpaqueToken.Hash(refresh),
             CreatedAt = now,
-            ExpiresAt = session.ExpiresAt,
+            ExpiresAt = sessionExpiresAt,
         });
 
-        // Roles, permissions, the profile's name and the second factors from the account view's cache: the user row is
-        // the caller's (just read or just changed), the rest changes rarely and every change forgets it.
-        var (access, extras) = await accounts.ForTokenAsync(db, user, cancellationToken);
+        // Roles, permissions, the profile's name and the second factors from the account view's cache: the user's facts
+        // are the caller's (the row just read or changed, or the cached facts), the rest changes rarely and every change forgets it.
         var issued = await accessTokens.IssueAsync(
             new AccessTokenSubject(
-                user.Id,
-                session.Id,
-                user.Email!,
-                user.EmailVerifiedAt is not null,
+                userId,
+                sessionId,
+                facts.Email,
+                facts.EmailVerified,
                 extras.ProfileName,
                 [.. access.Roles],
                 [.. access.Permissions],
-                session.AmrValues,
-                session.AuthenticatedAt ?? now),
+                amr,
+                authenticatedAt),
             cancellationToken);
 
         var expiresIn = (int)Math.Max(0, Math.Round((issued.ExpiresAt - now).TotalSeconds));
-        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(user, access, extras.TwoFactor));
+        return new TokenResponse(issued.Token, refresh, "Bearer", expiresIn, AccountView.From(userId, facts, access, extras.TwoFactor));
     }
 }

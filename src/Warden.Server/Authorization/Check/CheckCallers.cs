@@ -15,7 +15,7 @@ namespace Warden.Server.Authorization.Check;
 /// A user's token is refused even when the user is an administrator: the endpoint answers questions about any
 /// user, which is a service's business, not a person's.
 /// </summary>
-public sealed class CheckCallers(AccessTokenService tokens, IOpenIddictTokenManager entries)
+public sealed class CheckCallers(AccessTokenService tokens, IOpenIddictTokenManager entries, TokenEntryCache cache)
 {
     /// <summary>The OpenID Connect scope a client must be granted, and request, to use the check endpoint.</summary>
     public const string Scope = "authz:check";
@@ -45,8 +45,8 @@ public sealed class CheckCallers(AccessTokenService tokens, IOpenIddictTokenMana
         }
 
         var entryId = identity.FindFirst(TokenEntryClaim)?.Value;
-        var entry = string.IsNullOrEmpty(entryId) ? null : await entries.FindByIdAsync(entryId, http.RequestAborted);
-        if (entry is null || !await entries.HasStatusAsync(entry, Statuses.Valid, http.RequestAborted))
+        if (string.IsNullOrEmpty(entryId) || !await cache.IsValidAsync("check:" + entryId, async ct =>
+                await entries.FindByIdAsync(entryId, ct) is { } entry && await entries.HasStatusAsync(entry, Statuses.Valid, ct), http.RequestAborted))
         {
             return (null, Unauthenticated(ProblemCodes.TokenInvalid, "The access token has been revoked.", http));
         }
