@@ -130,4 +130,16 @@ public static class OidcFlows
         Assert.Equal(HttpStatusCode.SeeOther, signIn.StatusCode);
         return email;
     }
+
+    /// <summary>A new confidential client, a new user signed in on a new browser, and the tokens of their code flow with PKCE.</summary>
+    public static async Task<(string ClientId, HttpClient Browser, JsonElement Tokens)> SignedInGrantAsync(
+        this WardenFactory factory, string scope = "openid profile email roles offline_access warden")
+    {
+        var clientId = await factory.RegisterClientAsync();
+        var browser = factory.Browser();
+        await factory.SignedInBrowserAsync(browser);
+        var pkce = Pkce.Create();
+        var code = await browser.CodeAsync(AuthorizeUrl(clientId, pkce, scope: scope));
+        return (clientId, browser, await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync());
+    }
 }

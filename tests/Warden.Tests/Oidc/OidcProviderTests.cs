@@ -205,7 +205,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task RefreshRotatesAndASpentRefreshTokenRevokesTheGrant()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync();
         var first = tokens.GetProperty("refresh_token").GetString()!;
 
         var rotated = await (await browser.RefreshAsync(clientId, first)).JsonAsync();
@@ -257,7 +257,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task SigningOutOfWardenEndsAnOrdinaryGrantButAnOfflineGrantSurvivesASignOutOnly()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync(scope: "openid email");
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync(scope: "openid email");
         var pkce = OidcFlows.Pkce.Create();
         var offline = await (await browser.RedeemAsync(clientId, await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, scope: "openid offline_access")), pkce)).JsonAsync();
 
@@ -279,7 +279,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task ASuspendedUsersRefreshFailsEvenForAnOfflineGrant()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync();
         var userId = Guid.Parse(OidcFlows.Payload(tokens.GetProperty("id_token").GetString()!).GetProperty("sub").GetString()!);
         var admin = await factory.AdminClientAsync();
 
@@ -292,7 +292,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task EndSessionSendsTheBrowserOnlyToARegisteredAddressAndEndsTheNamedSession()
     {
-        var (_, browser, tokens) = await SignedInGrantAsync();
+        var (_, browser, tokens) = await factory.SignedInGrantAsync();
         var idToken = tokens.GetProperty("id_token").GetString()!;
 
         var foreign = await browser.GetAsync(QueryHelpers.AddQueryString("/connect/logout", new Dictionary<string, string?> { ["id_token_hint"] = idToken, ["post_logout_redirect_uri"] = "https://evil.test/out" }));
@@ -323,7 +323,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task IntrospectionAndRevocationFollowTheGrantAndWardensApiRefusesARevokedToken()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync();
         var accessToken = tokens.GetProperty("access_token").GetString()!;
 
         var active = await (await Introspect(browser, clientId, accessToken)).JsonAsync();
@@ -343,7 +343,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task AnOidcAccessTokenInUseIsRefusedRightAfterItsRevocation()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync();
         var accessToken = tokens.GetProperty("access_token").GetString()!;
         var api = factory.CreateClientFor(accessToken);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode); // its validity is cached now
@@ -361,7 +361,7 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
     [Fact]
     public async Task AnOidcAccessTokenInUseIsRefusedRightAfterItsGrantEndsByARefreshTokenReplay()
     {
-        var (clientId, browser, tokens) = await SignedInGrantAsync();
+        var (clientId, browser, tokens) = await factory.SignedInGrantAsync();
         var api = factory.CreateClientFor(tokens.GetProperty("access_token").GetString()!);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/users/me")).StatusCode); // its validity is cached now
         var first = tokens.GetProperty("refresh_token").GetString()!;
@@ -377,16 +377,6 @@ public sealed class OidcProviderTests(WardenFactory factory) : IClassFixture<War
         {
             ["token"] = token, ["client_id"] = clientId, ["client_secret"] = OidcFlows.Secret,
         }));
-
-    private async Task<(string ClientId, HttpClient Browser, System.Text.Json.JsonElement Tokens)> SignedInGrantAsync(string scope = "openid profile email roles offline_access warden")
-    {
-        var clientId = await factory.RegisterClientAsync();
-        var browser = factory.Browser();
-        await factory.SignedInBrowserAsync(browser);
-        var pkce = OidcFlows.Pkce.Create();
-        var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce, scope: scope));
-        return (clientId, browser, await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync());
-    }
 
     private static string Csp(HttpResponseMessage response) => string.Join(' ', response.Headers.GetValues("Content-Security-Policy"));
 

@@ -67,12 +67,7 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
     [Fact]
     public async Task AnAuthenticatedReadWithAnOidcAccessTokenRunsThePinnedNumberOfStatements()
     {
-        var clientId = await factory.RegisterClientAsync();
-        var browser = factory.Browser();
-        await factory.SignedInBrowserAsync(browser);
-        var pkce = OidcFlows.Pkce.Create();
-        var code = await browser.CodeAsync(OidcFlows.AuthorizeUrl(clientId, pkce));
-        var tokens = await (await browser.RedeemAsync(clientId, code, pkce)).JsonAsync();
+        var (_, _, tokens) = await factory.SignedInGrantAsync();
         var client = factory.CreateClientFor(tokens.GetProperty("access_token").GetString()!);
         var me = await (await client.GetAsync("/api/v1/users/me")).ReadJsonAsync();
         var userId = me.GetProperty("id").GetGuid();
