@@ -268,6 +268,30 @@ public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : I
     }
 
     [Fact]
+    public async Task TheProofPagesTokenIsSpentByTheLinkSoAReplayedFormLinksNothingAgain()
+    {
+        // The attack: the proof form (its link token) is captured and posted again after the owner's link — here after the
+        // owner disconnected the identity, which the replay must not connect back without a new sign-in at the provider.
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("replay");
+        await Warden.CreateClient().RegisterAsync(email);
+        await Warden.ActivateAsync(email);
+        var ownerId = await Flows.UserIdAsync(email);
+        var browser = Browser();
+        var asked = await (await SignInExternallyAsync(browser, await UpstreamBrowserAsync(email), provider.Slug)).Content.ReadAsStringAsync();
+        var fields = new[] { ("token", PageForms.Hidden(asked, "token")!), ("password", AuthFlows.Password) };
+        await SignedInAsync(await browser.PostFormAsync("/account/login/external/connect", PageForms.Hidden(asked, PageForms.TokenField), fields));
+        await Warden.InDbAsync(db => db.UserLogins.Where(l => l.UserId == ownerId).ExecuteDeleteAsync());
+
+        var attacker = Browser();
+        var replayed = await attacker.PostFormAsync("/account/login/external/connect", await attacker.FormTokenAsync("/account/login"), fields);
+
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        Assert.Empty(await LoginsAsync(ownerId));
+        Assert.NotEqual(HttpStatusCode.OK, (await attacker.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
     public async Task GoogleGitHubAndMicrosoftGetTheirBuiltInIssuersFromOpenIddictsWebIntegration()
     {
         var admin = await AdminAsync();

@@ -38,7 +38,7 @@ public static class ExternalSetup
         services.AddOptions<OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreOptions>().Configure<AccessTokenService>((options, tokens) =>
             // Plain http only where Warden's own address is http (development and tests), as for the provider side.
             options.DisableTransportSecurityRequirement = tokens.Issuer.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
-        services.AddSingleton<ExternalLinkTokens>();
+        services.AddScoped<ExternalLinkTokens>();
         services.AddSingleton<IStartupFilter, RefreshProvidersFirst>();
         return services;
     }
