@@ -15,31 +15,10 @@ namespace Warden.Tests.Authentication;
 /// create accounts, and an external identity already linked or proven to an existing account still signs in.
 /// </summary>
 [SqliteOnly]
-public sealed class ClosedRegistrationTests(ClosedRegistrationTests.Servers servers) : IClassFixture<ClosedRegistrationTests.Servers>
+[Collection(ExternalSignInTests.Collection)] // its upstream provider, and this closed Warden, are that collection's
+public sealed class ClosedRegistrationTests(ExternalSignInTests.Servers servers)
 {
-    public sealed class Servers : IDisposable
-    {
-        private readonly Lazy<KestrelWardenFactory> _upstream = new(() => new KestrelWardenFactory());
-
-        /// <summary>Closed; its provider (the upstream) is on 127.0.0.1, which the outbound guard allows only by the second switch.</summary>
-        public WardenFactory Warden { get; } = new WardenFactory()
-            .With("Warden:Authentication:OpenRegistration", "false")
-            .With("Warden:Network:AllowPrivateTargets", "true");
-
-        /// <summary>Started by the one test that signs in externally.</summary>
-        public KestrelWardenFactory Upstream => _upstream.Value;
-
-        public void Dispose()
-        {
-            Warden.Dispose();
-            if (_upstream.IsValueCreated)
-            {
-                _upstream.Value.Dispose();
-            }
-        }
-    }
-
-    private WardenFactory Warden => servers.Warden;
+    private WardenFactory Warden => servers.Closed;
 
     [Fact]
     public async Task TheRegistrationApiRefusesEveryRequestAlikeAndCreatesNothing()

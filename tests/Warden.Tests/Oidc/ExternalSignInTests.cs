@@ -24,18 +24,34 @@ namespace Warden.Tests.Oidc;
 /// carrying each redirect across by hand.
 /// </summary>
 [SqliteOnly]
-public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : IClassFixture<ExternalSignInTests.Servers>
+[Collection(Collection)]
+public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers)
 {
+    /// <summary>The classes that sign in through the upstream Warden share it (one server less to start).</summary>
+    public const string Collection = "External sign-in";
+
     public sealed class Servers : IDisposable
     {
+        private readonly Lazy<WardenFactory> _closed = new(() => new WardenFactory()
+            .With("Warden:Authentication:OpenRegistration", "false")
+            .With("Warden:Network:AllowPrivateTargets", "true"));
+
         public KestrelWardenFactory Upstream { get; } = new();
 
         /// <summary>The Warden under test: its provider is on 127.0.0.1, which the outbound guard allows only by this switch.</summary>
         public WardenFactory Warden { get; } = new WardenFactory().With("Warden:Network:AllowPrivateTargets", "true");
 
+        /// <summary>The same with registration closed (Authentication/ClosedRegistrationTests), made when first used.</summary>
+        public WardenFactory Closed => _closed.Value;
+
         public void Dispose()
         {
             Warden.Dispose();
+            if (_closed.IsValueCreated)
+            {
+                _closed.Value.Dispose();
+            }
+
             Upstream.Dispose();
         }
     }
@@ -357,3 +373,6 @@ public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : I
 
     private Task<List<string>> LoginsAsync(Guid userId) => Flows.LoginsAsync(userId);
 }
+
+[CollectionDefinition(ExternalSignInTests.Collection)]
+public sealed class ExternalSignInCollection : ICollectionFixture<ExternalSignInTests.Servers>;
