@@ -80,21 +80,28 @@ public static class ExternalSignIn
             properties.Parameters[Parameters.Prompt] = PromptValues.Login;
         }
 
-        return new ProviderChallenge(properties, provider.Slug);
+        return new ProviderChallenge(properties, provider.RegistrationId, provider.Slug);
     }
 
     /// <summary>
-    /// OpenIddict's challenge, which first reads the provider's discovery document: when that cannot be had (the provider
-    /// is down, its address is refused by the outbound guard — inside the network while
-    /// <c>Warden:Network:AllowPrivateTargets</c> is off, whenever it was stored — or its answer is no valid document), the
-    /// person gets a page saying the sign-in did not complete (502), the operator the reason in the log.
+    /// OpenIddict's challenge, after the provider's discovery document is read (and cached for the challenge, which reads
+    /// it too): when that cannot be had (the provider is down, its address is refused by the outbound guard — inside the
+    /// network while <c>Warden:Network:AllowPrivateTargets</c> is off, whenever it was stored — or its answer is no valid
+    /// document), the person gets a page saying the sign-in did not complete (502), the operator the reason in the log.
     /// </summary>
-    private sealed class ProviderChallenge(AuthenticationProperties properties, string slug) : IResult
+    private sealed class ProviderChallenge(AuthenticationProperties properties, string registrationId, string slug) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             try
             {
+                var registration = await httpContext.RequestServices.GetRequiredService<OpenIddict.Client.OpenIddictClientService>()
+                    .GetClientRegistrationByIdAsync(registrationId, httpContext.RequestAborted);
+                if (registration.ConfigurationManager is { } configuration)
+                {
+                    _ = await configuration.GetConfigurationAsync(httpContext.RequestAborted);
+                }
+
                 await httpContext.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !httpContext.Response.HasStarted)
