@@ -67,6 +67,7 @@ internal static partial class WardenCommandLine
         root.Subcommands.Add(IpRulesCommand());
         root.Subcommands.Add(ClientsCommand());
         root.Subcommands.Add(ScopesCommand());
+        root.Subcommands.Add(IdentityProvidersCommand());
         root.Subcommands.Add(BuildAudit());
         root.Subcommands.Add(HealthcheckCommand());
         return root;

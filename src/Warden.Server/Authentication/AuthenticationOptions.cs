@@ -66,6 +66,13 @@ public sealed class AuthenticationOptions
 
     /// <summary>A self-registered account whose address is not verified within this time is erased, freeing the address.</summary>
     public TimeSpan UnverifiedAccountLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Whether people may create their own accounts: the registration API and page, and a first external sign-in with an
+    /// address no account has. Off, only administrators create accounts (the admin API, the console, <c>create-admin</c>,
+    /// the import); an identity already linked, or one proven to an existing account, still signs in.
+    /// </summary>
+    public bool OpenRegistration { get; set; } = true;
 }
 
 internal sealed class AuthenticationOptionsValidator : IValidateOptions<AuthenticationOptions>

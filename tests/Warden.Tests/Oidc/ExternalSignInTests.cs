@@ -24,18 +24,34 @@ namespace Warden.Tests.Oidc;
 /// carrying each redirect across by hand.
 /// </summary>
 [SqliteOnly]
-public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : IClassFixture<ExternalSignInTests.Servers>
+[Collection(Collection)]
+public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers)
 {
+    /// <summary>The classes that sign in through the upstream Warden share it (one server less to start).</summary>
+    public const string Collection = "External sign-in";
+
     public sealed class Servers : IDisposable
     {
+        private readonly Lazy<WardenFactory> _closed = new(() => new WardenFactory()
+            .With("Warden:Authentication:OpenRegistration", "false")
+            .With("Warden:Network:AllowPrivateTargets", "true"));
+
         public KestrelWardenFactory Upstream { get; } = new();
 
         /// <summary>The Warden under test: its provider is on 127.0.0.1, which the outbound guard allows only by this switch.</summary>
         public WardenFactory Warden { get; } = new WardenFactory().With("Warden:Network:AllowPrivateTargets", "true");
 
+        /// <summary>The same with registration closed (Authentication/ClosedRegistrationTests), made when first used.</summary>
+        public WardenFactory Closed => _closed.Value;
+
         public void Dispose()
         {
             Warden.Dispose();
+            if (_closed.IsValueCreated)
+            {
+                _closed.Value.Dispose();
+            }
+
             Upstream.Dispose();
         }
     }
@@ -176,6 +192,122 @@ public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : I
     }
 
     [Fact]
+    public async Task APasswordlessAccountReauthenticatesByAFreshSignInAtItsProviderAndThenMayMakeASensitiveChange()
+    {
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("nopass");
+        var upstream = await UpstreamBrowserAsync(email);
+        var browser = Browser();
+        await SignedInAsync(await SignInExternallyAsync(browser, upstream, provider.Slug));
+        Assert.Equal("/account/reauthenticate?returnUrl=%2Faccount%2Fdelete", (await browser.GetAsync("/account/delete")).Headers.Location?.OriginalString);
+
+        var page = await browser.GetStringAsync("/account/reauthenticate?returnUrl=%2Faccount%2Fdelete");
+        Assert.Contains("Confirm with Upstream " + provider.Slug, page, StringComparison.Ordinal);
+        var challenge = await browser.PostFormAsync($"/account/reauthenticate/external/{provider.Slug}", PageForms.Hidden(page, PageForms.TokenField),
+            ("returnUrl", "/account/delete"));
+        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
+        Assert.Contains("prompt=login", challenge.Headers.Location!.Query, StringComparison.Ordinal);
+
+        // The provider asks for the sign-in again, although its own session is there: a fresh proof, not a session's echo.
+        var askedAgain = await upstream.GetAsync(challenge.Headers.Location);
+        Assert.Equal(HttpStatusCode.Redirect, askedAgain.StatusCode);
+        var upstreamLogin = askedAgain.Headers.Location!.OriginalString;
+        Assert.StartsWith("/account/login?", upstreamLogin, StringComparison.Ordinal);
+        var form = await upstream.GetStringAsync(upstreamLogin);
+        var signedInAgain = await upstream.PostFormAsync("/account/login", PageForms.Hidden(form, PageForms.TokenField),
+            ("login", email), ("password", AuthFlows.Password), ("returnUrl", PageForms.Hidden(form, "returnUrl")!));
+        Assert.Equal(HttpStatusCode.SeeOther, signedInAgain.StatusCode);
+        var callback = await upstream.GetAsync(signedInAgain.Headers.Location);
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+
+        var back = await browser.GetAsync(callback.Headers.Location!.PathAndQuery);
+        Assert.Equal("/account/delete", back.Headers.Location?.OriginalString);
+        var deletePage = await browser.GetAsync("/account/delete");
+        Assert.Equal(HttpStatusCode.OK, deletePage.StatusCode);
+        Assert.Contains("name=\"confirm", await deletePage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectingAProviderFromTheSignInMethodsPageTakesARecentReauthenticationAndThenLinks()
+    {
+        var provider = await ProviderAsync(trustEmail: false);
+        var email = AuthFlows.NewEmail("connect");
+        await Warden.CreateClient().RegisterAsync(email);
+        await Warden.ActivateAsync(email);
+        var userId = await Flows.UserIdAsync(email);
+        var browser = Browser();
+        await SignedInAsync(await browser.SignInThroughPageAsync(email));
+        var upstream = await UpstreamBrowserAsync(AuthFlows.NewEmail("elsewhere"));
+
+        var page = await browser.GetStringAsync("/account/sign-in-methods");
+        var token = PageForms.Hidden(page, PageForms.TokenField);
+        var unproven = await browser.PostFormAsync("/account/sign-in-methods/link", token, ("provider", provider.Slug));
+        Assert.Equal("/account/reauthenticate?returnUrl=%2Faccount%2Fsign-in-methods", unproven.Headers.Location?.OriginalString);
+        Assert.Empty(await LoginsAsync(userId));
+
+        var reauth = await browser.FormTokenAsync("/account/reauthenticate?returnUrl=%2Faccount%2Fsign-in-methods");
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.PostFormAsync("/account/reauthenticate", reauth,
+            ("password", AuthFlows.Password), ("returnUrl", "/account/sign-in-methods"))).StatusCode);
+        var challenge = await browser.PostFormAsync("/account/sign-in-methods/link", await browser.FormTokenAsync("/account/sign-in-methods"), ("provider", provider.Slug));
+        var linked = await browser.GetAsync(await ExternalFlows.AuthorizedAsync(challenge, upstream, provider.Slug));
+
+        Assert.Equal("/account/sign-in-methods?done=linked", linked.Headers.Location?.OriginalString);
+        Assert.Equal(provider.Id.ToString("N"), (await LoginsAsync(userId)).Single());
+        Assert.True(await Warden.InDbAsync(db => db.OutboxMessages.AnyAsync(m => m.Type == EventTypes.ExternalLoginLinked && m.Subject == userId)));
+    }
+
+    [Fact]
+    public async Task APasswordlessAccountCannotPassTheProofPageAndNothingIsLinked()
+    {
+        // An account made by a first external sign-in has no password: a second trusted provider naming its address is
+        // sent to the proof page, where no password can prove it.
+        var first = await ProviderAsync(trustEmail: true);
+        var second = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("noproof");
+        var upstream = await UpstreamBrowserAsync(email);
+        await SignedInAsync(await SignInExternallyAsync(Browser(), upstream, first.Slug));
+        var userId = await Flows.UserIdAsync(email);
+
+        var browser = Browser();
+        var asked = await (await SignInExternallyAsync(browser, upstream, second.Slug)).Content.ReadAsStringAsync();
+        Assert.Contains("Connect to your account", asked, StringComparison.Ordinal);
+        var antiforgery = PageForms.Hidden(asked, PageForms.TokenField);
+        var linkToken = PageForms.Hidden(asked, "token")!;
+        foreach (var password in new[] { "", AuthFlows.Password, "Anything-At-All-1!" })
+        {
+            var refused = await browser.PostFormAsync("/account/login/external/connect", antiforgery, ("token", linkToken), ("password", password));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        }
+
+        Assert.Equal([first.Id.ToString("N")], await LoginsAsync(userId));
+        Assert.NotEqual(HttpStatusCode.OK, (await browser.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheProofPagesTokenIsSpentByTheLinkSoAReplayedFormLinksNothingAgain()
+    {
+        // The attack: the proof form (its link token) is captured and posted again after the owner's link — here after the
+        // owner disconnected the identity, which the replay must not connect back without a new sign-in at the provider.
+        var provider = await ProviderAsync(trustEmail: true);
+        var email = AuthFlows.NewEmail("replay");
+        await Warden.CreateClient().RegisterAsync(email);
+        await Warden.ActivateAsync(email);
+        var ownerId = await Flows.UserIdAsync(email);
+        var browser = Browser();
+        var asked = await (await SignInExternallyAsync(browser, await UpstreamBrowserAsync(email), provider.Slug)).Content.ReadAsStringAsync();
+        var fields = new[] { ("token", PageForms.Hidden(asked, "token")!), ("password", AuthFlows.Password) };
+        await SignedInAsync(await browser.PostFormAsync("/account/login/external/connect", PageForms.Hidden(asked, PageForms.TokenField), fields));
+        await Warden.InDbAsync(db => db.UserLogins.Where(l => l.UserId == ownerId).ExecuteDeleteAsync());
+
+        var attacker = Browser();
+        var replayed = await attacker.PostFormAsync("/account/login/external/connect", await attacker.FormTokenAsync("/account/login"), fields);
+
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        Assert.Empty(await LoginsAsync(ownerId));
+        Assert.NotEqual(HttpStatusCode.OK, (await attacker.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
     public async Task GoogleGitHubAndMicrosoftGetTheirBuiltInIssuersFromOpenIddictsWebIntegration()
     {
         var admin = await AdminAsync();
@@ -218,89 +350,29 @@ public sealed class ExternalSignInTests(ExternalSignInTests.Servers servers) : I
         }
     }
 
-    /// <summary>
-    /// A browser on Warden's public address: OpenIddict's client checks that the provider sent the person back to the very
-    /// address it was given (the redirect_uri, under Warden:PublicBaseUrl).
-    /// </summary>
-    private HttpClient Browser() =>
-        Warden.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
-        {
-            BaseAddress = new Uri(WardenFactory.PublicBaseUrl), AllowAutoRedirect = false, HandleCookies = true,
-        });
+    private ExternalFlows? _flows;
 
-    private const string Secret = "upstream-secret-0123456789-abcdef";
+    private ExternalFlows Flows => _flows ??= new ExternalFlows(Warden, Upstream);
 
-    private sealed record Provider(Guid Id, string Slug);
+    private HttpClient Browser() => Flows.Browser();
 
-    private HttpClient? _admin;
+    private const string Secret = ExternalFlows.Secret;
 
-    private async Task<HttpClient> AdminAsync() => _admin ??= (await Warden.AdminClientAsync()).Client;
+    private Task<HttpClient> AdminAsync() => Flows.AdminAsync();
 
-    /// <summary>A client registered on the upstream Warden, and the provider naming it in the Warden under test.</summary>
-    private async Task<Provider> ProviderAsync(bool trustEmail)
-    {
-        var slug = "up-" + Guid.NewGuid().ToString("N")[..8];
-        var clientId = "warden-" + slug;
-        await Upstream.InScopeAsync(async services =>
-        {
-            var descriptor = new OpenIddictApplicationDescriptor
-            {
-                ClientId = clientId,
-                ClientSecret = Secret,
-                ClientType = ClientTypes.Confidential,
-                RedirectUris = { new Uri($"{WardenFactory.PublicBaseUrl}/account/login/external/{slug}/callback") },
-                Requirements = { Requirements.Features.ProofKeyForCodeExchange },
-            };
-            descriptor.Permissions.UnionWith([
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
-                Permissions.Scopes.Email, Permissions.Scopes.Profile,
-            ]);
-            descriptor.Properties[ClientEndpoints.FirstPartyProperty] = JsonSerializer.SerializeToElement(true);
-            await services.GetRequiredService<IOpenIddictApplicationManager>().CreateAsync(descriptor);
-        });
+    private Task<ExternalFlows.Provider> ProviderAsync(bool trustEmail) => Flows.ProviderAsync(trustEmail);
 
-        var created = await (await (await AdminAsync()).PostAsJsonAsync("/api/v1/admin/identity-providers", new
-        {
-            slug,
-            displayName = "Upstream " + slug,
-            kind = "oidc",
-            discoveryUrl = new Uri(Upstream.BaseAddress, ".well-known/openid-configuration").ToString(),
-            clientId,
-            clientSecret = Secret,
-            trustEmailVerification = trustEmail,
-        })).ReadJsonAsync(HttpStatusCode.Created);
-        return new Provider(created.GetProperty("id").GetGuid(), slug);
-    }
+    private Task<HttpClient> UpstreamBrowserAsync(string email) => Flows.UpstreamBrowserAsync(email);
 
-    /// <summary>A verified person on the upstream Warden, signed in there in a browser of their own.</summary>
-    private async Task<HttpClient> UpstreamBrowserAsync(string email)
-    {
-        await Upstream.PageClient().RegisterAsync(email);
-        await Upstream.ActivateAsync(email);
-        var browser = Upstream.PageClient();
-        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SignInThroughPageAsync(email)).StatusCode);
-        return browser;
-    }
+    private static Task<string> CallbackUrlAsync(HttpClient browser, HttpClient upstream, string slug) => ExternalFlows.CallbackUrlAsync(browser, upstream, slug);
 
-    /// <summary>The sign-in page's button, the upstream's authorization, and the callback's address (not yet followed).</summary>
-    private static async Task<string> CallbackUrlAsync(HttpClient browser, HttpClient upstream, string slug)
-    {
-        var token = await browser.FormTokenAsync("/account/login");
-        var start = await browser.PostFormAsync($"/account/login/external/{slug}", token);
-        Assert.True(start.StatusCode == HttpStatusCode.Redirect, $"{start.StatusCode}: {await start.Content.ReadAsStringAsync()}");
-        var authorized = await upstream.GetAsync(start.Headers.Location);
-        Assert.True(authorized.StatusCode == HttpStatusCode.Redirect, $"{authorized.StatusCode}: {await authorized.Content.ReadAsStringAsync()}");
-        var callback = authorized.Headers.Location!;
-        Assert.StartsWith($"{WardenFactory.PublicBaseUrl}/account/login/external/{slug}/callback?", callback.ToString(), StringComparison.Ordinal);
-        return callback.PathAndQuery;
-    }
+    private static Task<HttpResponseMessage> SignInExternallyAsync(HttpClient browser, HttpClient upstream, string slug) =>
+        ExternalFlows.SignInExternallyAsync(browser, upstream, slug);
 
-    private static async Task<HttpResponseMessage> SignInExternallyAsync(HttpClient browser, HttpClient upstream, string slug) =>
-        await browser.GetAsync(await CallbackUrlAsync(browser, upstream, slug));
+    private static Task SignedInAsync(HttpResponseMessage response) => ExternalFlows.SignedInAsync(response);
 
-    private static async Task SignedInAsync(HttpResponseMessage response) =>
-        Assert.True(response.StatusCode == HttpStatusCode.SeeOther, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-
-    private Task<List<string>> LoginsAsync(Guid userId) =>
-        Warden.InDbAsync(db => db.UserLogins.Where(l => l.UserId == userId).Select(l => l.LoginProvider).ToListAsync());
+    private Task<List<string>> LoginsAsync(Guid userId) => Flows.LoginsAsync(userId);
 }
+
+[CollectionDefinition(ExternalSignInTests.Collection)]
+public sealed class ExternalSignInCollection : ICollectionFixture<ExternalSignInTests.Servers>;

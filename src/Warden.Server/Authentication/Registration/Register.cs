@@ -19,6 +19,8 @@ public sealed record RegisteredUser(Guid Id, string Email, string Status);
 /// "User Registration": validate, create the account as pending verification with the <c>user</c> role, and
 /// write <c>user.registered</c> in the same transaction (its handlers create the profile and send the
 /// verification email). A taken email answers exactly like a fresh one; its owner is told by email instead.
+/// Closed (<see cref="AuthenticationOptions.OpenRegistration"/> off), every request gets the same refusal before anything
+/// is read or looked up, whatever its address: the answer tells nothing about accounts.
 /// </summary>
 public static class Register
 {
@@ -32,6 +34,11 @@ public static class Register
         IOptions<AuthenticationOptions> options,
         CancellationToken cancellationToken)
     {
+        if (!options.Value.OpenRegistration)
+        {
+            return Closed();
+        }
+
         var email = request.Email?.Trim();
         var username = string.IsNullOrWhiteSpace(request.Username) ? null : request.Username.Trim();
         var candidate = new User { Email = email, UserName = username };
@@ -259,6 +266,11 @@ public static class Register
 
     private static Created<RegisteredUser> Accepted(Guid id, string email) =>
         TypedResults.Created((string?)null, new RegisteredUser(id, email, UserStatus.PendingVerification.ToWire()));
+
+    /// <summary>The answer to every registration while <see cref="AuthenticationOptions.OpenRegistration"/> is off.</summary>
+    public static ProblemHttpResult Closed() =>
+        ApiProblems.Problem(StatusCodes.Status403Forbidden, ProblemCodes.RegistrationClosed,
+            "Registration is closed.", "New accounts are created by an administrator.");
 
     private static ProblemHttpResult UsernameTaken() =>
         ApiProblems.Problem(StatusCodes.Status409Conflict, ProblemCodes.UsernameTaken, "This username is taken.");

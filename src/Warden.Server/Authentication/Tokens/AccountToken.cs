@@ -4,7 +4,10 @@ using Warden.Server.Users;
 
 namespace Warden.Server.Authentication.Tokens;
 
-/// <summary>A single-use token mailed to a person: email verification, password reset, email change, invitation.</summary>
+/// <summary>
+/// A single-use token: mailed to a person (email verification, password reset, email change, invitation), or carried by a
+/// form between two steps of one flow (the external sign-in's proof page).
+/// </summary>
 public sealed class AccountToken
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
@@ -27,6 +30,9 @@ public enum AccountTokenPurpose
     PasswordReset,
     EmailChange,
     Invitation,
+
+    /// <summary>An external identity waiting for the proof of the account whose address it named (Oidc/External).</summary>
+    ExternalLink,
 }
 
 internal sealed class AccountTokenConfiguration : IEntityTypeConfiguration<AccountToken>

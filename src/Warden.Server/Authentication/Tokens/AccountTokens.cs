@@ -31,6 +31,23 @@ public sealed class AccountTokens(WardenDbContext db, TimeProvider time)
     }
 
     /// <summary>
+    /// The token while it could still be spent (unknown, expired, spent or of another purpose: null), without spending it:
+    /// for a form that shows again after a wrong answer and is spent only by the step that holds.
+    /// </summary>
+    public async Task<AccountToken?> FindAsync(string? secret, AccountTokenPurpose purpose, CancellationToken cancellationToken = default)
+    {
+        if (!OpaqueToken.LooksValid(secret))
+        {
+            return null;
+        }
+
+        var hash = OpaqueToken.Hash(secret!);
+        var now = time.GetUtcNow();
+        return await db.AccountTokens.AsNoTracking()
+            .SingleOrDefaultAsync(t => t.TokenHash == hash && t.Purpose == purpose && t.ConsumedAt == null && t.ExpiresAt > now, cancellationToken);
+    }
+
+    /// <summary>
     /// Spends the token with one conditional update, so two concurrent uses cannot both succeed.
     /// Returns the token (with its user id and data) when this call spent it; null when it is unknown,
     /// expired, already spent or of another purpose — callers answer all of those alike.

@@ -74,4 +74,7 @@ public static class ProblemCodes
     // Mail an administrator sends again (Administration/ResendAccountMail.cs)
     public const string NotAwaitingVerification = "not_awaiting_verification";
     public const string NotAwaitingInvitation = "not_awaiting_invitation";
+
+    // Self-service registration switched off (Warden:Authentication:OpenRegistration)
+    public const string RegistrationClosed = "registration_closed";
 }

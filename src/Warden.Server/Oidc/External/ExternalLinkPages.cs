@@ -1,11 +1,11 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Authentication;
 using Warden.Server.Authentication.External;
 using Warden.Server.Authentication.Login;
+using Warden.Server.Authentication.Tokens;
 using Warden.Server.Events;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages;
@@ -22,38 +22,44 @@ public sealed class ExternalConnectForm
 }
 
 /// <summary>
-/// The identity a callback could not link on its own, carried to the proof page in the form: encrypted and authenticated
-/// with Data Protection (shared by every node), valid for 15 minutes. It names the provider, the upstream subject and
-/// the account whose address matched; nothing in it is believed without the account's own proof.
+/// The identity a callback could not link on its own, carried to the proof page: a single-use <see cref="AccountToken"/>
+/// (<see cref="AccountTokenPurpose.ExternalLink"/>, valid 15 minutes, stored as its hash) whose data names the provider and
+/// the upstream subject, issued to the account whose address matched. A wrong password leaves it for another try; the
+/// link spends it in the link's own transaction, so a form posted again (a replay, another tab) links nothing, and a new
+/// proof page (a new sign-in at the provider) ends the older ones. Nothing in it is believed without the account's proof.
 /// </summary>
-public sealed class ExternalLinkTokens(IDataProtectionProvider dataProtection, TimeProvider time)
+public sealed class ExternalLinkTokens(AccountTokens tokens, WardenDbContext db)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
 
-    private readonly ITimeLimitedDataProtector _protector = dataProtection.CreateProtector("Warden.ExternalLink.v1").ToTimeLimitedDataProtector();
+    /// <summary>What the data column holds (at most 1,000 characters: a return address that does not fit is dropped).</summary>
+    private sealed record Data(Guid ProviderId, string Subject, string? ReturnUrl);
 
     public sealed record Pending(Guid ProviderId, string Subject, Guid UserId, string? ReturnUrl);
 
-    public string Issue(Pending pending) =>
-        _protector.Protect(JsonSerializer.Serialize(pending, JsonSerializerOptions.Web), time.GetUtcNow() + Lifetime);
-
-    public Pending? Read(string? token)
+    public async Task<string> IssueAsync(Guid providerId, string subject, Guid userId, string? returnUrl, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 4000)
+        var data = JsonSerializer.Serialize(new Data(providerId, subject, returnUrl), JsonSerializerOptions.Web);
+        if (data.Length > 1000)
         {
-            return null;
+            data = JsonSerializer.Serialize(new Data(providerId, subject, null), JsonSerializerOptions.Web);
         }
 
-        try
-        {
-            var json = _protector.Unprotect(token, out var expiration);
-            return expiration > time.GetUtcNow() ? JsonSerializer.Deserialize<Pending>(json, JsonSerializerOptions.Web) : null;
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
+        var secret = await tokens.IssueAsync(userId, AccountTokenPurpose.ExternalLink, Lifetime, data, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return secret;
     }
+
+    /// <summary>The pending link while the token can still be spent; null otherwise.</summary>
+    public async Task<Pending?> ReadAsync(string? token, CancellationToken cancellationToken) =>
+        await tokens.FindAsync(token, AccountTokenPurpose.ExternalLink, cancellationToken) is { Data: { } json } found
+        && JsonSerializer.Deserialize<Data>(json, JsonSerializerOptions.Web) is { } data
+            ? new Pending(data.ProviderId, data.Subject, found.UserId, data.ReturnUrl)
+            : null;
+
+    /// <summary>Spends the token (one conditional update, in the caller's transaction): false when another use spent it first.</summary>
+    public async Task<bool> SpendAsync(string token, CancellationToken cancellationToken) =>
+        await tokens.ConsumeAsync(token, AccountTokenPurpose.ExternalLink, cancellationToken) is not null;
 }
 
 /// <summary>
@@ -68,7 +74,7 @@ public static class ExternalLinkPages
     internal static async Task<IResult> AskProofAsync(
         HttpContext http, ExternalIdentity identity, User owner, ExternalLinkTokens tokens, string? returnUrl, WardenDbContext db, CancellationToken cancellationToken)
     {
-        var token = tokens.Issue(new ExternalLinkTokens.Pending(identity.Provider.Id, identity.Subject, owner.Id, returnUrl));
+        var token = await tokens.IssueAsync(identity.Provider.Id, identity.Subject, owner.Id, returnUrl, cancellationToken);
         return PageResults.Form(http, await ModelAsync(db, owner.Id, token, PageErrors.None, cancellationToken));
     }
 
@@ -77,7 +83,7 @@ public static class ExternalLinkPages
         Reauthentication reauthentication, SignInCompletion completion, LoginChallenges challenges, ReturnUrls returnUrls, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        if (tokens.Read(posted.Token) is not { } pending
+        if (await tokens.ReadAsync(posted.Token, cancellationToken) is not { } pending
             || providers.Current.FirstOrDefault(p => p.Id == pending.ProviderId) is not { } provider
             || await db.Users.SingleOrDefaultAsync(u => u.Id == pending.UserId && u.Status != UserStatus.Deleted, cancellationToken) is not { } owner)
         {
@@ -95,18 +101,34 @@ public static class ExternalLinkPages
             return PageResults.Form(http, await ModelAsync(db, owner.Id, posted.Token!, errors, cancellationToken));
         }
 
+        // The token is spent and the identity linked in one transaction: a replay of this form, or the same form posted
+        // twice at once, finds it spent and links nothing; a link that fails leaves the token as it was.
         var identity = new ExternalIdentity(provider, pending.Subject, owner.Email, false, null);
-        if (await users.FindByLoginAsync(provider.RegistrationId, pending.Subject) is { } already)
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            // Linked meanwhile (another tab): to this account it signs in; to another, nothing changes.
-            return already.Id == owner.Id
-                ? await ExternalSignIn.SignInLinkedAsync(http, owner, identity, db, completion, challenges, returnUrls, pending.ReturnUrl, time, cancellationToken)
-                : ExternalSignIn.Failed();
-        }
+            if (!await tokens.SpendAsync(posted.Token!, cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return ExternalSignIn.Failed();
+            }
 
-        if (!await SignInMethodsPages.LinkAsync(owner, identity, "password", db, users, time, cancellationToken))
-        {
-            return ExternalSignIn.Failed();
+            if (await users.FindByLoginAsync(provider.RegistrationId, pending.Subject) is { } already)
+            {
+                // Linked meanwhile (by a newer proof page's link): to this account it signs in; to another, nothing changes.
+                await transaction.CommitAsync(cancellationToken);
+                return already.Id == owner.Id
+                    ? await ExternalSignIn.SignInLinkedAsync(http, owner, identity, db, completion, challenges, returnUrls, pending.ReturnUrl, time, cancellationToken)
+                    : ExternalSignIn.Failed();
+            }
+
+            if (!await SignInMethodsPages.LinkAsync(owner, identity, "password", db, users, time, cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return ExternalSignIn.Failed();
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
         return await ExternalSignIn.SignInLinkedAsync(http, owner, identity, db, completion, challenges, returnUrls, pending.ReturnUrl, time, cancellationToken);

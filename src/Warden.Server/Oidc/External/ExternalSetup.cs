@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 using OpenIddict.Client;
+using Polly;
 using Warden.Server.Authentication;
 using Warden.Server.Authentication.External;
 using Warden.Server.Infrastructure.Security;
@@ -26,7 +27,13 @@ public static class ExternalSetup
                 client.UseAspNetCore()
                     .EnableRedirectionEndpointPassthrough()
                     .EnableErrorPassthrough();
-                client.UseSystemNetHttp();
+                // OpenIddict retries transient failures with back-off (seconds); a connection the outbound guard refused
+                // is refused every time, so it is not tried again: the sign-in page answers at once.
+                client.UseSystemNetHttp().SetHttpResiliencePipeline(pipeline => pipeline.AddRetry(new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+                {
+                    ShouldHandle = args => ValueTask.FromResult(!RefusedByGuard(args.Outcome.Exception)
+                                                               && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                }));
                 client.UseWebProviders();
             });
 
@@ -38,9 +45,22 @@ public static class ExternalSetup
         services.AddOptions<OpenIddict.Client.AspNetCore.OpenIddictClientAspNetCoreOptions>().Configure<AccessTokenService>((options, tokens) =>
             // Plain http only where Warden's own address is http (development and tests), as for the provider side.
             options.DisableTransportSecurityRequirement = tokens.Issuer.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
-        services.AddSingleton<ExternalLinkTokens>();
+        services.AddScoped<ExternalLinkTokens>();
         services.AddSingleton<IStartupFilter, RefreshProvidersFirst>();
         return services;
+    }
+
+    private static bool RefusedByGuard(Exception? exception)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is OutboundTargetRefusedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static IEndpointRouteBuilder MapExternalSignIn(this IEndpointRouteBuilder app)

@@ -39,8 +39,9 @@ public sealed record ExternalIdentity(ExternalProvider Provider, string Subject,
 /// <list type="bullet">
 /// <item>an identity linked to an account signs in to it, through the same refusals (suspended, unverified) and the same
 /// second factor as a password would: the upstream provider is one factor, and an account that asked for two keeps two;</item>
-/// <item>an unknown identity whose address no account has creates an account (Warden's registration is open to all), its
-/// address verified only if the provider says so and the administrator trusts the provider for it
+/// <item>an unknown identity whose address no account has creates an account while registration is open
+/// (<c>Warden:Authentication:OpenRegistration</c>; closed, it is told so and nothing is made), its address verified only
+/// if the provider says so and the administrator trusts the provider for it
 /// (<see cref="IdentityProvider.TrustEmailVerification"/>); otherwise it waits for the usual verification email;</item>
 /// <item>an unknown identity whose address an account has is never linked on that ground, verified or not: the provider
 /// may be wrong, compromised or lax, and linking would hand it the account. See <see cref="ExternalLinkPages"/>.</item>
@@ -79,7 +80,39 @@ public static class ExternalSignIn
             properties.Parameters[Parameters.Prompt] = PromptValues.Login;
         }
 
-        return Results.Challenge(properties, [OpenIddictClientAspNetCoreDefaults.AuthenticationScheme]);
+        return new ProviderChallenge(properties, provider.RegistrationId, provider.Slug);
+    }
+
+    /// <summary>
+    /// OpenIddict's challenge, after the provider's discovery document is read (and cached for the challenge, which reads
+    /// it too): when that cannot be had (the provider is down, its address is refused by the outbound guard — inside the
+    /// network while <c>Warden:Network:AllowPrivateTargets</c> is off, whenever it was stored — or its answer is no valid
+    /// document), the person gets a page saying the sign-in did not complete (502), the operator the reason in the log.
+    /// </summary>
+    private sealed class ProviderChallenge(AuthenticationProperties properties, string registrationId, string slug) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            try
+            {
+                var registration = await httpContext.RequestServices.GetRequiredService<OpenIddict.Client.OpenIddictClientService>()
+                    .GetClientRegistrationByIdAsync(registrationId, httpContext.RequestAborted);
+                if (registration.ConfigurationManager is { } configuration)
+                {
+                    _ = await configuration.GetConfigurationAsync(httpContext.RequestAborted);
+                }
+
+                await httpContext.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !httpContext.Response.HasStarted)
+            {
+                httpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ExternalSignIn))
+                    .LogWarning(ex, "External sign-in at {Provider} could not start: the provider's configuration could not be read.", slug);
+                httpContext.Response.Clear();
+                await PageResults.Message(new MessageModel("External.Title", "External.Failed") { Links = [new PageLink("/account/login", "Link.Login")] },
+                    StatusCodes.Status502BadGateway).ExecuteAsync(httpContext);
+            }
+        }
     }
 
     public static async Task<IResult> CallbackAsync(
@@ -149,19 +182,27 @@ public static class ExternalSignIn
 
         var normalized = users.NormalizeEmail(identity.Email);
         var owner2 = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        if (owner2 is null)
-        {
-            return await CreateAccountAsync(http, identity, db, users, completion, challenges, returnUrls, returnUrl, time, cancellationToken);
-        }
-
-        if (identity.EmailTrusted)
+        if (owner2 is not null && identity.EmailTrusted)
         {
             return await ExternalLinkPages.AskProofAsync(http, identity, owner2, linkTokens, returnUrl, db, cancellationToken);
         }
 
-        await Authentication.Registration.Register.NotifyOwnerAsync(db, normalized, owner2.Id,
-            http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Authentication.AuthenticationOptions>>().Value, time.GetUtcNow(), cancellationToken);
-        return Pages.Registration.RegistrationPages.CheckEmail();
+        var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Authentication.AuthenticationOptions>>().Value;
+        if (owner2 is not null)
+        {
+            await Authentication.Registration.Register.NotifyOwnerAsync(db, normalized, owner2.Id, options, time.GetUtcNow(), cancellationToken);
+        }
+
+        // Closed registration: no account is made, and an untrusted address an account has gets this same answer (as it
+        // gets the new address's answer when registration is open), so the page tells nothing about accounts.
+        if (!options.OpenRegistration)
+        {
+            return Pages.Registration.RegistrationPages.Closed();
+        }
+
+        return owner2 is null
+            ? await CreateAccountAsync(http, identity, db, users, completion, challenges, returnUrls, returnUrl, time, cancellationToken)
+            : Pages.Registration.RegistrationPages.CheckEmail();
     }
 
     /// <summary>
@@ -180,7 +221,7 @@ public static class ExternalSignIn
 
         if (await Authentication.Login.Login.RefuseUnusableAccountAsync(user, db, time.GetUtcNow(), cancellationToken) is { } refused)
         {
-            return PageResults.Form(http, SignInPages.LoginModel(new LoginForm { ReturnUrl = returnUrl }, PageErrors.From(refused)));
+            return PageResults.Form(http, SignInPages.LoginModel(http, new LoginForm { ReturnUrl = returnUrl }, PageErrors.From(refused)));
         }
 
         if (user.TwoFactorEnabled)

@@ -43,7 +43,7 @@ public static class PasskeyPages
         if (step.User is not { } user)
         {
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!);
-            return PageResults.Form(http, SignInPages.LoginModel(new LoginForm { ReturnUrl = posted.ReturnUrl }, errors));
+            return PageResults.Form(http, SignInPages.LoginModel(http, new LoginForm { ReturnUrl = posted.ReturnUrl }, errors));
         }
 
         return SignInPages.SignedIn(http, await completion.CompleteBrowserAsync(user, false, step.Amr!, http, cancellationToken), returnUrls, posted.ReturnUrl);

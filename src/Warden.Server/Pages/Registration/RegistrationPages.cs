@@ -34,21 +34,37 @@ public sealed class EmailForm
 /// <summary>
 /// Sign-up, the verification link and a new link: each post runs the API's own use case (<see cref="Register"/>,
 /// <see cref="VerifyEmail"/>, <see cref="ResendVerification"/>) and shows its answer. Verification never signs in.
+/// With registration closed (<c>Warden:Authentication:OpenRegistration</c>) the sign-up page says so and takes nothing.
 /// </summary>
 public static class RegistrationPages
 {
-    public static RazorComponentResult Register(HttpContext http) => PageResults.Form(http, RegisterModel(new RegisterForm(), PageErrors.None));
+    public static RazorComponentResult Register(HttpContext http, IOptions<AuthenticationOptions> options) =>
+        options.Value.OpenRegistration ? PageResults.Form(http, RegisterModel(new RegisterForm(), PageErrors.None)) : Closed();
 
     public static async Task<IResult> RegisterAsync(
         [FromForm] RegisterForm posted, HttpContext http, WardenDbContext db, UserManager<User> users, TimeProvider time,
         IOptions<AuthenticationOptions> options, CancellationToken cancellationToken)
     {
+        if (!options.Value.OpenRegistration)
+        {
+            return Closed();
+        }
+
         var answer = await Authentication.Registration.Register.HandleAsync(
             new RegisterRequest(posted.Email, posted.Password, posted.Username, posted.FullName, null, null), db, users, time, options, cancellationToken);
         return answer.Result is Created<RegisteredUser>
             ? PageResults.SeeOther("/account/check-email")
             : PageResults.Form(http, RegisterModel(posted, PageErrors.From(answer.Result)));
     }
+
+    /// <summary>Registration is closed: said on the sign-up page and after an external sign-in with a new address.</summary>
+    public static RazorComponentResult Closed() =>
+        PageResults.Message(new MessageModel("Register.Closed.Title", "Register.Closed.Text") { Links = [new PageLink("/account/login", "Link.Login")] },
+            StatusCodes.Status403Forbidden);
+
+    /// <summary>Whether the sign-in page offers "Create an account".</summary>
+    public static bool IsOpen(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<AuthenticationOptions>>().Value.OpenRegistration;
 
     public static RazorComponentResult CheckEmail() =>
         PageResults.Message(new MessageModel("CheckEmail.Title", "CheckEmail.Text")

@@ -54,7 +54,7 @@ public static class SignInPages
             return PageResults.SeeOther(returnUrls.Resolve(returnUrl));
         }
 
-        return PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = returnUrl }, PageErrors.None) with
+        return PageResults.Form(http, LoginModel(http, new LoginForm { ReturnUrl = returnUrl }, PageErrors.None) with
         {
             External = await ExternalButtons.ForSignInAsync(db, returnUrl, http.RequestAborted),
         });
@@ -72,9 +72,9 @@ public static class SignInPages
         if (step.User is not { } user)
         {
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!, new Dictionary<string, string> { ["email"] = "login" });
-            return PageResults.Form(http, LoginModel(posted, errors) with
+            return PageResults.Form(http, LoginModel(http, posted, errors) with
             {
-                Links = LoginLinks(errors.Code),
+                Links = LoginLinks(http, errors.Code),
                 External = await ExternalButtons.ForSignInAsync(db, posted.ReturnUrl, cancellationToken),
             });
         }
@@ -114,7 +114,7 @@ public static class SignInPages
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!);
             return errors.Code is ProblemCodes.InvalidCode or ProblemCodes.PasskeyRejected || step.Invalid is not null
                 ? PageResults.Form(http, CodeModel(challengeToken ?? "", methods, returnUrl, errors))
-                : PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = returnUrl }, errors));
+                : PageResults.Form(http, LoginModel(http, new LoginForm { ReturnUrl = returnUrl }, errors));
         }
 
         if (step.PasswordChange is { } passwordChange)
@@ -147,7 +147,7 @@ public static class SignInPages
         {
             var errors = PageErrors.From((object?)step.Invalid ?? step.Problem!);
             return errors.Code == ProblemCodes.TokenInvalid
-                ? PageResults.Form(http, LoginModel(new LoginForm { ReturnUrl = posted.ReturnUrl }, errors))
+                ? PageResults.Form(http, LoginModel(http, new LoginForm { ReturnUrl = posted.ReturnUrl }, errors))
                 : PageResults.Form(http, ExpiredModel(posted.ChallengeToken ?? "", posted.ReturnUrl, errors));
         }
 
@@ -174,9 +174,12 @@ public static class SignInPages
         return PageResults.SeeOther(returnUrls.Resolve(returnUrl));
     }
 
-    private static IReadOnlyList<PageLink> LoginLinks(string? problem) => problem == ProblemCodes.EmailNotVerified
+    /// <summary>"Create an account" only while people may (<c>Warden:Authentication:OpenRegistration</c>).</summary>
+    private static IReadOnlyList<PageLink> LoginLinks(HttpContext http, string? problem) => problem == ProblemCodes.EmailNotVerified
         ? [new PageLink("/account/resend-verification", "Link.Resend")]
-        : [new PageLink("/account/forgot-password", "Link.Forgot"), new PageLink("/account/register", "Link.Register")];
+        : Registration.RegistrationPages.IsOpen(http)
+            ? [new PageLink("/account/forgot-password", "Link.Forgot"), new PageLink("/account/register", "Link.Register")]
+            : [new PageLink("/account/forgot-password", "Link.Forgot")];
 
     private static Dictionary<string, string> Carry(string? returnUrl, params (string Name, string? Value)[] values)
     {
@@ -189,7 +192,7 @@ public static class SignInPages
         return hidden;
     }
 
-    internal static FormModel LoginModel(LoginForm form, PageErrors errors) =>
+    internal static FormModel LoginModel(HttpContext http, LoginForm form, PageErrors errors) =>
         new("Login.Title", "/account/login", "Login.Submit",
         [
             new FormField("login", "Field.Login", Value: form.Login, Autocomplete: "username"),
@@ -199,7 +202,7 @@ public static class SignInPages
             RememberMe = true,
             Hidden = Carry(form.ReturnUrl),
             Errors = errors,
-            Links = LoginLinks(null),
+            Links = LoginLinks(http, null),
             Passkey = new PasskeyButtonModel("Passkey.SignIn", "/account/login/passkey/options", "/account/login/passkey", Create: false) { Hidden = Carry(form.ReturnUrl) },
         };
 
