@@ -10,7 +10,7 @@ using Warden.Tests.Fixtures;
 namespace Warden.Tests.Foundation;
 
 /// <summary>
-/// The server runs on the compiled EF Core models in Infrastructure/Database/CompiledModels (one per provider, made by
+/// The server runs on the compiled EF Core models in Migrations/CompiledModels (one per provider, made by
 /// scripts/optimize-model.sh): it never builds its model from OnModelCreating. A model change without a regenerated
 /// compiled model would silently run on the old one, so each compiled model is compared here with the model the
 /// code builds (EF Core's design-time model, built from OnModelCreating as migrations are): tables, columns with
@@ -24,14 +24,14 @@ public sealed class CompiledModelTests
     public void TheSqliteCompiledModelMatchesTheModelTheCodeBuilds()
     {
         using var db = new SqliteDesignTimeFactory().CreateDbContext([]);
-        AssertCompiledModelIsCurrent(db, typeof(Warden.Server.Infrastructure.Database.CompiledModels.Sqlite.SqliteWardenDbContextModel));
+        AssertCompiledModelIsCurrent(db, typeof(Warden.Server.Migrations.CompiledModels.Sqlite.SqliteWardenDbContextModel));
     }
 
     [Fact]
     public void ThePostgresCompiledModelMatchesTheModelTheCodeBuilds()
     {
         using var db = new PostgresDesignTimeFactory().CreateDbContext([]);
-        AssertCompiledModelIsCurrent(db, typeof(Warden.Server.Infrastructure.Database.CompiledModels.Postgres.PostgresWardenDbContextModel));
+        AssertCompiledModelIsCurrent(db, typeof(Warden.Server.Migrations.CompiledModels.Postgres.PostgresWardenDbContextModel));
     }
 
     private static void AssertCompiledModelIsCurrent(DbContext db, Type compiledModelType)
