@@ -119,14 +119,7 @@ public sealed class IpRuleTests
         await (await admin.Client.GetAsync("/api/v1/users/me")).AssertProblemAsync(HttpStatusCode.Forbidden, "ip_denied");
 
         // Break-glass: the command line, on the same database, lifts the rule; the running node reloads it.
-        var (exitCode, output) = await ConsoleCollection.CaptureOutAsync(() => Program.Main(
-        [
-            "ip-rules", "lift", "203.0.113.0/24",
-            $"--Warden:DataDirectory={factory.DataDirectory}",
-            $"--Warden:Database:Provider={TestDatabase.ProviderName}",
-            $"--Warden:Database:ConnectionString={factory.ConnectionString}",
-            "--Logging:LogLevel:Default=Warning",
-        ]));
+        var (exitCode, output) = await factory.RunCommandAsync("ip-rules", "lift", "203.0.113.0/24");
         Assert.Equal(0, exitCode);
         Assert.Contains("Lifted deny rule 203.0.113.0/24", output, StringComparison.Ordinal);
 

@@ -17,10 +17,10 @@ public sealed class ClientCommandTests
         using var factory = new WardenFactory();
         _ = factory.Services; // the database exists before the command runs on it
 
-        var (added, output) = await RunAsync(factory, "clients", "add", "--client-id", "reports", "--type", "confidential",
+        var (added, output) = await factory.RunCommandAsync("clients", "add", "--client-id", "reports", "--type", "confidential",
             "--grant-type", "client_credentials", "--scope", "warden");
-        var (refused, _) = await RunAsync(factory, "clients", "add", "--redirect-uri", "not an address");
-        var (_, listed) = await RunAsync(factory, "clients", "list");
+        var (refused, _) = await factory.RunCommandAsync("clients", "add", "--redirect-uri", "not an address");
+        var (_, listed) = await factory.RunCommandAsync("clients", "list");
 
         Assert.Equal(0, added);
         var answer = JsonDocument.Parse(output).RootElement;
@@ -31,7 +31,7 @@ public sealed class ClientCommandTests
         Assert.Contains("\"clientId\": \"reports\"", listed, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
 
-        var (removed, _) = await RunAsync(factory, "clients", "remove", answer.GetProperty("client").GetProperty("id").GetString()!);
+        var (removed, _) = await factory.RunCommandAsync("clients", "remove", answer.GetProperty("client").GetProperty("id").GetString()!);
         Assert.Equal(0, removed);
         Assert.NotEqual(HttpStatusCode.OK, (await ClientCredentialsAsync(factory, secret)).StatusCode);
     }
@@ -42,15 +42,15 @@ public sealed class ClientCommandTests
         using var factory = new WardenFactory();
         _ = factory.Services;
 
-        var (added, output) = await RunAsync(factory, "scopes", "add", "courses", "--resource", "courses-api", "--display-name", "The Courses service");
-        var (duplicate, duplicateError) = await RunErrorAsync(factory, "scopes", "add", "courses", "--resource", "courses-api");
-        var (builtIn, _) = await RunErrorAsync(factory, "scopes", "add", "openid", "--resource", "courses-api");
-        var (_, client) = await RunAsync(factory, "clients", "add", "--client-id", "reports", "--grant-type", "client_credentials", "--scope", "courses");
+        var (added, output) = await factory.RunCommandAsync("scopes", "add", "courses", "--resource", "courses-api", "--display-name", "The Courses service");
+        var (duplicate, duplicateError) = await factory.RunCommandErrorAsync("scopes", "add", "courses", "--resource", "courses-api");
+        var (builtIn, _) = await factory.RunCommandErrorAsync("scopes", "add", "openid", "--resource", "courses-api");
+        var (_, client) = await factory.RunCommandAsync("clients", "add", "--client-id", "reports", "--grant-type", "client_credentials", "--scope", "courses");
         var secret = JsonDocument.Parse(client).RootElement.GetProperty("clientSecret").GetString()!;
         var token = await ClientCredentialsAsync(factory, secret, "courses");
-        var (held, heldError) = await RunErrorAsync(factory, "scopes", "remove", "courses");
-        var (wardenRemoved, _) = await RunErrorAsync(factory, "scopes", "remove", "warden");
-        var (_, listed) = await RunAsync(factory, "scopes", "list");
+        var (held, heldError) = await factory.RunCommandErrorAsync("scopes", "remove", "courses");
+        var (wardenRemoved, _) = await factory.RunCommandErrorAsync("scopes", "remove", "warden");
+        var (_, listed) = await factory.RunCommandAsync("scopes", "list");
 
         Assert.Equal(0, added);
         Assert.Equal(["courses-api"], JsonDocument.Parse(output).RootElement.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
@@ -66,9 +66,9 @@ public sealed class ClientCommandTests
         Assert.Contains("\"name\": \"courses\"", listed, StringComparison.Ordinal);
 
         var clientId = JsonDocument.Parse(client).RootElement.GetProperty("client").GetProperty("id").GetString()!;
-        Assert.Equal(0, (await RunAsync(factory, "clients", "remove", clientId)).ExitCode);
-        Assert.Equal(0, (await RunAsync(factory, "scopes", "remove", "courses")).ExitCode);
-        Assert.DoesNotContain("\"name\": \"courses\"", (await RunAsync(factory, "scopes", "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await factory.RunCommandAsync("clients", "remove", clientId)).ExitCode);
+        Assert.Equal(0, (await factory.RunCommandAsync("scopes", "remove", "courses")).ExitCode);
+        Assert.DoesNotContain("\"name\": \"courses\"", (await factory.RunCommandAsync("scopes", "list")).Output, StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> ClientCredentialsAsync(WardenFactory factory, string secret, string scope = "warden") =>
@@ -76,19 +76,4 @@ public sealed class ClientCommandTests
         {
             ["grant_type"] = "client_credentials", ["scope"] = scope, ["client_id"] = "reports", ["client_secret"] = secret,
         }));
-
-    private static Task<(int ExitCode, string Output)> RunAsync(WardenFactory factory, params string[] arguments) =>
-        ConsoleCollection.CaptureOutAsync(() => Program.Main(Arguments(factory, arguments)));
-
-    private static Task<(int ExitCode, string Error)> RunErrorAsync(WardenFactory factory, params string[] arguments) =>
-        ConsoleCollection.CaptureErrorAsync(() => Program.Main(Arguments(factory, arguments)));
-
-    private static string[] Arguments(WardenFactory factory, string[] arguments) =>
-    [
-        .. arguments,
-        $"--Warden:DataDirectory={factory.DataDirectory}",
-        $"--Warden:Database:Provider={TestDatabase.ProviderName}",
-        $"--Warden:Database:ConnectionString={factory.ConnectionString}",
-        "--Logging:LogLevel:Default=Warning",
-    ];
 }

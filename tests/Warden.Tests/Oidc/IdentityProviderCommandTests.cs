@@ -26,14 +26,14 @@ public sealed class IdentityProviderCommandTests
         var secretFile = Path.Combine(factory.DataDirectory, "github.secret");
         await File.WriteAllTextAsync(secretFile, fileSecret + "\n");
 
-        var (fromFile, fileOutput) = await RunAsync(factory, "identity-providers", "add", "--slug", "gh", "--display-name", "GitHub", "--kind", "github",
+        var (fromFile, fileOutput) = await factory.RunCommandAsync("identity-providers", "add", "--slug", "gh", "--display-name", "GitHub", "--kind", "github",
             "--client-id", "gh-client", "--client-secret-file", secretFile, "--trust-email-verification");
         var original = Console.In;
         Console.SetIn(new StringReader(pipedSecret + "\n"));
         (int ExitCode, string Output) fromInput;
         try
         {
-            fromInput = await RunAsync(factory, "identity-providers", "add", "--slug", "corp", "--display-name", "Corp", "--kind", "google",
+            fromInput = await factory.RunCommandAsync("identity-providers", "add", "--slug", "corp", "--display-name", "Corp", "--kind", "google",
                 "--client-id", "corp-client", "--client-secret-file", "-");
         }
         finally
@@ -41,9 +41,9 @@ public sealed class IdentityProviderCommandTests
             Console.SetIn(original);
         }
 
-        var (inside, insideError) = await RunErrorAsync(factory, "identity-providers", "add", "--slug", "inside", "--display-name", "Inside", "--kind", "oidc",
+        var (inside, insideError) = await factory.RunCommandErrorAsync("identity-providers", "add", "--slug", "inside", "--display-name", "Inside", "--kind", "oidc",
             "--discovery-url", "https://127.0.0.1/.well-known/openid-configuration", "--client-id", "inside", "--client-secret-file", secretFile);
-        var (_, listed) = await RunAsync(factory, "identity-providers", "list");
+        var (_, listed) = await factory.RunCommandAsync("identity-providers", "list");
 
         Assert.Equal(0, fromFile);
         var added = JsonDocument.Parse(fileOutput).RootElement;
@@ -69,23 +69,8 @@ public sealed class IdentityProviderCommandTests
             Assert.False(stored.ContainsKey("inside"));
         });
 
-        Assert.Equal(0, (await RunAsync(factory, "identity-providers", "remove", "gh")).ExitCode);
-        Assert.Equal(1, (await RunErrorAsync(factory, "identity-providers", "remove", "gh")).ExitCode);
-        Assert.DoesNotContain("\"slug\": \"gh\"", (await RunAsync(factory, "identity-providers", "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await factory.RunCommandAsync("identity-providers", "remove", "gh")).ExitCode);
+        Assert.Equal(1, (await factory.RunCommandErrorAsync("identity-providers", "remove", "gh")).ExitCode);
+        Assert.DoesNotContain("\"slug\": \"gh\"", (await factory.RunCommandAsync("identity-providers", "list")).Output, StringComparison.Ordinal);
     }
-
-    private static Task<(int ExitCode, string Output)> RunAsync(WardenFactory factory, params string[] arguments) =>
-        ConsoleCollection.CaptureOutAsync(() => Program.Main(Arguments(factory, arguments)));
-
-    private static Task<(int ExitCode, string Error)> RunErrorAsync(WardenFactory factory, params string[] arguments) =>
-        ConsoleCollection.CaptureErrorAsync(() => Program.Main(Arguments(factory, arguments)));
-
-    private static string[] Arguments(WardenFactory factory, string[] arguments) =>
-    [
-        .. arguments,
-        $"--Warden:DataDirectory={factory.DataDirectory}",
-        $"--Warden:Database:Provider={TestDatabase.ProviderName}",
-        $"--Warden:Database:ConnectionString={factory.ConnectionString}",
-        "--Logging:LogLevel:Default=Warning",
-    ];
 }
