@@ -232,9 +232,7 @@ public static class AccountViewInvalidationRegistration
     {
         services.AddSingleton<AccountViewCache>();
         services.AddSingleton<AccountViewInvalidation>();
-        // Both provider contexts: only the configured one is ever built.
-        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<AccountViewInvalidation>()));
-        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<AccountViewInvalidation>()));
+        services.AddDbInterceptor<AccountViewInvalidation>();
         services.RefreshAccountViewOnChangeOf<User>(u => u.Id, AccountViewPart.Facts);
         return services;
     }

@@ -14,11 +14,8 @@ public static class EventsSetup
         services.AddSingleton<OutboxCommitInterceptor>();
         services.AddHttpContextAccessor();
         services.AddSingleton<RequestOriginEnricher>();
-        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<RequestOriginEnricher>()));
-        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<RequestOriginEnricher>()));
-        // Both provider contexts: only the configured one is ever built.
-        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
-        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutboxCommitInterceptor>()));
+        services.AddDbInterceptor<RequestOriginEnricher>();
+        services.AddDbInterceptor<OutboxCommitInterceptor>();
 
         services.AddSingleton<OutboxProcessor>();
         services.AddScoped<PoisonedEvents>();

@@ -113,9 +113,7 @@ public static class OutstandingLinksRegistration
     internal static IServiceCollection AddOutstandingLinks(this IServiceCollection services)
     {
         services.AddSingleton<OutstandingLinks>();
-        // Both provider contexts: only the configured one is ever built.
-        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutstandingLinks>()));
-        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<OutstandingLinks>()));
+        services.AddDbInterceptor<OutstandingLinks>();
         return services;
     }
 }

@@ -7,6 +7,18 @@ namespace Warden.Server.Infrastructure.Database;
 
 public static class DatabaseServiceCollectionExtensions
 {
+    /// <summary>
+    /// Adds the singleton <typeparamref name="TInterceptor"/> to both provider contexts (only the configured one is
+    /// ever built); the interceptor itself is registered by its module.
+    /// </summary>
+    public static IServiceCollection AddDbInterceptor<TInterceptor>(this IServiceCollection services)
+        where TInterceptor : class, Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor
+    {
+        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<TInterceptor>()));
+        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<TInterceptor>()));
+        return services;
+    }
+
     public static IServiceCollection AddWardenDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(configuration, DatabaseOptions.Section);

@@ -90,13 +90,12 @@ internal sealed class TokenEntryInvalidation(TokenEntryCache cache, AfterCommit 
 
 public static class TokenEntryCacheRegistration
 {
-    /// <summary>The cache and its invalidation on both provider contexts (only the configured one is ever built).</summary>
+    /// <summary>The cache and its invalidation.</summary>
     public static IServiceCollection AddTokenEntryCache(this IServiceCollection services, Func<IServiceProvider, TimeSpan> duration)
     {
         services.AddSingleton(sp => new TokenEntryCache(sp.GetRequiredService<WardenCaches>(), duration(sp)));
         services.AddSingleton<TokenEntryInvalidation>();
-        services.ConfigureDbContext<SqliteWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<TokenEntryInvalidation>()));
-        services.ConfigureDbContext<PostgresWardenDbContext>((sp, options) => options.AddInterceptors(sp.GetRequiredService<TokenEntryInvalidation>()));
+        services.AddDbInterceptor<TokenEntryInvalidation>();
         return services;
     }
 }
