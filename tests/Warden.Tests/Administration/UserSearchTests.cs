@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using System.Net;
 using System.Text.Json;
 using Warden.Server.Administration;
+using Warden.Tests.Fixtures;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Administration;
@@ -139,6 +140,30 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
         Assert.Equal(3, body.GetProperty("total").GetInt32());
         Assert.Equal("atLeast", body.GetProperty("totalKind").GetString());
         Assert.Equal(4, (await WalkAsync(admin, $"search={tag}&size=1")).Count);
+    }
+
+    [Fact]
+    [PostgresOnly]
+    public async Task PastTheLimitTheUnfilteredListOnPostgresAnswersThePlannersEstimateWithoutCounting()
+    {
+        using var tracing = new SqlTracingFactory();
+        tracing.With("Warden:Administration:ListExactCountLimit", "2");
+        var admin = await tracing.AdminClientAsync();
+        var client = tracing.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            await client.RegisterAsync($"es{Guid.NewGuid().ToString("N")[..10]}@example.com");
+        }
+
+        await tracing.InDbAsync(db => db.Database.ExecuteSqlRawAsync("ANALYZE users"));
+        var trace = Guid.NewGuid().ToString("N");
+        admin.Client.DefaultRequestHeaders.Add(SqlTracingFactory.Header, trace);
+
+        var body = await admin.ListUsersAsync("size=1");
+
+        Assert.Equal("estimate", body.GetProperty("totalKind").GetString());
+        Assert.True(body.GetProperty("total").GetInt64() > 2);
+        Assert.DoesNotContain(tracing.Trace.Statements(trace), s => s.Contains("count(", StringComparison.OrdinalIgnoreCase));
     }
 
     private static async Task<List<string>> WalkAsync(SignedInUser admin, string query)

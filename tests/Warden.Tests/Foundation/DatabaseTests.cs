@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
+using Warden.Tests.Fixtures;
 using Warden.Tests.Infrastructure;
 using Warden.Server.Administration;
 
@@ -93,6 +94,38 @@ public sealed class DatabaseTests(WardenFactory factory) : IClassFixture<WardenF
             Assert.Equal(6, await db.Permissions.CountAsync());
         });
     }
+
+    [Fact]
+    [PostgresOnly]
+    public async Task OnPostgresAStatementRunRepeatedlyIsPreparedOnItsConnection()
+    {
+        _ = factory.CreateClient();
+        var prepared = await factory.InDbAsync(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            for (var i = 0; i < 6; i++)
+            {
+                _ = await db.Roles.AsNoTracking().CountAsync(r => r.Name == "prepared-probe");
+            }
+
+            return await db.Database
+                .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM pg_prepared_statements WHERE statement LIKE '%prepared-probe%' AND statement NOT LIKE '%pg_prepared_statements%'")
+                .SingleAsync();
+        });
+
+        Assert.Equal(1, prepared);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=warden;Max Auto Prepare=0")]
+    [InlineData("Host=db;Database=warden;MaxAutoPrepare=8")]
+    public void AnOperatorsOwnAutoPrepareSettingIsKept(string configured) =>
+        Assert.Equal(configured, DatabaseServiceCollectionExtensions.PostgresConnectionString(configured));
+
+    [Fact]
+    public void WithoutOneAutomaticPreparationIsOn() =>
+        Assert.Contains($"Max Auto Prepare={DatabaseServiceCollectionExtensions.AutoPreparedStatements}",
+            DatabaseServiceCollectionExtensions.PostgresConnectionString("Host=db;Database=warden;Password=secret"), StringComparison.Ordinal);
 
     private static async Task<List<string>> TableNamesAsync(WardenDbContext db)
     {
