@@ -394,6 +394,15 @@ bench_database() {
       fi
       run_wrk admin-search "$db" "$count" BENCH_TOKEN="$admin_token" BENCH_USERS="$count" BENCH_FIRST=0 BENCH_PREFIX=bench
       run_wrk admin-list "$db" "$count" BENCH_TOKEN="$admin_token"
+      if ((count == ${counts[-1]})); then
+        # The same at the largest count with one connection: an administrator's own wait, where the figures above
+        # (every connection searching at once on a few cores) measure mostly the queue in front of it.
+        local all=$connections
+        connections=1
+        run_wrk admin-search-alone "$db" "$count" BENCH_TOKEN="$admin_token" BENCH_USERS="$count" BENCH_FIRST=0 BENCH_PREFIX=bench
+        run_wrk admin-list-alone "$db" "$count" BENCH_TOKEN="$admin_token"
+        connections=$all
+      fi
     done
   fi
   record_value rss-load "$db" "$(rss_mb VmHWM)" MB "peak (VmHWM) over the figures above"

@@ -1,5 +1,5 @@
 -- wrk script for Warden's stateless scenarios (bench/run.sh sets the environment).
---   BENCH_SCENARIO  login | register | me | live | admin-search | admin-list, and for the peer (bench/Identity.Peer)
+--   BENCH_SCENARIO  login | register | me | live | admin-search | admin-list (and their -alone forms: one connection), and for the peer (bench/Identity.Peer)
 --                   peer-login (POST /login) | peer-me (GET /manage/info) | peer-live
 --   BENCH_THREADS   wrk's -t (to spread distinct users over threads)
 --   BENCH_USERS, BENCH_FIRST, BENCH_PREFIX, BENCH_PASSWORD   the seeded users {prefix}-{i:D7}@bench.test
@@ -52,10 +52,10 @@ function request()
       string.format('{"email":"reg-%s-%d-%d@bench.test","password":"%s","fullName":"Bench Registrant"}', nonce, id, counter, password))
   elseif scenario == "me" then
     return wrk.format("GET", "/api/v1/users/me", bearer)
-  elseif scenario == "admin-search" then
+  elseif scenario == "admin-search" or scenario == "admin-search-alone" then
     local i = first + math.random(0, users - 1)
     return wrk.format("GET", string.format("/api/v1/admin/users?search=%s-%07d&size=20", prefix, i), bearer)
-  elseif scenario == "admin-list" then
+  elseif scenario == "admin-list" or scenario == "admin-list-alone" then
     -- Pages 1-10 by cursor: each answer's nextCursor feeds the thread's next request, back to page 1 after ten.
     local path = "/api/v1/admin/users?size=20"
     if cursor then path = path .. "&cursor=" .. cursor end
@@ -69,7 +69,7 @@ cursor = nil
 local pages = 0
 
 function response(status, headers, body)
-  if scenario == "admin-list" and status == 200 then
+  if (scenario == "admin-list" or scenario == "admin-list-alone") and status == 200 then
     pages = pages + 1
     cursor = pages < 10 and body:match('"nextCursor":"([^"]+)"') or nil
     if not cursor then pages = 0 end
