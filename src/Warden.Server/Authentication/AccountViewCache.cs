@@ -122,7 +122,9 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
     /// </summary>
     private static async Task<(AccessSnapshot Access, Extras Extras)> LoadForTokenAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
     {
+        // One statement on purpose (AsSingleQuery): a user has a few roles of a few permissions, so the join stays small.
         var row = await db.Users.AsNoTracking()
+            .AsSingleQuery()
             .Where(u => u.Id == userId)
             .Select(u => new
             {
