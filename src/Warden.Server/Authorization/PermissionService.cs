@@ -27,9 +27,19 @@ public sealed class PermissionService(WardenCaches caches, IServiceScopeFactory 
     /// <summary>What is cached: the snapshot in a form the Redis level serializes.</summary>
     public sealed record Entry(UserStatus? Status, bool EmailVerified, string[] Roles, string[] Permissions);
 
-    public async ValueTask<AccessSnapshot> GetAsync(Guid userId, CancellationToken cancellationToken)
+    public ValueTask<AccessSnapshot> GetAsync(Guid userId, CancellationToken cancellationToken) =>
+        CachedAsync(userId, ct => LoadAsync(userId, ct), cancellationToken);
+
+    /// <summary>
+    /// The same, with the caller's loader for a miss: a statement that reads the snapshot fresh (status included) along
+    /// with more (token issuance reads the account view's extras with it). Cached under the same rules as any load.
+    /// </summary>
+    public ValueTask<AccessSnapshot> GetAsync(Guid userId, Func<CancellationToken, Task<AccessSnapshot>> load, CancellationToken cancellationToken) =>
+        CachedAsync(userId, async ct => ToEntry(await load(ct)), cancellationToken);
+
+    private async ValueTask<AccessSnapshot> CachedAsync(Guid userId, Func<CancellationToken, Task<Entry?>> load, CancellationToken cancellationToken)
     {
-        var entry = await _cache.GetOrLoadAsync(userId.ToString("N"), options.Value.PermissionCacheDuration, ct => LoadAsync(userId, ct), cancellationToken);
+        var entry = await _cache.GetOrLoadAsync(userId.ToString("N"), options.Value.PermissionCacheDuration, load, cancellationToken);
         return new AccessSnapshot(
             userId,
             entry!.Status,
@@ -53,7 +63,8 @@ public sealed class PermissionService(WardenCaches caches, IServiceScopeFactory 
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WardenDbContext>();
-        var snapshot = await AccessSnapshot.LoadAsync(db, userId, cancellationToken);
-        return new Entry(snapshot.Status, snapshot.EmailVerified, [.. snapshot.Roles], [.. snapshot.Permissions]);
+        return ToEntry(await AccessSnapshot.LoadAsync(db, userId, cancellationToken));
     }
+
+    private static Entry ToEntry(AccessSnapshot snapshot) => new(snapshot.Status, snapshot.EmailVerified, [.. snapshot.Roles], [.. snapshot.Permissions]);
 }

@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Authentication;
+using Warden.Server.Authorization;
+using Warden.Tests.Security;
 using Warden.Tests.Infrastructure;
 using Warden.Tests.Oidc;
 
@@ -16,6 +21,10 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
 {
     private const int SignIn = 7;
     private const int Refresh = 2;
+    // The same when the account view has left the cache (AccountCacheDuration, 30 s by default): the usual case for a
+    // sign-in, and for the refresh a quarter of an hour later. One statement reads what the token needs beyond the user row.
+    private const int SignInWithNothingCached = SignIn + 1;
+    private const int RefreshWithNothingCached = Refresh + 2; // the user row's facts, then the rest
     private const int AuthenticatedRead = 0;
     private const int AuthenticatedReadWithAnOidcToken = 0;
 
@@ -35,6 +44,50 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
 
         AssertCount(SignIn, statements);
+    }
+
+    [Fact]
+    public async Task ASignInWhoseAccountViewIsNotCachedReadsTheRestOfTheTokenInOneStatementAndIssuesTheSameView()
+    {
+        var client = factory.CreateClient();
+        var email = AuthFlows.NewEmail();
+        var userId = await client.RegisterAsync(email);
+        await factory.ActivateAsync(email);
+        await factory.WaitForProfileAsync(userId);
+        await client.LoginAsync(email);
+        await QuietAsync(userId);
+        var warm = await client.LoginAsync(email);
+        await QuietAsync(userId);
+        Forget(userId);
+
+        var (statements, body) = await TracedWithBodyAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
+
+        AssertCount(SignInWithNothingCached, statements);
+        var cold = AuthFlows.ReadTokens(body);
+        foreach (var part in new[] { "roles", "permissions", "twoFactor", "status", "emailVerified" })
+        {
+            Assert.Equal(warm.User.GetProperty(part).GetRawText(), cold.User.GetProperty(part).GetRawText());
+        }
+
+        Assert.NotEmpty(cold.User.GetProperty("roles").EnumerateArray());
+        Assert.Equal("Test Person", TokenForgery.Decode(cold.AccessToken.Split('.')[1])["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ARefreshWhoseAccountViewIsNotCachedRunsThePinnedNumberOfStatements()
+    {
+        var (_, tokens) = await factory.SignedInUserAsync();
+        var userId = tokens.User.GetProperty("id").GetGuid();
+        await factory.WaitForProfileAsync(userId);
+        var client = factory.CreateClient();
+        var first = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { tokens.RefreshToken })).ReadJsonAsync());
+        await QuietAsync(userId);
+        Forget(userId);
+
+        var (statements, body) = await TracedWithBodyAsync(client, HttpMethod.Post, "/api/v1/auth/refresh", new { first.RefreshToken });
+
+        AssertCount(RefreshWithNothingCached, statements);
+        Assert.Equal(first.User.GetProperty("roles").GetRawText(), AuthFlows.ReadTokens(body).User.GetProperty("roles").GetRawText());
     }
 
     [Fact]
@@ -86,6 +139,23 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
     /// </summary>
     private Task QuietAsync(Guid userId) =>
         factory.EventuallyInDbAsync(db => db.OutboxMessages.AllAsync(m => m.Subject != userId || m.ProcessedAt != null || m.Poisoned), $"the events of {userId} handled");
+
+    /// <summary>Empties every cache the account view is made of (as after AccountCacheDuration), for this node.</summary>
+    private void Forget(Guid userId)
+    {
+        factory.Services.GetRequiredService<AccountViewCache>().Forget(userId);
+        factory.Services.GetRequiredService<PermissionService>().Invalidate();
+    }
+
+    private async Task<(IReadOnlyList<string> Statements, JsonElement Body)> TracedWithBodyAsync(HttpClient client, HttpMethod method, string url, object body)
+    {
+        var traceId = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(method, url);
+        request.Headers.Add(SqlTracingFactory.Header, traceId);
+        request.Content = JsonContent.Create(body);
+        var response = await client.SendAsync(request);
+        return (factory.Trace.Statements(traceId), await response.ReadJsonAsync());
+    }
 
     private async Task<IReadOnlyList<string>> TracedAsync(HttpClient client, HttpMethod method, string url, object? body = null)
     {
