@@ -60,6 +60,7 @@ public static class WardenApplication
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<FirstRoundsGate>();
         services.AddValidatedOptions<WardenOptions, WardenOptionsValidator>(configuration, WardenOptions.Section);
         services.AddSingleton<IPostConfigureOptions<WardenOptions>, WardenOptionsSetup>();
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));

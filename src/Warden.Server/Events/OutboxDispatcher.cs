@@ -12,7 +12,8 @@ internal sealed partial class OutboxDispatcher(
     OutboxSignal signal,
     IOptions<OutboxOptions> options,
     TimeProvider time,
-    ILogger<OutboxDispatcher> logger) : DrainLoop(signal, time)
+    FirstRoundsGate gate,
+    ILogger<OutboxDispatcher> logger) : DrainLoop(signal, gate, time)
 {
     protected override bool Enabled => options.Value.DispatcherEnabled;
 

@@ -9,7 +9,8 @@ internal sealed partial class WebhookDispatcher(
     WebhookSignal signal,
     IOptions<WebhookOptions> options,
     TimeProvider time,
-    ILogger<WebhookDispatcher> logger) : DrainLoop(signal, time)
+    FirstRoundsGate gate,
+    ILogger<WebhookDispatcher> logger) : DrainLoop(signal, gate, time)
 {
     protected override TimeSpan PollInterval => options.Value.PollInterval;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Warden.Server.Infrastructure.Database;
+using Warden.Server.Infrastructure.Hosting;
 using Warden.Tests.Infrastructure;
 
 namespace Warden.Tests.Foundation;
@@ -49,12 +50,16 @@ public sealed class ReadinessWithoutMigrationsTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var body = await response.ReadJsonAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("migrations pending", body.GetProperty("checks").GetProperty("database").GetString());
+        // "Not ready" holds the background jobs' first rounds back; "ready" lets them run.
+        var firstRounds = _factory.Services.GetRequiredService<FirstRoundsGate>();
+        Assert.False(firstRounds.IsOpen);
 
         var initializer = _factory.Services.GetRequiredService<DatabaseInitializer>();
         await initializer.MigrateAsync();
         await initializer.SeedAsync();
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+        Assert.True(firstRounds.IsOpen);
     }
 
     public void Dispose() => _factory.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Warden.Server.Infrastructure.Observability;
@@ -13,7 +14,7 @@ namespace Warden.Server.Infrastructure.Caching;
 /// </summary>
 public sealed class RedisConnection : IDisposable
 {
-    private readonly ConnectionMultiplexer? _multiplexer;
+    private ConnectionMultiplexer? _multiplexer;
     private readonly ILogger<RedisConnection> _logger;
     private int _down;
 
@@ -26,6 +27,16 @@ public sealed class RedisConnection : IDisposable
             return;
         }
 
+        Connect(metrics);
+    }
+
+    /// <summary>
+    /// Apart from the constructor so that a node without Redis never loads the Redis assembly: the JIT loads every
+    /// assembly a method names when it compiles the method, taken branch or not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // nor inlined, not even by ReadyToRun
+    private void Connect(WardenMetrics metrics)
+    {
         var configuration = ConfigurationOptions.Parse(Options.Configuration!);
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;

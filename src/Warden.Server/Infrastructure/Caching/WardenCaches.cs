@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
@@ -41,16 +42,26 @@ public sealed class WardenCaches(RedisConnection redis, ILoggerFactory loggers) 
         var fusion = new FusionCache(options, logger: loggers.CreateLogger<FusionCache>());
         if (redis.IsConfigured)
         {
-            if (area.Shared)
-            {
-                fusion.SetupDistributedCache(new RedisDistributedCache(redis, prefix + area.Name + ":"), new FusionCacheSystemTextJsonSerializer());
-            }
-
-            fusion.SetupBackplane(new RedisBackplane(
-                new RedisBackplaneOptions { ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer) },
-                loggers.CreateLogger<RedisBackplane>()));
+            UseRedis(fusion, area, prefix);
         }
 
         return (new WardenCache(area, fusion, redis), fusion);
+    }
+
+    /// <summary>
+    /// Apart from <see cref="Create"/> so that a node without Redis never loads the Redis assemblies: the JIT loads
+    /// every assembly a method names when it compiles the method, taken branch or not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // nor inlined, not even by ReadyToRun
+    private void UseRedis(FusionCache fusion, CacheArea area, string prefix)
+    {
+        if (area.Shared)
+        {
+            fusion.SetupDistributedCache(new RedisDistributedCache(redis, prefix + area.Name + ":"), new FusionCacheSystemTextJsonSerializer());
+        }
+
+        fusion.SetupBackplane(new RedisBackplane(
+            new RedisBackplaneOptions { ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer) },
+            loggers.CreateLogger<RedisBackplane>()));
     }
 }

@@ -4,9 +4,10 @@ namespace Warden.Server.Infrastructure.Hosting;
 /// A loop that empties a queue kept in the database: it processes batches until one comes back empty, prunes at
 /// most once an hour, then waits for its <see cref="WakeSignal"/> (this node queued work) or the poll interval
 /// (other nodes' rows, retries that came due), whichever comes first. A failed pass is logged and retried one poll
-/// interval later, so an unreachable or not yet migrated database does not end it.
+/// interval later, so an unreachable or not yet migrated database does not end it. The first pass waits for the
+/// <see cref="FirstRoundsGate"/> (the first readiness answer) or a wake-up, whichever comes first.
 /// </summary>
-public abstract class DrainLoop(WakeSignal signal, TimeProvider time) : BackgroundService
+public abstract class DrainLoop(WakeSignal signal, FirstRoundsGate gate, TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
 
@@ -28,6 +29,15 @@ public abstract class DrainLoop(WakeSignal signal, TimeProvider time) : Backgrou
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await WaitForStartAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
         {
             return;
         }
@@ -68,5 +78,15 @@ public abstract class DrainLoop(WakeSignal signal, TimeProvider time) : Backgrou
                 }
             }
         }
+    }
+
+    private async Task WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var woken = signal.WaitAsync(Timeout.InfiniteTimeSpan, first.Token);
+        await Task.WhenAny(gate.WaitAsync(first.Token), woken);
+        // Cancels the wait that did not finish: a read left pending on the signal would swallow a later wake-up.
+        first.Cancel();
+        stoppingToken.ThrowIfCancellationRequested();
     }
 }

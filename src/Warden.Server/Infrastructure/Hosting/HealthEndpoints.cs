@@ -24,7 +24,7 @@ public static class HealthEndpoints
     }
 
     private static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(
-        WardenDbContext db, ILoggerFactory loggers, CancellationToken cancellationToken)
+        WardenDbContext db, FirstRoundsGate firstRounds, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var checks = new Dictionary<string, string>();
         bool ready;
@@ -40,6 +40,12 @@ public static class HealthEndpoints
             loggers.CreateLogger("Warden.Health").LogWarning(ex, "Readiness check could not reach the database");
             ready = false;
             checks["database"] = "unreachable";
+        }
+
+        if (ready)
+        {
+            // The start is over: the background jobs' first rounds may run now.
+            firstRounds.Open();
         }
 
         var report = new HealthReport(ready ? "ready" : "not_ready", checks);

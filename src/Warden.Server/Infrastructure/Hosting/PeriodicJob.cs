@@ -4,7 +4,8 @@ namespace Warden.Server.Infrastructure.Hosting;
 /// A background job that runs one round every <see cref="Interval"/>, each round in a DI scope of its own. A failed
 /// round is logged and the job goes on at the next interval: a database that is briefly unreachable must not stop
 /// the cleanup for good. Only shutdown ends it. Waits go through the injected <see cref="TimeProvider"/>, so tests
-/// move the clock instead of sleeping.
+/// move the clock instead of sleeping. A first round that does not wait an interval waits for the host's
+/// <see cref="FirstRoundsGate"/> (the first readiness answer), so that it does not compete with the start.
 /// </summary>
 public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time) : BackgroundService
 {
@@ -13,7 +14,7 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
     /// <summary>Read before every wait rather than once, so a changed setting applies from the next round.</summary>
     protected abstract TimeSpan Interval { get; }
 
-    /// <summary>Whether the first round waits one interval too; by default it runs as soon as the host starts.</summary>
+    /// <summary>Whether the first round waits one interval too; by default it runs as soon as the start is over.</summary>
     protected virtual bool WaitsBeforeFirstRun => false;
 
     /// <summary>
@@ -40,6 +41,10 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
             {
                 await Task.Delay(Interval, Time, stoppingToken);
             }
+            else
+            {
+                await WaitForStartAsync(stoppingToken);
+            }
 
             while (true)
             {
@@ -59,6 +64,22 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutdown, not a failure.
+        }
+    }
+
+    private async Task WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        // The gate is the host's singleton, looked up rather than injected so that the jobs' constructors stay as
+        // they are; a job run without one (outside the server) starts at once.
+        FirstRoundsGate? gate;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            gate = scope.ServiceProvider.GetService<FirstRoundsGate>();
+        }
+
+        if (gate is not null)
+        {
+            await gate.WaitAsync(stoppingToken);
         }
     }
 }

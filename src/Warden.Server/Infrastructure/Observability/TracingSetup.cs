@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
@@ -22,6 +23,16 @@ public static class TracingSetup
             return services;
         }
 
+        return services.AddOtlpTracing(configuration, endpoint);
+    }
+
+    /// <summary>
+    /// Apart from <see cref="AddWardenTracing"/> so that a node without an endpoint never loads the OpenTelemetry
+    /// assemblies: the JIT loads every assembly a method names when it compiles the method, taken branch or not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // nor inlined, not even by ReadyToRun
+    private static IServiceCollection AddOtlpTracing(this IServiceCollection services, IConfiguration configuration, Uri endpoint)
+    {
         var settings = configuration.GetSection(TracingOptions.Section).Get<TracingOptions>() ?? new TracingOptions();
         var ratio = settings.SamplingRatio is >= 0 and <= 1 ? settings.SamplingRatio : 1.0;
         services.AddOpenTelemetry()
