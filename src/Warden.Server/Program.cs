@@ -12,7 +12,7 @@ public sealed class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        // Before threads allocate: bounds and gives back the memory password hashes leave behind (HashMemory).
+        // Gives back the memory a burst of password hashes leaves behind, a few seconds after it (HashMemory).
         HashMemory.Configure();
         return await WardenCommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }

@@ -338,6 +338,34 @@ public sealed class PasswordHasherTests : IDisposable
     }
 
     [Fact]
+    public async Task HashesRunOnNoMoreThreadsThanThereAreSlotsWhateverTheNumberOfCallers()
+    {
+        // glibc serves each thread's mallocs from that thread's arena, which keeps the 19 MiB of a hash once freed:
+        // hashed on each caller's thread, a flood's hashes would spread over as many arenas as there were callers.
+        using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 2, Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+        var blocking = Enumerable.Range(0, 8).Select(_ => new Thread(() => hasher.HashPassword(Password))).ToList();
+        blocking.ForEach(t => t.Start());
+        var awaited = Enumerable.Range(0, 8)
+            .Select(_ => Task.Run(() => hasher.RunInSlotAsync(() => hasher.VerifyHashedPassword(hasher.DummyHash, Password), CancellationToken.None)))
+            .ToList();
+        blocking.ForEach(t => t.Join());
+
+        Assert.All(await Task.WhenAll(awaited), result => Assert.Equal(PasswordVerificationResult.Failed, result));
+        Assert.Equal(new HashComputations(8 + 1 + 8, 0), hasher.Computations); // eight hashes, the dummy hash, eight checks
+        Assert.InRange(hasher.HashingThreadCount, 1, 2);
+        Assert.InRange(hasher.PeakConcurrency, 1, 2);
+    }
+
+    [Fact]
+    public async Task AFailureInsideASlotReachesTheCallerAndGivesTheSlotBack()
+    {
+        using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1, Argon2MemoryKiB = 64, Argon2Iterations = 1 });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => hasher.RunInSlotAsync<string>(() => throw new InvalidOperationException(), CancellationToken.None));
+        Assert.NotNull(await hasher.RunInSlotAsync(() => hasher.HashPassword(Password), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AWaitForASlotCanBeCancelledWithoutTakingIt()
     {
         using var hasher = Create(new PasswordHashingOptions { MaxConcurrency = 1 });

@@ -20,14 +20,20 @@ public sealed partial class WardenPasswordHasher : IDisposable
     private readonly PasswordHashingOptions _options;
     private readonly ILogger<WardenPasswordHasher> _logger;
     private readonly SemaphoreSlim _gate;
+    private readonly HashingThreads _threads;
     private readonly Lazy<string> _dummyHash;
 
-    // Set while a hash slot taken by RunInSlotAsync is held on this thread, so the hash inside does not wait again.
+    // Set while a hash slot taken by RunInSlotAsync is held on this (hashing) thread, so the hash inside does not wait again.
     [ThreadStatic]
     private static WardenPasswordHasher? t_slotHolder;
 
+    // The hasher this thread last computed a hash for: counts the distinct threads that hashed (HashingThreadCount).
+    [ThreadStatic]
+    private static WardenPasswordHasher? t_hashedFor;
+
     private int _running;
     private int _peakRunning;
+    private int _hashingThreads;
     private long _atCurrentCost;
     private long _atOtherCost;
 
@@ -38,6 +44,7 @@ public sealed partial class WardenPasswordHasher : IDisposable
         UsesArgon2 = _options.ParsedAlgorithm != PasswordHashAlgorithm.Pbkdf2 && Argon2id.CanCompute(CurrentArgon2Parameters, SaltBytes);
         MaxConcurrency = _options.MaxConcurrency > 0 ? _options.MaxConcurrency : Environment.ProcessorCount;
         _gate = new SemaphoreSlim(MaxConcurrency, MaxConcurrency);
+        _threads = new HashingThreads(MaxConcurrency);
         _dummyHash = new Lazy<string>(() => HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
     }
 
@@ -45,8 +52,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
     public bool UsesArgon2 { get; }
 
     /// <summary>
-    /// Hashes that run at once. Each Argon2id hash holds its memory cost (19 MiB by default) while it runs,
-    /// so a flood of logins waits here instead of exhausting memory.
+    /// Hashes that run at once, each on one of as many dedicated threads (<see cref="HashingThreads"/>). Each Argon2id
+    /// hash holds its memory cost (19 MiB by default) while it runs, so a flood of logins waits here instead of
+    /// exhausting memory, and the threads keep that memory in as many malloc arenas, reused hash after hash.
     /// </summary>
     public int MaxConcurrency { get; }
 
@@ -252,25 +260,35 @@ public sealed partial class WardenPasswordHasher : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="hashing"/> (synchronous calls into this hasher) once a hash slot is free, waiting for
-    /// the slot without holding a thread. Callers that can be flooded (sign-in) use it: the blocking wait of the
-    /// synchronous <see cref="IPasswordHasher{TUser}"/> path parks one thread-pool thread per queued request,
-    /// and a few dozen concurrent sign-ins then starve the pool so that every other request of the node (health
-    /// checks, refreshes, reads) waits seconds behind them.
+    /// Runs <paramref name="hashing"/> (synchronous calls into this hasher) on a hashing thread once a hash slot is
+    /// free, holding no thread of the caller's meanwhile. Callers that can be flooded (sign-in) use it: the blocking
+    /// wait of the synchronous <see cref="IPasswordHasher{TUser}"/> path parks one thread-pool thread per queued
+    /// request, and a few dozen concurrent sign-ins then starve the pool so that every other request of the node
+    /// (health checks, refreshes, reads) waits seconds behind them. A wait for the slot can be cancelled; once the
+    /// slot is taken the hash runs to its end.
     /// </summary>
     public async Task<T> RunInSlotAsync<T>(Func<T> hashing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hashing);
         await _gate.WaitAsync(cancellationToken);
-        var outer = t_slotHolder;
-        t_slotHolder = this;
         try
         {
-            return hashing();
+            return await _threads.RunAsync(() =>
+            {
+                var outer = t_slotHolder;
+                t_slotHolder = this;
+                try
+                {
+                    return hashing();
+                }
+                finally
+                {
+                    t_slotHolder = outer;
+                }
+            });
         }
         finally
         {
-            t_slotHolder = outer;
             _gate.Release();
         }
     }
@@ -278,8 +296,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
     private void Gated(Action hash, bool atCurrentCost)
     {
         _ = atCurrentCost ? Interlocked.Increment(ref _atCurrentCost) : Interlocked.Increment(ref _atOtherCost);
-        // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait — unless the caller
-        // already holds a slot taken asynchronously by RunInSlotAsync on this thread.
+        // IPasswordHasher is synchronous (UserManager calls it so), hence a blocking wait for the slot and for the
+        // hashing thread — unless the caller already holds a slot taken by RunInSlotAsync, and so runs on a hashing
+        // thread already. The gate admits no more hashes than there are threads, so none waits for a thread.
         var holdsSlot = ReferenceEquals(t_slotHolder, this);
         if (!holdsSlot)
         {
@@ -288,18 +307,35 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
         try
         {
-            var running = Interlocked.Increment(ref _running);
-            InterlockedMax(ref _peakRunning, running);
+            _threads.Run(() => Compute(hash));
+        }
+        finally
+        {
+            if (!holdsSlot)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    private void Compute(Action hash)
+    {
+        if (!ReferenceEquals(t_hashedFor, this))
+        {
+            t_hashedFor = this;
+            Interlocked.Increment(ref _hashingThreads);
+        }
+
+        var running = Interlocked.Increment(ref _running);
+        InterlockedMax(ref _peakRunning, running);
+        try
+        {
             hash();
         }
         finally
         {
             Interlocked.Decrement(ref _running);
             HashMemory.HashFinished();
-            if (!holdsSlot)
-            {
-                _gate.Release();
-            }
         }
     }
 
@@ -313,6 +349,9 @@ public sealed partial class WardenPasswordHasher : IDisposable
 
     /// <summary>The most hashes that ever ran at once (for tests and diagnostics).</summary>
     internal int PeakConcurrency => Volatile.Read(ref _peakRunning);
+
+    /// <summary>How many distinct threads ever computed a hash (for tests: never more than <see cref="MaxConcurrency"/>).</summary>
+    internal int HashingThreadCount => Volatile.Read(ref _hashingThreads);
 
     private static void InterlockedMax(ref int target, int value)
     {
@@ -329,7 +368,11 @@ public sealed partial class WardenPasswordHasher : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _threads.Dispose();
+        _gate.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored Argon2id hash (p={Parallelism}, {SaltBytes}-byte salt) cannot be verified: {Library} is not available on this node (install libargon2-1)")]
     private static partial void LogArgon2Missing(ILogger logger, string library, int parallelism, int saltBytes);
