@@ -34,7 +34,7 @@ public sealed record AdminUserPage(IReadOnlyList<AdminUserSummary> Items, int Si
 /// <c>GET /api/v1/admin/users?cursor=&amp;size=&amp;search=&amp;status=&amp;role=&amp;twoFactor=&amp;createdFrom=&amp;createdTo=&amp;sort=</c>, paged by keyset
 /// (<see cref="UserListCursor"/>). The search is a case-insensitive substring of email, username or profile name,
 /// at least <see cref="ShortestSearch"/> characters, with <c>%</c>, <c>_</c> and <c>\</c> taken literally. On
-/// PostgreSQL it is ILIKE, served by pg_trgm GIN indexes on those three columns (a shorter term has no trigram and
+/// PostgreSQL it is ILIKE, served by pg_trgm GIN indexes (<see cref="UserSearchIndexes"/>; a shorter term has no trigram and
 /// would scan the table, hence the minimum); on SQLite LIKE, which folds ASCII case only. Erased users are listed
 /// only with <c>status=deleted</c>.
 /// </summary>
@@ -250,16 +250,22 @@ public static class ListUsers
         return capped <= limit ? (capped, "exact") : (limit, "atLeast");
     }
 
+    // Between email and username in the indexed expression (UserSearchIndexes): a control character, which no
+    // accepted term holds (see above), so no term matches across the two. A constant, so that EF Core writes it into
+    // the SQL as a literal (a parameter would not be the index's expression).
+    private const string Separator = "\u001f";
+
     /// <summary>
-    /// The ids whose email, username or profile name contain the pattern: a union of three simple predicates,
-    /// so that on PostgreSQL each can use its own trigram index (an OR across a join could not).
+    /// The ids whose email, username or profile name contain the pattern: a union of simple predicates, so that on
+    /// PostgreSQL each can use its own trigram index (an OR across a join could not). There email and username are
+    /// matched as one expression, the one <see cref="UserSearchIndexes.UsersIndex"/> indexes: one index scan, not two
+    /// over the same common trigrams.
     /// </summary>
-    private static IQueryable<Guid> Matching(WardenDbContext db, string pattern)
+    public static IQueryable<Guid> Matching(WardenDbContext db, string pattern)
     {
         if (db.Provider == DatabaseProvider.Postgres)
         {
-            return db.Users.Where(u => EF.Functions.ILike(u.Email!, pattern, @"\")).Select(u => u.Id)
-                .Union(db.Users.Where(u => EF.Functions.ILike(u.UserName!, pattern, @"\")).Select(u => u.Id))
+            return db.Users.Where(u => EF.Functions.ILike((u.Email ?? "") + Separator + (u.UserName ?? ""), pattern, @"\")).Select(u => u.Id)
                 .Union(db.Profiles.Where(pr => EF.Functions.ILike(pr.FullName!, pattern, @"\")).Select(pr => pr.UserId));
         }
 

@@ -1789,7 +1789,8 @@ namespace Warden.Server.Migrations.Postgres
                         .HasName("pk_user_profiles");
 
                     b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm")
-                        .HasDatabaseName("ix_user_profiles_full_name_trgm");
+                        .HasDatabaseName("ix_user_profiles_full_name_trgm")
+                        .HasAnnotation("Npgsql:StorageParameter:fastupdate", false);
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "FullName" }, "ix_user_profiles_full_name_trgm"), new[] { "gin_trgm_ops" });
@@ -1923,18 +1924,6 @@ namespace Warden.Server.Migrations.Postgres
 
                     b.HasIndex("LastLoginAt", "Id")
                         .HasDatabaseName("ix_users_last_login_at_id");
-
-                    b.HasIndex(new[] { "Email" }, "ix_users_email_trgm")
-                        .HasDatabaseName("ix_users_email_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Email" }, "ix_users_email_trgm"), new[] { "gin_trgm_ops" });
-
-                    b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm")
-                        .HasDatabaseName("ix_users_user_name_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "UserName" }, "ix_users_user_name_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("users", (string)null);
                 });

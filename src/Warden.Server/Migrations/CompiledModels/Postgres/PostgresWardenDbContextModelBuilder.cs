@@ -12,7 +12,7 @@ namespace Warden.Server.Migrations.CompiledModels.Postgres
     public partial class PostgresWardenDbContextModel
     {
         private PostgresWardenDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a95ee1f3-c90a-4931-84f0-4ae192cc39a8"), entityTypeCount: 43)
+            : base(skipDetectChanges: false, modelId: new Guid("37d762ad-9c6b-480a-9562-a92e3cab2df3"), entityTypeCount: 43)
         {
         }
 

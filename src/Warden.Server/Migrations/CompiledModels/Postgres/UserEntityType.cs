@@ -24,7 +24,6 @@ namespace Warden.Server.Migrations.CompiledModels.Postgres
                 baseEntityType,
                 propertyCount: 24,
                 unnamedIndexCount: 5,
-                namedIndexCount: 2,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -281,16 +280,6 @@ namespace Warden.Server.Migrations.CompiledModels.Postgres
             var index3 = runtimeEntityType.AddIndex(
                 new[] { lastLoginAt, id });
             index3.AddAnnotation("Relational:Name", "ix_users_last_login_at_id");
-
-            var ix_users_email_trgm = runtimeEntityType.AddIndex(
-                new[] { email },
-                name: "ix_users_email_trgm");
-            ix_users_email_trgm.AddAnnotation("Relational:Name", "ix_users_email_trgm");
-
-            var ix_users_user_name_trgm = runtimeEntityType.AddIndex(
-                new[] { userName },
-                name: "ix_users_user_name_trgm");
-            ix_users_user_name_trgm.AddAnnotation("Relational:Name", "ix_users_user_name_trgm");
 
             return runtimeEntityType;
         }
