@@ -10,6 +10,10 @@ public interface IEventHandler
     /// <summary>Stable name, used to record completion per handler.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Whether it takes events of this type. Asked once per event type for the life of the process, so the answer
+    /// must not change: it may read <c>IOptions&lt;T&gt;</c> (fixed at start), not the event or the database.
+    /// </summary>
     bool CanHandle(string eventType);
 
     Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken);

@@ -92,6 +92,13 @@ public sealed class HandlerLog
 
     public int CrashOnInvocation { get; set; }
 
+    private int _recordingHandlers;
+
+    /// <summary>How many <see cref="RecordingHandler"/>s were made: the dispatcher makes one to ask what it takes, and one per delivery.</summary>
+    public int RecordingHandlersMade => _recordingHandlers;
+
+    public void RecordingHandlerMade() => Interlocked.Increment(ref _recordingHandlers);
+
     public int Count(string handler, Guid id) => Invocations.GetValueOrDefault((handler, id));
 
     public int Record(string handler, Guid id) => Invocations.AddOrUpdate((handler, id), 1, (_, n) => n + 1);
@@ -100,15 +107,23 @@ public sealed class HandlerLog
         Eventually.TrueAsync(() => Count(handler, id) > 0, $"{handler} to receive event {id}", timeout);
 }
 
-public sealed class RecordingHandler(HandlerLog log) : IEventHandler
+public sealed class RecordingHandler : IEventHandler
 {
+    private readonly HandlerLog _log;
+
+    public RecordingHandler(HandlerLog log)
+    {
+        _log = log;
+        log.RecordingHandlerMade();
+    }
+
     public string Name => "test.recording";
 
     public bool CanHandle(string eventType) => eventType is EventsFactory.Recorded or EventsFactory.Failing;
 
     public Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
-        log.Record(Name, message.Id);
+        _log.Record(Name, message.Id);
         return Task.CompletedTask;
     }
 }

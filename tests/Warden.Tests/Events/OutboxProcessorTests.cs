@@ -45,6 +45,21 @@ public sealed class OutboxProcessorTests
         Assert.Equal(1, factory.Log.Count("test.recording", id));
     }
 
+    [Fact]
+    public async Task AHandlerIsAskedOnceWhetherItTakesAnEventTypeAndIsNotMadeForEventsItDoesNotTake()
+    {
+        await using var factory = EventsFactory.Manual();
+        await factory.WriteEventsAsync(EventsFactory.Crashing, count: 5); // the crashing handler's type, never the recording one's
+
+        Assert.Equal(5, await factory.DrainAsync());
+        Assert.Equal(1, factory.Log.RecordingHandlersMade); // asked about test.crashing once, then left out
+
+        var recorded = await factory.WriteEventsAsync(EventsFactory.Recorded, count: 3);
+        Assert.Equal(3, await factory.DrainAsync());
+        Assert.All(recorded, id => Assert.Equal(1, factory.Log.Count("test.recording", id)));
+        Assert.Equal(1 + 1 + 3, factory.Log.RecordingHandlersMade); // asked about test.recorded once, then one per delivery
+    }
+
     /// <summary>Stored instants keep 0.1 ms (SQLite) or 1 µs (PostgreSQL).</summary>
     internal static void AssertInstant(DateTimeOffset expected, DateTimeOffset? actual)
     {
