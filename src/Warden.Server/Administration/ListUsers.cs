@@ -261,7 +261,7 @@ public static class ListUsers
     /// matched as one expression, the one <see cref="UserSearchIndexes.UsersIndex"/> indexes: one index scan, not two
     /// over the same common trigrams.
     /// </summary>
-    public static IQueryable<Guid> Matching(WardenDbContext db, string pattern)
+    internal static IQueryable<Guid> Matching(WardenDbContext db, string pattern)
     {
         if (db.Provider == DatabaseProvider.Postgres)
         {

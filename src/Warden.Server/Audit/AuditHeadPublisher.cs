@@ -20,8 +20,8 @@ public sealed partial class AuditHeadPublisher : PeriodicJob
     private readonly ILogger<AuditHeadPublisher> _logger;
     private AuditHeadView? _published;
 
-    public AuditHeadPublisher(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuditOptions> options, WardenMetrics metrics,
-        ILogger<AuditHeadPublisher> logger) : base(scopes, time)
+    public AuditHeadPublisher(IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time, IOptions<AuditOptions> options, WardenMetrics metrics,
+        ILogger<AuditHeadPublisher> logger) : base(scopes, gate, time)
     {
         _options = options;
         _logger = logger;

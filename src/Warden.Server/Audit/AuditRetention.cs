@@ -12,8 +12,8 @@ namespace Warden.Server.Audit;
 /// entries go only as the oldest stretch of the chain (never a hole in it), and the same transaction appends a
 /// checkpoint entry naming the last one deleted and its hash, which is where verification then starts.
 /// </summary>
-public sealed partial class AuditRetention(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditRetention> logger)
-    : PeriodicJob(scopes, time)
+public sealed partial class AuditRetention(IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditRetention> logger)
+    : PeriodicJob(scopes, gate, time)
 {
     protected override TimeSpan Interval => options.Value.CleanupInterval;
 

@@ -71,24 +71,22 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
     /// <summary>What a token needs beside the user row: roles and permissions, the profile's name and the second factors.</summary>
     public async ValueTask<(AccessSnapshot Access, Extras Extras)> ForTokenAsync(WardenDbContext db, User user, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            return (await AccessSnapshot.LoadAsync(db, user, cancellationToken), await LoadExtrasAsync(db, user.Id, cancellationToken));
-        }
-
-        return await CachedForTokenAsync(db, user.Id, cancellationToken);
+        return db.Database.CurrentTransaction is not null
+            ? await LoadForTokenAsync(db, user.Id, user, cancellationToken)
+            : await CachedForTokenAsync(db, user.Id, cancellationToken);
     }
 
     /// <summary>The same for a user known only by id (a refresh, outside any transaction).</summary>
     public async ValueTask<(AccessSnapshot Access, Extras Extras)> ForTokenAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            return (await AccessSnapshot.LoadAsync(db, userId, cancellationToken), await LoadExtrasAsync(db, userId, cancellationToken));
-        }
-
-        return await CachedForTokenAsync(db, userId, cancellationToken);
+        return db.Database.CurrentTransaction is not null
+            ? await LoadForTokenAsync(db, userId, known: null, cancellationToken)
+            : await CachedForTokenAsync(db, userId, cancellationToken);
     }
+
+    /// <summary>The name the account shows (its profile's), or null when it has none: from the same cached view.</summary>
+    public async ValueTask<string?> ProfileNameAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        (await ForTokenAsync(db, userId, cancellationToken)).Extras.ProfileName;
 
     /// <summary>
     /// Both cached parts a token needs. Most sign-ins (and the refresh a quarter of an hour later) find neither cached, since
@@ -105,22 +103,24 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
             Extras? readAlong = null;
             access = await permissions.GetAsync(userId, async inner =>
             {
-                (var snapshot, readAlong) = await LoadForTokenAsync(db, userId, inner);
+                (var snapshot, readAlong) = await LoadForTokenAsync(db, userId, known: null, inner);
                 return snapshot;
             }, ct);
-            return readAlong ?? await LoadExtrasAsync(db, userId, ct);
+            return readAlong ?? (await LoadForTokenAsync(db, userId, known: null, ct)).Extras;
         }, cancellationToken);
         // The extras were cached: the permission entry alone (its miss reads the same one statement).
-        access ??= await permissions.GetAsync(userId, async ct => (await LoadForTokenAsync(db, userId, ct)).Access, cancellationToken);
+        access ??= await permissions.GetAsync(userId, async ct => (await LoadForTokenAsync(db, userId, known: null, ct)).Access, cancellationToken);
         return (access, extras!);
     }
 
     /// <summary>
     /// In one statement, read fresh: the user's status and verification, roles with their permissions (what
-    /// <see cref="AccessSnapshot.LoadAsync(WardenDbContext, Guid, CancellationToken)"/> reads), the profile's name and the second factors
-    /// (what <see cref="LoadExtrasAsync"/> reads).
+    /// <see cref="AccessSnapshot.LoadAsync(WardenDbContext, Guid, CancellationToken)"/> reads), the profile's name and the
+    /// second factors. The one loader of the extras. <paramref name="known"/>, the row a transaction tracks, gives the
+    /// status and verification instead: that transaction may have changed them and not saved yet.
     /// </summary>
-    private static async Task<(AccessSnapshot Access, Extras Extras)> LoadForTokenAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
+    private static async Task<(AccessSnapshot Access, Extras Extras)> LoadForTokenAsync(
+        WardenDbContext db, Guid userId, User? known, CancellationToken cancellationToken)
     {
         // One statement on purpose (AsSingleQuery): a user has a few roles of a few permissions, so the join stays small.
         var row = await db.Users.AsNoTracking()
@@ -130,27 +130,17 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
             {
                 u.Status,
                 EmailVerified = u.EmailVerifiedAt != null,
-                Roles = db.UserRoles.Where(ur => ur.UserId == u.Id)
-                    .Select(ur => new { Role = ur.Role!.Name!, Permissions = ur.Role.Permissions.Select(p => p.Permission!.Name).ToList() })
-                    .ToList(),
+                Roles = db.UserRoles.Where(ur => ur.UserId == u.Id).Select(AccessSnapshot.GrantOf).ToList(),
                 ProfileName = db.Profiles.Where(p => p.UserId == u.Id)
                     .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
                     .FirstOrDefault(),
                 TwoFactor = db.TwoFactor.FirstOrDefault(t => t.UserId == u.Id),
             })
             .SingleOrDefaultAsync(cancellationToken);
-        if (row is null)
-        {
-            return (AccessSnapshot.None(userId), new Extras(null, []));
-        }
-
-        var access = new AccessSnapshot(
-            userId,
-            row.Status,
-            row.EmailVerified,
-            new SortedSet<string>(row.Roles.Select(r => r.Role), StringComparer.Ordinal),
-            new SortedSet<string>(row.Roles.SelectMany(r => r.Permissions), StringComparer.Ordinal));
-        var extras = new Extras(string.IsNullOrWhiteSpace(row.ProfileName) ? null : row.ProfileName, row.TwoFactor?.EnabledMethods() ?? []);
+        var status = known?.Status ?? row?.Status;
+        var emailVerified = known is null ? row?.EmailVerified ?? false : known.EmailVerifiedAt is not null;
+        var access = status is { } some ? AccessSnapshot.Of(userId, some, emailVerified, row?.Roles ?? []) : AccessSnapshot.None(userId);
+        var extras = new Extras(string.IsNullOrWhiteSpace(row?.ProfileName) ? null : row.ProfileName, row?.TwoFactor?.EnabledMethods() ?? []);
         return (access, extras);
     }
 
@@ -173,14 +163,6 @@ public sealed class AccountViewCache(WardenCaches caches, PermissionService perm
         db.Users.AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new Facts(u.Email!, u.UserName, u.Status, u.EmailVerifiedAt != null, u.CreatedAt, u.LastLoginAt, u.LastActiveAt))
             .SingleOrDefaultAsync(cancellationToken);
-
-    private static async Task<Extras> LoadExtrasAsync(WardenDbContext db, Guid userId, CancellationToken cancellationToken)
-    {
-        var profileName = await db.Profiles.AsNoTracking().Where(p => p.UserId == userId)
-            .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
-            .FirstOrDefaultAsync(cancellationToken);
-        return new Extras(string.IsNullOrWhiteSpace(profileName) ? null : profileName, await TwoFactorMethods.LoadAsync(db, userId, cancellationToken));
-    }
 
     private static string FactsKey(Guid userId) => "f:" + userId.ToString("N");
 

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Users;
@@ -40,18 +41,34 @@ public sealed record AccessSnapshot(
     public static Task<AccessSnapshot> LoadAsync(WardenDbContext db, User user, CancellationToken cancellationToken) =>
         RolesOfAsync(db, user.Id, user.Status, user.EmailVerifiedAt is not null, cancellationToken);
 
+    /// <summary>
+    /// One role of a user with its permissions, as a query reads it: <see cref="RolesOfAsync"/> here, and the account
+    /// view's single statement (<c>AccountViewCache</c>), which reads this beside the rest of a token.
+    /// </summary>
+    public sealed record RoleGrant(string Role, List<string> Permissions);
+
+    /// <summary>The projection of a membership row to its <see cref="RoleGrant"/>; EF Core inlines it into either query.</summary>
+    public static readonly Expression<Func<UserRole, RoleGrant>> GrantOf =
+        ur => new RoleGrant(ur.Role!.Name!, ur.Role.Permissions.Select(p => p.Permission!.Name).ToList());
+
+    /// <summary>The snapshot of a user with these grants: roles and the union of their permissions, in ordinal order.</summary>
+    public static AccessSnapshot Of(Guid userId, UserStatus status, bool emailVerified, IEnumerable<RoleGrant> grants)
+    {
+        var roles = new SortedSet<string>(StringComparer.Ordinal);
+        var permissions = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var grant in grants)
+        {
+            roles.Add(grant.Role);
+            permissions.UnionWith(grant.Permissions);
+        }
+
+        return new AccessSnapshot(userId, status, emailVerified, roles, permissions);
+    }
+
     private static async Task<AccessSnapshot> RolesOfAsync(
         WardenDbContext db, Guid userId, UserStatus status, bool emailVerified, CancellationToken cancellationToken)
     {
-        var rows = await db.UserRoles.AsNoTracking()
-            .Where(ur => ur.UserId == userId)
-            .Select(ur => new { Role = ur.Role!.Name!, Permissions = ur.Role.Permissions.Select(p => p.Permission!.Name).ToList() })
-            .ToListAsync(cancellationToken);
-        return new AccessSnapshot(
-            userId,
-            status,
-            emailVerified,
-            new SortedSet<string>(rows.Select(r => r.Role), StringComparer.Ordinal),
-            new SortedSet<string>(rows.SelectMany(r => r.Permissions), StringComparer.Ordinal));
+        var grants = await db.UserRoles.AsNoTracking().Where(ur => ur.UserId == userId).Select(GrantOf).ToListAsync(cancellationToken);
+        return Of(userId, status, emailVerified, grants);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
 using Warden.Server.Authorization;
 using Warden.Server.Infrastructure.Database;
@@ -15,11 +16,12 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace Warden.Server.Oidc;
 
 /// <summary>
-/// What OpenID Connect tokens say about a user: built fresh from the database at the authorization and at every
-/// refresh, so a changed role or address shows in the next token. Every token names the Warden session (<c>sid</c>),
+/// What OpenID Connect tokens say about a user: built at the authorization and at every refresh from the user row and
+/// the account view (<see cref="AccountViewCache"/>, forgotten synchronously by every write of what it holds), so a
+/// changed role, name or address shows in the next token. Every token names the Warden session (<c>sid</c>),
 /// how and when the user signed in (<c>amr</c>, <c>auth_time</c>) and the level that gives (<c>acr</c>).
 /// </summary>
-public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager scopes, SecretProtector protector)
+public sealed class OidcPrincipals(WardenDbContext db, AccountViewCache accountViews, IOpenIddictScopeManager scopes, SecretProtector protector)
 {
     public const string SessionIdClaim = "sid";
     public const string AmrClaim = "amr";
@@ -51,15 +53,25 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
             identity.SetClaim(Claims.Email, user.Email).SetClaim(Claims.EmailVerified, user.EmailVerifiedAt is not null);
         }
 
-        if (granted.Contains(Scopes.Profile))
+        if (granted.Contains(Scopes.Profile) || granted.Contains(Scopes.Roles))
         {
-            var name = await db.Profiles.Where(p => p.UserId == user.Id)
-                .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
-                .FirstOrDefaultAsync(cancellationToken);
-            identity.SetClaim(Claims.PreferredUsername, user.UserName);
-            if (!string.IsNullOrWhiteSpace(name))
+            // Roles, permissions and the profile's name come from the account view Warden's own tokens are made from:
+            // every write of those facts forgets it synchronously, so the next token shows the change.
+            var (access, extras) = await accountViews.ForTokenAsync(db, user, cancellationToken);
+            if (granted.Contains(Scopes.Profile))
             {
-                identity.SetClaim(Claims.Name, name);
+                identity.SetClaim(Claims.PreferredUsername, user.UserName);
+                if (extras.ProfileName is { } name)
+                {
+                    identity.SetClaim(Claims.Name, name);
+                }
+            }
+
+            if (granted.Contains(Scopes.Roles))
+            {
+                identity.SetClaims(Claims.Role, [.. access.Roles.Order(StringComparer.Ordinal)]);
+                // Services built on Warden.Client.AspNetCore authorize by permission (RequirePermission); access token only.
+                identity.SetClaims(PermissionsClaim, [.. access.EffectivePermissions.Order(StringComparer.Ordinal)]);
             }
         }
 
@@ -70,14 +82,6 @@ public sealed class OidcPrincipals(WardenDbContext db, IOpenIddictScopeManager s
             // Stored encrypted (Profiles); given out only to a client the user let have the phone scope.
             identity.SetClaim(Claims.PhoneNumber, protector.Unprotect(SecretKind.PhoneNumber, number))
                 .SetClaim(Claims.PhoneNumberVerified, phone.PhoneVerified);
-        }
-
-        if (granted.Contains(Scopes.Roles))
-        {
-            var access = await AccessSnapshot.LoadAsync(db, user, cancellationToken);
-            identity.SetClaims(Claims.Role, [.. access.Roles.Order(StringComparer.Ordinal)]);
-            // Services built on Warden.Client.AspNetCore authorize by permission (RequirePermission); access token only.
-            identity.SetClaims(PermissionsClaim, [.. access.EffectivePermissions.Order(StringComparer.Ordinal)]);
         }
 
         var principal = new ClaimsPrincipal(identity);

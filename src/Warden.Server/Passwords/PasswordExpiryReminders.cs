@@ -18,10 +18,11 @@ namespace Warden.Server.Passwords;
 /// </summary>
 public sealed class PasswordExpiryReminders(
     IServiceScopeFactory scopes,
+    FirstRoundsGate gate,
     TimeProvider time,
     IOptions<PasswordPolicyOptions> policy,
     IOptions<PasswordLifecycleOptions> options,
-    ILogger<PasswordExpiryReminders> logger) : PeriodicJob(scopes, time)
+    ILogger<PasswordExpiryReminders> logger) : PeriodicJob(scopes, gate, time)
 {
     public const int BatchSize = 200;
 

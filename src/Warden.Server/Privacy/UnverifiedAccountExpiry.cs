@@ -19,8 +19,8 @@ namespace Warden.Server.Privacy;
 /// transaction that erases it, so one verified meanwhile is kept.
 /// </remarks>
 public sealed class UnverifiedAccountExpiry(
-    IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options, ILogger<UnverifiedAccountExpiry> logger)
-    : PeriodicJob(scopes, time)
+    IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time, IOptions<AuthenticationOptions> options, ILogger<UnverifiedAccountExpiry> logger)
+    : PeriodicJob(scopes, gate, time)
 {
     private const int BatchSize = 100;
 

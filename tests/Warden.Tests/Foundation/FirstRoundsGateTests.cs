@@ -30,7 +30,7 @@ public sealed class FirstRoundsGateTests : IDisposable
     [Fact]
     public async Task APeriodicJobRunsItsFirstRoundOnlyOnceTheGateOpens()
     {
-        using var job = new CountingJob(_services.GetRequiredService<IServiceScopeFactory>());
+        using var job = new CountingJob(_services.GetRequiredService<IServiceScopeFactory>(), _gate);
         await job.StartAsync(CancellationToken.None);
         Assert.Equal(0, job.Rounds);
 
@@ -71,7 +71,7 @@ public sealed class FirstRoundsGateTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
-    private sealed class CountingJob(IServiceScopeFactory scopes) : PeriodicJob(scopes, TimeProvider.System)
+    private sealed class CountingJob(IServiceScopeFactory scopes, FirstRoundsGate gate) : PeriodicJob(scopes, gate, TimeProvider.System)
     {
         private int _rounds;
 

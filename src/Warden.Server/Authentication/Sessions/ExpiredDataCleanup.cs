@@ -7,8 +7,8 @@ using Warden.Server.Infrastructure.Http;
 namespace Warden.Server.Authentication.Sessions;
 
 /// <summary>Deletes what can no longer be used: expired sessions and tokens, stale failure counters, and expired automatic IP blocks with the failures that made them.</summary>
-public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, TimeProvider time, IOptions<AuthenticationOptions> options, IOptions<IpRulesOptions> ipRules, ILogger<ExpiredDataCleanup> logger)
-    : PeriodicJob(scopes, time)
+public sealed class ExpiredDataCleanup(IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time, IOptions<AuthenticationOptions> options, IOptions<IpRulesOptions> ipRules, ILogger<ExpiredDataCleanup> logger)
+    : PeriodicJob(scopes, gate, time)
 {
     /// <summary>Revoked sessions stay listed for administrators this long before they are deleted.</summary>
     public static readonly TimeSpan RevokedSessionRetention = TimeSpan.FromDays(30);

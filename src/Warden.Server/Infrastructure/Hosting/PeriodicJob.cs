@@ -7,7 +7,7 @@ namespace Warden.Server.Infrastructure.Hosting;
 /// move the clock instead of sleeping. A first round that does not wait an interval waits for the host's
 /// <see cref="FirstRoundsGate"/> (the first readiness answer), so that it does not compete with the start.
 /// </summary>
-public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time) : BackgroundService
+public abstract class PeriodicJob(IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time) : BackgroundService
 {
     protected TimeProvider Time { get; } = time;
 
@@ -43,7 +43,7 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
             }
             else
             {
-                await WaitForStartAsync(stoppingToken);
+                await gate.WaitAsync(stoppingToken);
             }
 
             while (true)
@@ -64,22 +64,6 @@ public abstract class PeriodicJob(IServiceScopeFactory scopes, TimeProvider time
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutdown, not a failure.
-        }
-    }
-
-    private async Task WaitForStartAsync(CancellationToken stoppingToken)
-    {
-        // The gate is the host's singleton, looked up rather than injected so that the jobs' constructors stay as
-        // they are; a job run without one (outside the server) starts at once.
-        FirstRoundsGate? gate;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            gate = scope.ServiceProvider.GetService<FirstRoundsGate>();
-        }
-
-        if (gate is not null)
-        {
-            await gate.WaitAsync(stoppingToken);
         }
     }
 }

@@ -127,8 +127,8 @@ public sealed class IpRuleCache : IDisposable
 }
 
 /// <summary>Reloads <see cref="IpRuleCache"/> every <see cref="IpRulesOptions.RefreshInterval"/> on every node.</summary>
-public sealed class IpRuleRefresh(IServiceScopeFactory scopes, TimeProvider time, IpRuleCache cache, IOptions<IpRulesOptions> options, ILogger<IpRuleRefresh> logger)
-    : PeriodicJob(scopes, time)
+public sealed class IpRuleRefresh(IServiceScopeFactory scopes, FirstRoundsGate gate, TimeProvider time, IpRuleCache cache, IOptions<IpRulesOptions> options, ILogger<IpRuleRefresh> logger)
+    : PeriodicJob(scopes, gate, time)
 {
     protected override TimeSpan Interval => options.Value.RefreshInterval;
 

@@ -21,8 +21,9 @@ internal sealed partial class SecurityStartup(
     IOptions<PasswordHashingOptions> hashing,
     IOptions<AccessTokenOptions> tokens,
     IServiceScopeFactory scopes,
+    FirstRoundsGate gate,
     TimeProvider time,
-    ILogger<SecurityStartup> logger) : PeriodicJob(scopes, time)
+    ILogger<SecurityStartup> logger) : PeriodicJob(scopes, gate, time)
 {
     private bool _initialized;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.TwoFactor;
 using Warden.Server.Infrastructure.Database;
 using Warden.Server.Pages.Layout;
@@ -14,23 +15,22 @@ namespace Warden.Server.Pages.Home;
 /// </summary>
 public static class Overview
 {
-    public static async Task<IResult> ShowAsync(HttpContext http, AccountSession account, WardenDbContext db, IAntiforgery antiforgery, CancellationToken cancellationToken)
+    public static async Task<IResult> ShowAsync(
+        HttpContext http, AccountSession account, WardenDbContext db, AccountViewCache accountViews, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         if (await account.CurrentAsync(http) is not { User: { } user })
         {
             return PageResults.SeeOther("/account/login?returnUrl=%2Faccount");
         }
 
-        var name = await db.Profiles.Where(p => p.UserId == user.Id)
-            .Select(p => p.FullName ?? ((p.FirstName ?? "") + " " + (p.LastName ?? "")).Trim())
-            .FirstOrDefaultAsync(cancellationToken);
+        var name = await accountViews.ProfileNameAsync(db, user.Id, cancellationToken);
         var twoFactor = await TwoFactorManagement.StatusOfAsync(db, user.Id, cancellationToken);
         return new RazorComponentResult<OverviewPage>(new Dictionary<string, object?>
         {
             [nameof(OverviewPage.TwoFactorMethods)] = twoFactor.Methods,
             [nameof(OverviewPage.RecoveryCodesRemaining)] = twoFactor.RecoveryCodesRemaining,
             [nameof(OverviewPage.PasswordChanged)] = user.PasswordHash is null ? null : user.PasswordChangedAt?.UtcDateTime,
-            [nameof(OverviewPage.Name)] = string.IsNullOrWhiteSpace(name) ? null : name,
+            [nameof(OverviewPage.Name)] = name,
             [nameof(OverviewPage.Email)] = user.Email,
             [nameof(OverviewPage.EmailVerified)] = user.EmailVerifiedAt is not null,
             [nameof(OverviewPage.LastSignIn)] = user.LastLoginAt?.UtcDateTime,
