@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Authentication;
 using Warden.Server.Authentication.Sessions;
+using Warden.Server.Authentication.Tokens;
+using Warden.Server.Users;
 using Warden.Server.Events;
 using Warden.Tests.Infrastructure;
 
@@ -21,6 +24,44 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
         Assert.NotEqual(tokens.RefreshToken, rotated.RefreshToken);
         Assert.NotEqual(tokens.AccessToken, rotated.AccessToken);
         Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(rotated).GetAsync("/api/v1/users/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RefreshStoresTheSuccessorInTheSpentTokensSessionWithItsExpiry()
+    {
+        var client = factory.CreateClient();
+        var (_, tokens) = await factory.SignedInUserAsync(client);
+
+        var rotated = AuthFlows.ReadTokens(await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken })).ReadJsonAsync());
+
+        var (spent, successor) = await factory.InDbAsync(async db => (
+            await db.RefreshTokens.AsNoTracking().SingleAsync(t => t.TokenHash == OpaqueToken.Hash(tokens.RefreshToken)),
+            await db.RefreshTokens.AsNoTracking().SingleAsync(t => t.TokenHash == OpaqueToken.Hash(rotated.RefreshToken))));
+        Assert.NotNull(spent.SpentAt);
+        Assert.Null(successor.SpentAt);
+        Assert.Equal(spent.SessionId, successor.SessionId);
+        Assert.Equal(spent.ExpiresAt, successor.ExpiresAt);
+        Assert.Equal(spent.SpentAt, successor.CreatedAt);
+        // Stored as EF Core stores keys: found again by its id.
+        Assert.Equal(successor.TokenHash, (await factory.InDbAsync(db => db.RefreshTokens.AsNoTracking().SingleAsync(t => t.Id == successor.Id))).TokenHash);
+    }
+
+    [Fact]
+    public async Task ARefreshRefusedForTheUsersStatusLeavesNoSuccessorBehind()
+    {
+        var client = factory.CreateClient();
+        var (email, tokens) = await factory.SignedInUserAsync(client);
+        var userId = await factory.InDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+        // A status changed without ending the sessions (as a direct write would): refused on the node that forgets the view.
+        await factory.InDbAsync(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, UserStatus.Suspended)));
+        factory.Services.GetRequiredService<AccountViewCache>().Forget(userId);
+
+        await (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refreshToken = tokens.RefreshToken }))
+            .AssertProblemAsync(HttpStatusCode.Unauthorized, "token_invalid");
+
+        var sessionTokens = await factory.InDbAsync(db => db.RefreshTokens.AsNoTracking()
+            .Where(t => t.Session!.UserId == userId).Select(t => t.SpentAt).ToListAsync());
+        Assert.NotNull(Assert.Single(sessionTokens)); // the presented token, spent; no unspent successor
     }
 
     [Fact]

@@ -20,11 +20,13 @@ namespace Warden.Tests.Performance;
 public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
 {
     private const int SignIn = 7;
-    private const int Refresh = 2;
+    // The spend and the successor's insert: one statement on PostgreSQL (a data-modifying WITH), two in one transaction
+    // on SQLite, which has no such WITH.
+    private static readonly int Refresh = TestDatabase.IsPostgres ? 1 : 2;
     // The same when the account view has left the cache (AccountCacheDuration, 30 s by default): the usual case for a
     // sign-in, and for the refresh a quarter of an hour later. One statement reads what the token needs beyond the user row.
     private const int SignInWithNothingCached = SignIn + 1;
-    private const int RefreshWithNothingCached = Refresh + 2; // the user row's facts, then the rest
+    private static readonly int RefreshWithNothingCached = Refresh + 2; // the user row's facts, then the rest
     private const int AuthenticatedRead = 0;
     private const int AuthenticatedReadWithAnOidcToken = 0;
 

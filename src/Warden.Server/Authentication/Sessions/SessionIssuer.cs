@@ -62,30 +62,37 @@ public sealed class SessionIssuer(
 
     /// <summary>
     /// The same for a refresh, which has no user row and no tracked session: the user's facts come from the account
-    /// view's cache, the session's from the statement that spent the old token. Activity is recorded by the caller.
+    /// view's cache, the session's from the statement that spent the old token, and the new refresh token is the one
+    /// that statement stored in the old one's place. Activity is recorded by the caller.
     /// </summary>
     public async Task<TokenResponse> IssueAsync(
-        Guid userId, AccountViewCache.Facts facts, Guid sessionId, DateTimeOffset sessionExpiresAt, string[] amr, DateTimeOffset authenticatedAt,
+        Guid userId, AccountViewCache.Facts facts, Guid sessionId, string storedRefreshToken, string[] amr, DateTimeOffset authenticatedAt,
         CancellationToken cancellationToken)
     {
         var (access, extras) = await accounts.ForTokenAsync(db, userId, cancellationToken);
-        return await SignAsync(userId, facts, access, extras, sessionId, sessionExpiresAt, amr, authenticatedAt, cancellationToken);
+        return await SignAsync(userId, facts, access, extras, sessionId, storedRefreshToken, amr, authenticatedAt, cancellationToken);
     }
 
-    private async Task<TokenResponse> SignAsync(
+    private Task<TokenResponse> SignAsync(
         Guid userId, AccountViewCache.Facts facts, AccessSnapshot access, AccountViewCache.Extras extras, Guid sessionId,
         DateTimeOffset sessionExpiresAt, string[] amr, DateTimeOffset authenticatedAt, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var refresh = OpaqueToken.Create();
         db.RefreshTokens.Add(new RefreshToken
         {
             SessionId = sessionId,
             TokenHash = OpaqueToken.Hash(refresh),
-            CreatedAt = now,
+            CreatedAt = time.GetUtcNow(),
             ExpiresAt = sessionExpiresAt,
         });
+        return SignAsync(userId, facts, access, extras, sessionId, refresh, amr, authenticatedAt, cancellationToken);
+    }
 
+    private async Task<TokenResponse> SignAsync(
+        Guid userId, AccountViewCache.Facts facts, AccessSnapshot access, AccountViewCache.Extras extras, Guid sessionId,
+        string refresh, string[] amr, DateTimeOffset authenticatedAt, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
         // Roles, permissions, the profile's name and the second factors from the account view's cache: the user's facts
         // are the caller's (the row just read or changed, or the cached facts), the rest changes rarely and every change forgets it.
         var issued = await accessTokens.IssueAsync(
