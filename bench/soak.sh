@@ -4,12 +4,13 @@
 # (reads, refreshes, sign-ins, registrations by weight) for --seconds, then --idle seconds of nothing; the server's
 # resident memory sampled every 5 s throughout. Prints the samples, the load average before and after, and the summary.
 # Uses the builds bench/run.sh makes (run it, or its --quick, first); stops everything it started.
-#   bench/soak.sh [--seconds S] [--idle S] [--clients N] [--mix R,F,S,G] [--users N] [--postgres CONNECTION] [--server DIR]
+#   bench/soak.sh [--seconds S] [--idle S] [--clients N] [--mix R,F,S,G] [--users N] [--postgres CONNECTION]
+#                 [--server DIR | --build-output]   (default: the ReadyToRun publish bench/run.sh makes, as the image)
 #                 [--env NAME=VALUE ...]   (for the server, e.g. --env MALLOC_ARENA_MAX=2 as the container image runs it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-extra=() seconds=300 idle=60 clients=16 mix=70,20,8,2 users=2000 postgres="" server_dir=$root/src/Warden.Server/bin/Release/net10.0
+extra=() seconds=300 idle=60 clients=16 mix=70,20,8,2 users=2000 postgres="" server_dir=$here/out/publish/warden
 while (($#)); do
   case $1 in
     --seconds) seconds=$2; shift ;;
@@ -19,14 +20,15 @@ while (($#)); do
     --users) users=$2; shift ;;
     --postgres) postgres=$2; shift ;;
     --server) server_dir=$(cd "$2" && pwd); shift ;;
+    --build-output) server_dir=$root/src/Warden.Server/bin/Release/net10.0 ;;
     --env) extra+=("$2"); shift ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 tool=$here/Warden.Bench/bin/Release/net10.0/Warden.Bench
-[[ -x $server_dir/Warden.Server && -x $tool ]] || { echo "build first: bench/run.sh --quick (or dotnet build -c Release)" >&2; exit 1; }
+[[ -x $server_dir/Warden.Server && -x $tool ]] || { echo "no Warden at $server_dir or no bench tool: run bench/run.sh --quick first" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/warden-soak.XXXXXX)
 pid="" database=""

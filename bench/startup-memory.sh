@@ -2,21 +2,26 @@
 # Start-up and memory settings compared (issue 25; bench/README.md, "Files"; the measurements are in bench/RESULTS.md): Warden on an existing
 # SQLite database with seeded users, once per setting (environment variables for the runtime and glibc), each
 # measured the same way: start to /health/ready (wall and CPU time), resident memory 3 s after ready, the peak
-# during a sign-in flood, and resident memory 10 s and 60 s after the flood ended. Prints a Markdown table.
-# Uses the builds bench/run.sh makes (run it, or its --quick, first); stops everything it started.
-#   bench/startup-memory.sh [--flood S] [--idle S] [--users N] [--server DIR] ['NAME::ENV=VALUE,ENV=VALUE' ...]
+# during a sign-in flood (after --warmup seconds of unmeasured sign-ins), and resident memory 10 s and --idle s after
+# the flood ended; the assemblies mapped at idle. Prints a Markdown table. Runs the ReadyToRun publish bench/run.sh
+# makes (bench/out/publish/warden, as the container image), or --build-output, or --server DIR (e.g. another publish).
+# Uses what bench/run.sh builds (run it, or its --quick, first); stops everything it started.
+#   bench/startup-memory.sh [--flood S] [--warmup S] [--idle S] [--users N] [--server DIR | --build-output]
+#                           ['NAME::ENV=VALUE,ENV=VALUE' ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-flood=30 idle=60 users=2000 server_dir=$root/src/Warden.Server/bin/Release/net10.0
+flood=30 warmup=0 idle=60 users=2000 server_dir=$here/out/publish/warden
 configs=()
 while (($#)); do
   case $1 in
     --flood) flood=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
+    --build-output) server_dir=$root/src/Warden.Server/bin/Release/net10.0 ;;
     --idle) idle=$2; shift ;;
     --users) users=$2; shift ;;
     --server) server_dir=$(cd "$2" && pwd); shift ;;
-    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
     *::*) configs+=("$1") ;;
     *) echo "startup-memory.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -24,16 +29,12 @@ while (($#)); do
 done
 if ((${#configs[@]} == 0)); then
   configs=(
-    "default (Server GC, DATAS)="
-    "Server GC without DATAS=DOTNET_GCDynamicAdaptationMode=0"
-    "workstation GC=DOTNET_gcServer=0"
-    "Server GC, GCConserveMemory=7=DOTNET_GCConserveMemory=7"
-    "MALLOC_ARENA_MAX=2=MALLOC_ARENA_MAX=2"
-    "fixed mmap threshold (1 MiB)=MALLOC_MMAP_THRESHOLD_=1048576"
+    "as built::"
+    "as the image runs it::MALLOC_ARENA_MAX=2"
   )
 fi
 tool=$here/Warden.Bench/bin/Release/net10.0/Warden.Bench
-[[ -x $server_dir/Warden.Server && -x $tool ]] || { echo "build first: bench/run.sh --quick (or dotnet build -c Release)" >&2; exit 1; }
+[[ -x $server_dir/Warden.Server && -x $tool ]] || { echo "no Warden at $server_dir or no bench tool: run bench/run.sh --quick first" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/warden-startup-memory.XXXXXX)
 pid=""
@@ -46,6 +47,7 @@ password='Bench-Password-42!'
 hz=$(getconf CLK_TCK)
 cpu() { awk -v hz="$hz" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"; }
 rss() { awk -v f="$1:" '$1 == f { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
+assemblies() { grep -o '[^/]*\.dll$' "/proc/$pid/maps" | sort -u | wc -l; }
 
 # start DATA_DIR [ENV=VALUE ...]: sets pid, url, ready_ms, ready_cpu
 start() {
@@ -75,20 +77,27 @@ start "$tmp/template"
 stop
 "$tool" seed --provider sqlite --connection "Data Source=$tmp/template/warden.db" --from 0 --to "$users" --password "$password" >/dev/null
 
-printf '\nLoad average at the start: %s; %s s sign-in flood (wrk, 32 connections), %s s idle after it.\n\n' \
-  "$(cut -d' ' -f1-3 /proc/loadavg)" "$flood" "$idle"
-echo "| setting | ready ms | CPU s to ready | RSS idle MB | peak RSS in flood MB | sign-ins/s | sign-ins per CPU-s | RSS +10 s MB | RSS +${idle} s MB | load |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+flood_for() { # SECONDS: a sign-in flood, distinct users; prints wrk's JSON line
+  env BENCH_SCENARIO=login BENCH_THREADS=2 BENCH_CONNECTIONS=32 BENCH_PASSWORD="$password" BENCH_USERS="$users" \
+    BENCH_FIRST=0 BENCH_PREFIX=bench BENCH_NONCE=x wrk -t2 -c32 -d"${1}s" --timeout 10s -s "$here/wrk/scenario.lua" "$url" | grep '^{"figure"'
+}
+
+printf '\nServer: %s. Load average at the start: %s; %s s sign-in flood (wrk, 32 connections) after %s s of warm-up, %s s idle after it.\n\n' \
+  "$server_dir" "$(cut -d' ' -f1-3 /proc/loadavg)" "$flood" "$warmup" "$idle"
+echo "| setting | ready ms | CPU s to ready | RSS idle MB | assemblies | peak RSS in flood MB | sign-ins/s | sign-ins per CPU-s | RSS +10 s MB | RSS +${idle} s MB | load at ready | load |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 for config in "${configs[@]}"; do
   name=${config%%::*} envs=${config#*::}
   IFS=, read -r -a env_list <<<"$envs"
   rm -rf "$tmp/data" && cp -r "$tmp/template" "$tmp/data"
   start "$tmp/data" "${env_list[@]}"
+  ready_load=$(cut -d' ' -f1 /proc/loadavg)
   sleep 3
   idle_rss=$(rss VmRSS)
+  loaded=$(assemblies)
+  ((warmup == 0)) || flood_for "$warmup" >/dev/null
   cpu0=$(cpu)
-  out=$(env BENCH_SCENARIO=login BENCH_THREADS=2 BENCH_CONNECTIONS=32 BENCH_PASSWORD="$password" BENCH_USERS="$users" \
-    BENCH_FIRST=0 BENCH_PREFIX=bench BENCH_NONCE=x wrk -t2 -c32 -d"${flood}s" --timeout 10s -s "$here/wrk/scenario.lua" "$url" | grep '^{"figure"')
+  out=$(flood_for "$flood")
   cpu1=$(cpu)
   peak=$(rss VmHWM)
   requests=$(grep -o '"requests":[0-9]*' <<<"$out" | cut -d: -f2)
@@ -98,6 +107,6 @@ for config in "${configs[@]}"; do
   sleep $((idle > 10 ? idle - 10 : 0))
   after=$(rss VmRSS)
   per_cpu=$(awk -v n="$requests" -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", n / (b - a) }')
-  echo "| $name${envs:+ (\`${envs//,/ }\`)} | $ready_ms | $ready_cpu | $idle_rss | $peak | $rps | $per_cpu | $after10 | $after | $(cut -d' ' -f1 /proc/loadavg) |"
+  echo "| $name${envs:+ (\`${envs//,/ }\`)} | $ready_ms | $ready_cpu | $idle_rss | $loaded | $peak | $rps | $per_cpu | $after10 | $after | $ready_load | $(cut -d' ' -f1 /proc/loadavg) |"
   stop
 done

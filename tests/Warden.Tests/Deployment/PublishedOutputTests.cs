@@ -79,7 +79,22 @@ public sealed class PublishedOutputTests : IAsyncLifetime
 
         await ProcessOutput.StopAsync(_server);
         Assert.Equal(1, await RunToEndAsync(Command(environment, "healthcheck"))); // and the probe fails once it is gone
+
+        // Started again on its existing database, as a restarted container, it loads no assembly of what this
+        // deployment does not use: PostgreSQL's provider, the message broker's client, Redis (bench/RESULTS.md,
+        // "What ships, measured": EF Core's migrations scan and the Redis checks loaded them all on SQLite).
+        _server.Dispose();
+        _server = _output.Start(Command(environment, "serve"));
+        await WardenProcess.WaitUntilReadyAsync(_server, address, _output);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("api/v1/auth/login",
+            new { email = WardenFactory.AdminEmail, password = WardenFactory.AdminPassword })).StatusCode);
+        Assert.Empty(MappedAssemblies(_server.Id).Intersect(["Npgsql.dll", "RabbitMQ.Client.dll", "StackExchange.Redis.dll"]));
     }
+
+    /// <summary>The file names of the assemblies the process has mapped (the runtime maps each one it loads).</summary>
+    private static HashSet<string> MappedAssemblies(int pid) =>
+        [.. File.ReadLines($"/proc/{pid}/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 6 && f[5].EndsWith(".dll", StringComparison.Ordinal)).Select(f => Path.GetFileName(f[5]))];
 
     /// <summary>The Dockerfile's ENV with /data and /tmp moved to this test's folders, and the settings a deployment adds.</summary>
     private Dictionary<string, string> ImageEnvironment(int port)

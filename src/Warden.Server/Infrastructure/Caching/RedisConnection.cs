@@ -28,6 +28,7 @@ public sealed class RedisConnection : IDisposable
         }
 
         Connect(metrics);
+        IsConfigured = true;
     }
 
     /// <summary>
@@ -68,15 +69,29 @@ public sealed class RedisConnection : IDisposable
 
     public RedisOptions Options { get; }
 
-    public bool IsConfigured => _multiplexer is not null;
+    // Neither property reads the multiplexer unless configured: a method naming its field's type loads the Redis
+    // assembly when compiled (see Connect), and both are asked at start and on every rate-limited request.
+    public bool IsConfigured { get; }
 
     /// <summary>Configured and connected right now.</summary>
-    public bool IsAvailable => _multiplexer?.IsConnected == true;
+    public bool IsAvailable => IsConfigured && IsConnected();
 
     /// <summary>The shared multiplexer; only when <see cref="IsConfigured"/>.</summary>
     public IConnectionMultiplexer Multiplexer => _multiplexer ?? throw new InvalidOperationException("Warden:Redis:Configuration is not set.");
 
-    public void Dispose() => _multiplexer?.Dispose();
+    public void Dispose()
+    {
+        if (IsConfigured)
+        {
+            DisposeMultiplexer();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool IsConnected() => _multiplexer!.IsConnected;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DisposeMultiplexer() => _multiplexer!.Dispose();
 
     private void Lost(Exception? exception)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Warden.Server.Infrastructure.Hosting;
@@ -37,20 +38,30 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         var errors = new ValidateOptionsResultBuilder();
         if (options.IsConfigured)
         {
-            try
-            {
-                var parsed = ConfigurationOptions.Parse(options.Configuration!);
-                errors.AddErrorIf(parsed.EndPoints.Count == 0, $"{RedisOptions.Section}:Configuration names no server (got '{Redacted(options.Configuration!)}').");
-            }
-            catch (ArgumentException e)
-            {
-                errors.AddError($"{RedisOptions.Section}:Configuration is not a valid StackExchange.Redis configuration: {e.Message}");
-            }
+            ValidateConfiguration(options.Configuration!, errors);
         }
 
         errors.AddErrorIf(string.IsNullOrWhiteSpace(options.KeyPrefix) || options.KeyPrefix.Length > 64 || options.KeyPrefix.Any(char.IsWhiteSpace),
             $"{RedisOptions.Section}:KeyPrefix must be 1 to 64 characters without spaces.");
         return errors.Build();
+    }
+
+    /// <summary>
+    /// Apart from <see cref="Validate"/> so that a node without Redis never loads the Redis assembly: the JIT loads
+    /// every assembly a method names when it compiles the method, taken branch or not (as in <see cref="RedisConnection"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // nor inlined, not even by ReadyToRun
+    private static void ValidateConfiguration(string configuration, ValidateOptionsResultBuilder errors)
+    {
+        try
+        {
+            var parsed = ConfigurationOptions.Parse(configuration);
+            errors.AddErrorIf(parsed.EndPoints.Count == 0, $"{RedisOptions.Section}:Configuration names no server (got '{Redacted(configuration)}').");
+        }
+        catch (ArgumentException e)
+        {
+            errors.AddError($"{RedisOptions.Section}:Configuration is not a valid StackExchange.Redis configuration: {e.Message}");
+        }
     }
 
     // The configuration string may hold a password: never echo it.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -35,28 +36,9 @@ public sealed class SharedTokenBuckets(RedisConnection redis, WardenMetrics metr
     {
         if (redis.IsAvailable)
         {
-            try
+            if (await AcquireSharedAsync(bucket, key, perMinute, cancellationToken) is { } shared)
             {
-                var shared = new RedisTokenBucketRateLimiter<string>(
-                    $"{redis.Options.KeyPrefix}{bucket}:{Hash(key)}",
-                    new RedisTokenBucketRateLimiterOptions
-                    {
-                        ConnectionMultiplexerFactory = () => redis.Multiplexer,
-                        TokenLimit = perMinute,
-                        TokensPerPeriod = perMinute,
-                        ReplenishmentPeriod = Period,
-                    });
-                using var lease = await shared.AcquireAsync(1, cancellationToken);
-                if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
-                {
-                    logger.LogWarning("Rate limits are shared through Redis again");
-                }
-
-                return new Lease(lease.IsAcquired, lease.IsAcquired ? null : RetryAfter(lease));
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                FallBack(e);
+                return shared;
             }
         }
         else if (redis.IsConfigured)
@@ -65,6 +47,40 @@ public sealed class SharedTokenBuckets(RedisConnection redis, WardenMetrics metr
         }
 
         return _local.AttemptAcquire((bucket, key, perMinute));
+    }
+
+    /// <summary>
+    /// The shared bucket's answer, or null when Redis failed (counted per node then). Apart from
+    /// <see cref="AcquireAsync"/> so that a node without Redis never loads the Redis assemblies: the JIT loads every
+    /// assembly a method names when it compiles the method, taken branch or not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async ValueTask<RateLimitLease?> AcquireSharedAsync(string bucket, string key, int perMinute, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var shared = new RedisTokenBucketRateLimiter<string>(
+                $"{redis.Options.KeyPrefix}{bucket}:{Hash(key)}",
+                new RedisTokenBucketRateLimiterOptions
+                {
+                    ConnectionMultiplexerFactory = () => redis.Multiplexer,
+                    TokenLimit = perMinute,
+                    TokensPerPeriod = perMinute,
+                    ReplenishmentPeriod = Period,
+                });
+            using var lease = await shared.AcquireAsync(1, cancellationToken);
+            if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
+            {
+                logger.LogWarning("Rate limits are shared through Redis again");
+            }
+
+            return new Lease(lease.IsAcquired, lease.IsAcquired ? null : RetryAfter(lease));
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            FallBack(e);
+            return null;
+        }
     }
 
     public void Dispose() => _local.Dispose();

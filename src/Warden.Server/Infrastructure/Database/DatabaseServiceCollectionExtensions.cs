@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 using Warden.Server.Infrastructure.Hosting;
 
@@ -34,7 +35,8 @@ public static class DatabaseServiceCollectionExtensions
         if (provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextPool<WardenDbContext, PostgresWardenDbContext>((sp, options) =>
-                options.UseNpgsql(PostgresConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)).AddInterceptors(sp.GetRequiredService<AfterCommit>()));
+                options.UseNpgsql(PostgresConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)).AddInterceptors(sp.GetRequiredService<AfterCommit>())
+                    .ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>());
         }
         else
         {
@@ -43,7 +45,8 @@ public static class DatabaseServiceCollectionExtensions
                 var warden = sp.GetRequiredService<IOptions<WardenOptions>>().Value;
                 var connectionString = SqliteConnectionString(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, warden);
                 CreatePrivateDatabaseFile(connectionString, warden);
-                options.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<AfterCommit>());
+                options.UseSqlite(connectionString).AddInterceptors(sp.GetRequiredService<AfterCommit>())
+                    .ReplaceService<IMigrationsAssembly, ProviderMigrationsAssembly>();
             });
         }
 
