@@ -24,7 +24,9 @@ public sealed class AccountMailer(WardenDbContext db, EmailTemplates templates, 
                 u.Email,
                 u.EmailConfirmed,
                 u.UserName,
-                Profile = db.Profiles.Where(p => p.UserId == u.Id).Select(p => new { p.FullName, p.FirstName, p.LastName, p.Locale }).FirstOrDefault(),
+                // Filtered by the parameter as well as by u.Id: without it SQLite, which has no LATERAL join, numbered
+                // every profile to keep this user's (AccountViewCache.LoadForTokenAsync says more).
+                Profile = db.Profiles.Where(p => p.UserId == userId && p.UserId == u.Id).Select(p => new { p.FullName, p.FirstName, p.LastName, p.Locale }).FirstOrDefault(),
                 // No settings row means the defaults, and account notices default to on.
                 NotifyAccount = db.UserSettings.Where(s => s.UserId == u.Id).Select(s => (bool?)s.NotifyAccount).FirstOrDefault() ?? true,
             })

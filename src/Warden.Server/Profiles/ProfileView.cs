@@ -42,7 +42,9 @@ public sealed class ProfileReader(WardenDbContext db, ProfileCache cache, Secret
         {
             var row = await db.Users.AsNoTracking()
                 .Where(u => u.Id == userId && u.Status != UserStatus.Deleted)
-                .Select(u => new { u.CreatedAt, Profile = db.Profiles.FirstOrDefault(p => p.UserId == u.Id) })
+                // Filtered by the parameter as well as by u.Id: without it SQLite, which has no LATERAL join, numbered
+                // every profile to keep this user's (AccountViewCache.LoadForTokenAsync says more).
+                .Select(u => new { u.CreatedAt, Profile = db.Profiles.FirstOrDefault(p => p.UserId == userId && p.UserId == u.Id) })
                 .SingleOrDefaultAsync(ct);
             return row is null ? null : row.Profile is { } profile ? From(profile) : Default(userId, row.CreatedAt);
         }, cancellationToken);

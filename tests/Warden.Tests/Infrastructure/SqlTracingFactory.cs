@@ -50,6 +50,25 @@ public sealed class SqlTrace
     private readonly ConcurrentDictionary<string, ConcurrentBag<string>> _committed = new();
     private readonly ConcurrentDictionary<DbTransaction, ConcurrentBag<(string TraceId, string Table)>> _pending = new();
 
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    /// <summary>
+    /// Traces as <paramref name="traceId"/> what runs in this flow until disposed, for work no request carries (an event
+    /// handler, a service called directly by the test).
+    /// </summary>
+    public IDisposable Tracing(string traceId)
+    {
+        Ambient.Value = traceId;
+        return new Ends();
+    }
+
+    internal static string? AmbientTraceId => Ambient.Value;
+
+    private sealed class Ends : IDisposable
+    {
+        public void Dispose() => Ambient.Value = null;
+    }
+
     /// <summary>Every statement the requests traced as <paramref name="traceId"/> ran, in order.</summary>
     public IReadOnlyList<string> Statements(string traceId) => _statements.TryGetValue(traceId, out var list) ? [.. list] : [];
 
@@ -157,7 +176,7 @@ internal sealed partial class StatementTracer(SqlTrace trace, IHttpContextAccess
         return ValueTask.FromResult(result);
     }
 
-    private string? TraceId => http.HttpContext?.Request.Headers[SqlTracingFactory.Header].ToString() is { Length: > 0 } id ? id : null;
+    private string? TraceId => http.HttpContext?.Request.Headers[SqlTracingFactory.Header].ToString() is { Length: > 0 } id ? id : SqlTrace.AmbientTraceId;
 
     private void Ran(DbCommand command)
     {

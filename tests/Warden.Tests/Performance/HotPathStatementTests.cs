@@ -46,6 +46,7 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
 
         AssertCount(SignIn, statements);
+        await AssertPlansAsync(statements);
     }
 
     [Fact]
@@ -65,6 +66,7 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var (statements, body) = await TracedWithBodyAsync(client, HttpMethod.Post, "/api/v1/auth/login", new { email, password = AuthFlows.Password });
 
         AssertCount(SignInWithNothingCached, statements);
+        await AssertPlansAsync(statements);
         var cold = AuthFlows.ReadTokens(body);
         foreach (var part in new[] { "roles", "permissions", "twoFactor", "status", "emailVerified" })
         {
@@ -89,6 +91,7 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var (statements, body) = await TracedWithBodyAsync(client, HttpMethod.Post, "/api/v1/auth/refresh", new { first.RefreshToken });
 
         AssertCount(RefreshWithNothingCached, statements);
+        await AssertPlansAsync(statements);
         Assert.Equal(first.User.GetProperty("roles").GetRawText(), AuthFlows.ReadTokens(body).User.GetProperty("roles").GetRawText());
     }
 
@@ -104,6 +107,7 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         var statements = await TracedAsync(client, HttpMethod.Post, "/api/v1/auth/refresh", new { first.RefreshToken });
 
         AssertCount(Refresh, statements);
+        await AssertPlansAsync(statements);
     }
 
     [Fact]
@@ -173,6 +177,10 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return factory.Trace.Statements(traceId);
     }
+
+    /// <summary>On SQLite, that no statement reads a whole per-user table for this one user (<see cref="SqlitePlans"/>).</summary>
+    private Task AssertPlansAsync(IReadOnlyList<string> statements) =>
+        TestDatabase.IsPostgres ? Task.CompletedTask : SqlitePlans.AssertNoPerUserTableScanAsync(factory.Services, statements);
 
     /// <summary>Statements, not commands: PostgreSQL gets a save's statements in one batch, SQLite one at a time.</summary>
     private static void AssertCount(int pinned, IReadOnlyList<string> commands)
