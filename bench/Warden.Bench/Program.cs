@@ -12,7 +12,7 @@ public static class Program
     private const string Usage = """
         Warden.Bench <command> [--option value ...]
           hash     --threads N --seconds S [--memory-kib M --iterations T]   raw Argon2id verifications on N threads
-          seed     --provider sqlite|postgres --connection CS --from A --to B [--prefix P --password PW --memory-kib M --iterations T]
+          seed     --provider sqlite|postgres --connection CS --from A --to B [--prefix P --addresses bench|varied --password PW --memory-kib M --iterations T]
           token    --url U --email E --password PW                          prints an access token
           warm     --url U [--prefix P --password PW --users N --rounds R]   count-based warm-up of every flow
           refresh  --url U --clients N --seconds S --prefix P --first K --password PW   each client rotates its own refresh token

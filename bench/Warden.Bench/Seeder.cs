@@ -18,8 +18,9 @@ namespace Warden.Bench;
 /// value conversions come from Warden's own EF model (so a column added on another branch is filled with
 /// the entity's default, not forgotten), the password hash from Warden's hasher — computed once and shared,
 /// which costs a login exactly what a per-user salt would. PostgreSQL gets binary COPY; SQLite one prepared
-/// INSERT per row inside large transactions. Users are <c>{prefix}-{i:D7}@bench.test</c>, active, verified,
-/// with the <c>user</c> role and a profile, so they can sign in and be found by name.
+/// INSERT per row inside large transactions. Users are <c>{prefix}-{i:D7}@bench.test</c> ("Bench User i"), or with
+/// <c>--addresses varied</c> realistic addresses and names computed from the index (<see cref="Addresses"/>), active,
+/// verified, with the <c>user</c> role and a profile, so they can sign in and be found by name.
 /// </summary>
 public static class Seeder
 {
@@ -33,6 +34,12 @@ public static class Seeder
         var to = options.BigNumber("to");
         var prefix = options.Text("prefix", "bench");
         var password = options.Text("password", "Bench-Password-42!");
+        var varied = options.Text("addresses", "bench") switch
+        {
+            "bench" => false,
+            "varied" => true,
+            _ => throw new ArgumentException("--addresses must be bench or varied"),
+        };
         if (to <= from)
         {
             return 0;
@@ -66,13 +73,13 @@ public static class Seeder
             var batchProfiles = new List<object>(batchUsers.Capacity);
             for (var i = start; i < end; i++)
             {
-                var name = $"{prefix}-{i:D7}";
+                var person = varied ? Addresses.Varied(i) : Addresses.Bench(prefix, i);
                 var user = new User
                 {
-                    Email = $"{name}@bench.test",
-                    NormalizedEmail = $"{name}@bench.test".ToUpperInvariant(),
-                    UserName = name,
-                    NormalizedUserName = name.ToUpperInvariant(),
+                    Email = person.Email,
+                    NormalizedEmail = person.Email.ToUpperInvariant(),
+                    UserName = person.Local,
+                    NormalizedUserName = person.Local.ToUpperInvariant(),
                     EmailConfirmed = true,
                     PasswordHash = passwordHash,
                     ConcurrencyStamp = Guid.NewGuid().ToString(),
@@ -87,9 +94,9 @@ public static class Seeder
                 batchProfiles.Add(new UserProfile
                 {
                     UserId = user.Id,
-                    FullName = $"Bench User {i}",
-                    FirstName = "Bench",
-                    LastName = $"User{i}",
+                    FullName = person.FullName,
+                    FirstName = person.FirstName,
+                    LastName = person.LastName,
                     Timezone = "UTC",
                     Locale = "en",
                     CreatedAt = now,
@@ -128,7 +135,7 @@ public static class Seeder
             Requests = to - from,
             Seconds = Math.Round(seconds, 2),
             Rps = Math.Round((to - from) / seconds, 0),
-            Note = $"{prefix}-{from:D7}..{prefix}-{to - 1:D7}",
+            Note = varied ? $"varied addresses {from}..{to - 1}" : $"{prefix}-{from:D7}..{prefix}-{to - 1:D7}",
         }.ToJson());
         return 0;
     }

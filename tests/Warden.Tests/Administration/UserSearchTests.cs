@@ -209,6 +209,36 @@ public sealed class UserSearchTests(WardenFactory factory) : IClassFixture<Warde
     }
 
     [Fact]
+    public async Task AUserFoundByAddressAndByNameIsListedAndCountedOnce()
+    {
+        var admin = await factory.AdminClientAsync();
+        var tag = "bt" + Guid.NewGuid().ToString("N")[..10];
+        async Task<string> CreateAsync(string email, string fullName)
+        {
+            var created = await (await admin.Client.SendAsync(HttpMethod.Post, "/api/v1/admin/users", new { email, password = AuthFlows.Password, fullName }))
+                .ReadJsonAsync(HttpStatusCode.Created);
+            return created.GetProperty("email").GetString()!;
+        }
+
+        // The address and the name are searched apart and their first rows joined: the one found both ways is one row.
+        var byAddress = await CreateAsync($"{tag}.address@example.com", "Someone Else");
+        var byName = await CreateAsync(AuthFlows.NewEmail(), $"Named {tag}");
+        var both = await CreateAsync($"{tag}.both@example.com", $"Both {tag}");
+        await Eventually.TrueAsync(async () => (await admin.ListUsersAsync($"search={tag}&size=100")).GetProperty("total").GetInt32() == 3,
+            "the registration handler to give the profiles their names");
+
+        foreach (var sort in ListUsers.Sorts)
+        {
+            var walked = await WalkAsync(admin, $"search={tag}&size=1&sort={sort}");
+            Assert.Equal(new[] { byAddress, byName, both }.Order(), walked.Order());
+        }
+
+        var first = await admin.ListUsersAsync($"search={tag}&size=1");
+        Assert.Equal(3, first.GetProperty("total").GetInt32());
+        Assert.Equal("exact", first.GetProperty("totalKind").GetString());
+    }
+
+    [Fact]
     public async Task WildcardsInTheSearchAreLiteral()
     {
         var admin = await factory.AdminClientAsync();
