@@ -143,14 +143,19 @@ public sealed class AccessTokenService(
         if (_validated.TryGetValue(token, out var remembered))
         {
             // The same text, so the same header, claims and signature: only the clock and the key set moved.
-            if (InLifetime(remembered.NotBefore, remembered.Expires)
-                && ReferenceEquals(await keys.FindValidationKeyAsync(remembered.KeyId, cancellationToken), remembered.Key))
+            if (!InLifetime(remembered.NotBefore, remembered.Expires))
+            {
+                _validated.TryRemove(new KeyValuePair<string, Remembered>(token, remembered));
+                return null;
+            }
+
+            if (ReferenceEquals(await keys.FindValidationKeyAsync(remembered.KeyId, cancellationToken), remembered.Key))
             {
                 return remembered.Identity.Clone();
             }
 
+            // The key was withdrawn or reloaded with other times: the full check below decides.
             _validated.TryRemove(new KeyValuePair<string, Remembered>(token, remembered));
-            return null;
         }
 
         if (ReadKeyId(token) is not { } kid)
