@@ -220,6 +220,7 @@ public sealed class SessionTests(WardenFactory factory) : IClassFixture<WardenFa
     {
         var client = factory.CreateClient();
         var (_, tokens) = await factory.SignedInUserAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClientFor(tokens).GetAsync("/api/v1/users/me")).StatusCode); // accepted once: remembered
         factory.Time.Advance(TimeSpan.FromMinutes(16));
         try
         {

@@ -235,6 +235,46 @@ public sealed class AccessTokenTests(WardenFactory factory) : IClassFixture<Ward
     }
 
     [Fact]
+    public async Task AnAcceptedTokenIsRefusedAgainOnceItExpires()
+    {
+        var issued = await Tokens.IssueAsync(Subject());
+        Assert.NotNull(await Tokens.ValidateAsync(issued.Token));
+        Assert.NotNull(await Tokens.ValidateAsync(issued.Token)); // the second time from what the first check remembered
+
+        factory.Time.Set(issued.ExpiresAt);
+
+        Assert.Null(await Tokens.ValidateAsync(issued.Token));
+    }
+
+    [Fact]
+    public async Task AnAlteredCopyOfAnAcceptedTokenIsStillRejected()
+    {
+        var token = await IssueAsync();
+        Assert.NotNull(await Tokens.ValidateAsync(token));
+        var (header, payload, signature) = Split(token);
+        var flipped = (signature[5] == 'A' ? 'B' : 'A');
+
+        Assert.Null(await Tokens.ValidateAsync(Join(header, payload, signature[..5] + flipped + signature[6..])));
+        payload["roles"] = new JsonArray("admin");
+        Assert.Null(await Tokens.ValidateAsync(Join(header, payload, signature)));
+        Assert.Null(await Tokens.ValidateAsync(token + "A"));
+    }
+
+    [Fact]
+    public async Task EachAcceptanceHandsOutItsOwnIdentity()
+    {
+        var token = await IssueAsync();
+        Assert.NotNull(await Tokens.ValidateAsync(token));
+        var remembered = await Tokens.ValidateAsync(token);
+        remembered!.AddClaim(new Claim("roles", "admin"));
+
+        var next = await Tokens.ValidateAsync(token);
+
+        Assert.NotNull(next);
+        Assert.DoesNotContain(next.FindAll("roles"), c => c.Value == "admin");
+    }
+
+    [Fact]
     public async Task DuplicateHeaderMembersAreRejected()
     {
         var (header, payload, _) = Split(await IssueAsync());

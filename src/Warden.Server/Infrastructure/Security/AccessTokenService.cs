@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -52,7 +53,19 @@ public sealed class AccessTokenService(
     // Warden does not do. Microsoft.IdentityModel ignores most of them; Warden refuses them outright.
     private static readonly HashSet<string> ForbiddenHeaders = new(StringComparer.Ordinal) { "jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "crit", "enc", "zip", "b64" };
 
+    /// <summary>At most this many validated tokens are remembered (a few KB each: the token and its claims).</summary>
+    internal const int MaxRemembered = 2048;
+
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+
+    // Tokens that passed every check, by their exact text. A client sends the same token on every request of its
+    // quarter of an hour, and the signature check with the parsing of the claims was the largest share of an
+    // authenticated read's CPU (bench/RESULTS.md, branch read). What can change for the same text is checked again on
+    // every use: the lifetime, and that its key is still one Warden validates with. The session's state is the bearer
+    // handler's question, asked on every request as before.
+    private readonly ConcurrentDictionary<string, Remembered> _validated = new(StringComparer.Ordinal);
+
+    private sealed record Remembered(ClaimsIdentity Identity, string KeyId, RsaSecurityKey Key, DateTime? NotBefore, DateTime Expires);
 
     /// <summary>The <c>iss</c> of Warden's tokens: Warden:Tokens:Issuer, or the public base URL without a trailing slash.</summary>
     public string Issuer => string.IsNullOrWhiteSpace(options.Value.Issuer) ? warden.Value.PublicBaseUrl!.TrimEnd('/') : options.Value.Issuer;
@@ -122,7 +135,30 @@ public sealed class AccessTokenService(
     /// <summary>The token's claims (JWT names: sub, sid, jti, amr, ...) when it is valid now; otherwise null.</summary>
     public async Task<ClaimsIdentity?> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || ReadKeyId(token) is not { } kid)
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
+        {
+            return null;
+        }
+
+        if (_validated.TryGetValue(token, out var remembered))
+        {
+            // The same text, so the same header, claims and signature: only the clock and the key set moved.
+            if (!InLifetime(remembered.NotBefore, remembered.Expires))
+            {
+                _validated.TryRemove(new KeyValuePair<string, Remembered>(token, remembered));
+                return null;
+            }
+
+            if (ReferenceEquals(await keys.FindValidationKeyAsync(remembered.KeyId, cancellationToken), remembered.Key))
+            {
+                return remembered.Identity.Clone();
+            }
+
+            // The key was withdrawn or reloaded with other times: the full check below decides.
+            _validated.TryRemove(new KeyValuePair<string, Remembered>(token, remembered));
+        }
+
+        if (ReadKeyId(token) is not { } kid)
         {
             return null;
         }
@@ -145,15 +181,47 @@ public sealed class AccessTokenService(
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             RequireAudience = true,
-            LifetimeValidator = (notBefore, expires, _, _) =>
-            {
-                var now = time.GetUtcNow().UtcDateTime;
-                return expires is { } e && now < e && (notBefore is not { } nbf || nbf <= now + NotBeforeTolerance);
-            },
+            LifetimeValidator = (notBefore, expires, _, _) => expires is { } e && InLifetime(notBefore, e),
             NameClaimType = "sub",
             RoleClaimType = "roles",
         });
-        return result.IsValid ? result.ClaimsIdentity : null;
+        if (!result.IsValid)
+        {
+            return null;
+        }
+
+        Remember(token, new Remembered(result.ClaimsIdentity.Clone(), kid, key, result.SecurityToken.ValidFrom is var from && from != DateTime.MinValue ? from : null,
+            result.SecurityToken.ValidTo));
+        return result.ClaimsIdentity;
+    }
+
+    private bool InLifetime(DateTime? notBefore, DateTime expires)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return now < expires && (notBefore is not { } nbf || nbf <= now + NotBeforeTolerance);
+    }
+
+    private void Remember(string token, Remembered entry)
+    {
+        if (_validated.Count >= MaxRemembered)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            foreach (var (text, old) in _validated)
+            {
+                if (old.Expires <= now)
+                {
+                    _validated.TryRemove(new KeyValuePair<string, Remembered>(text, old));
+                }
+            }
+
+            if (_validated.Count >= MaxRemembered)
+            {
+                // Still full of live tokens: start over rather than track which were used last.
+                _validated.Clear();
+            }
+        }
+
+        _validated[token] = entry;
     }
 
     /// <summary>
