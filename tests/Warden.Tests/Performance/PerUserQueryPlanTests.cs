@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Warden.Server.Administration.Import;
 using Warden.Server.Notifications;
 using Warden.Server.Profiles;
 using Warden.Tests.Fixtures;
@@ -9,7 +10,7 @@ namespace Warden.Tests.Performance;
 
 /// <summary>
 /// The reads of one user's row beside the hot paths (HotPathStatementTests checks those) that once numbered every row of
-/// a per-user table on SQLite (<see cref="SqlitePlans"/>): a mail's recipient and a profile.
+/// a per-user table on SQLite (<see cref="SqlitePlans"/>): a mail's recipient, a profile, and each page of an export.
 /// </summary>
 [SqliteOnly]
 public sealed class PerUserQueryPlanTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
@@ -47,5 +48,26 @@ public sealed class PerUserQueryPlanTests(SqlTracingFactory factory) : IClassFix
         }
 
         await SqlitePlans.AssertNoPerUserTableScanAsync(factory.Services, factory.Trace.Statements(traceId));
+    }
+
+    [Fact]
+    public async Task AnExportWalksTheUsersAPageAtATimeWithoutReadingEveryProfileOrRoleForEachPage()
+    {
+        var user = await factory.SignedInWithProfileAsync();
+        var traceId = Guid.NewGuid().ToString("N");
+
+        string exported;
+        using (factory.Trace.Tracing(traceId))
+        {
+            exported = await factory.InDbAsync(async db =>
+            {
+                using var writer = new StringWriter();
+                await UserExport.WriteAsync(db, writer, includePasswordHashes: false, CancellationToken.None);
+                return writer.ToString();
+            });
+        }
+
+        Assert.Contains(user.Email, exported);
+        await SqlitePlans.AssertNoPerUserTableScanAsync(factory.Services, factory.Trace.Statements(traceId), walked: "users");
     }
 }
