@@ -44,7 +44,7 @@ public static class SqlTracing
 }
 
 /// <summary>What the traced requests ran, by trace id.</summary>
-public sealed class SqlTrace
+public sealed partial class SqlTrace
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _statements = new();
     private readonly ConcurrentDictionary<string, ConcurrentBag<string>> _committed = new();
@@ -68,6 +68,16 @@ public sealed class SqlTrace
     {
         public void Dispose() => Ambient.Value = null;
     }
+
+    /// <summary>
+    /// The statements in <paramref name="commands"/>, not the commands: PostgreSQL gets a save's statements in one
+    /// batch, SQLite one at a time.
+    /// </summary>
+    public static IReadOnlyList<string> StatementsIn(IEnumerable<string> commands) =>
+        [.. commands.SelectMany(c => StatementEnd().Split(c)).Where(s => !string.IsNullOrWhiteSpace(s))];
+
+    [GeneratedRegex(@";\s*(?:\r?\n|$)")]
+    private static partial Regex StatementEnd();
 
     /// <summary>Every statement the requests traced as <paramref name="traceId"/> ran, in order.</summary>
     public IReadOnlyList<string> Statements(string traceId) => _statements.TryGetValue(traceId, out var list) ? [.. list] : [];

@@ -29,7 +29,7 @@ public static partial class SqlitePlans
         var connection = scope.ServiceProvider.GetRequiredService<WardenDbContext>().Database.GetDbConnection();
         await connection.OpenAsync();
         var scans = new List<string>();
-        foreach (var statement in commands.SelectMany(c => StatementEnd().Split(c)).Where(s => !string.IsNullOrWhiteSpace(s)))
+        foreach (var statement in SqlTrace.StatementsIn(commands))
         {
             var tables = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (Match m in TableAlias().Matches(statement))
@@ -70,7 +70,4 @@ public static partial class SqlitePlans
 
     [GeneratedRegex(@"^SCAN (\w+)")]
     private static partial Regex ScanOf();
-
-    [GeneratedRegex(@";\s*(?:\r?\n|$)")]
-    private static partial Regex StatementEnd();
 }

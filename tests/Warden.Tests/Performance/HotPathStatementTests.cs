@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +16,7 @@ namespace Warden.Tests.Performance;
 /// token refresh and an authenticated read. A count, not a time (issue 25): it fails when a change adds a round trip,
 /// and each change that removes one lowers the pinned number here.
 /// </summary>
-public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
+public sealed class HotPathStatementTests(SqlTracingFactory factory) : IClassFixture<SqlTracingFactory>
 {
     private const int SignIn = 7;
     // The spend and the successor's insert: one statement on PostgreSQL (a data-modifying WITH), two in one transaction
@@ -182,15 +181,11 @@ public sealed partial class HotPathStatementTests(SqlTracingFactory factory) : I
     private Task AssertPlansAsync(IReadOnlyList<string> statements) =>
         TestDatabase.IsPostgres ? Task.CompletedTask : SqlitePlans.AssertNoPerUserTableScanAsync(factory.Services, statements);
 
-    /// <summary>Statements, not commands: PostgreSQL gets a save's statements in one batch, SQLite one at a time.</summary>
     private static void AssertCount(int pinned, IReadOnlyList<string> commands)
     {
-        var statements = commands.SelectMany(c => StatementEnd().Split(c)).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        var statements = SqlTrace.StatementsIn(commands);
         Assert.True(
             statements.Count == pinned,
             $"{statements.Count} statements, pinned at {pinned}:\n\n" + string.Join("\n\n", statements));
     }
-
-    [GeneratedRegex(@";\s*(?:\r?\n|$)")]
-    private static partial Regex StatementEnd();
 }
