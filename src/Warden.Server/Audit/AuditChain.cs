@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Warden.Server.Infrastructure.Database;
 
 namespace Warden.Server.Audit;
@@ -25,23 +26,48 @@ public static class AuditChain
     /// a second appender (this node or another) waits and then links to this entry. The first statement is an
     /// UPDATE, which takes the row lock on PostgreSQL and the write lock on SQLite before anything is read.
     /// </summary>
-    public static async Task AppendAsync(WardenDbContext db, AuditEntry entry, CancellationToken cancellationToken)
+    public static async Task AppendAsync(WardenDbContext db, AuditEntry entry, CancellationToken cancellationToken) =>
+        await AppendAsync(db, entry, known: null, cancellationToken);
+
+    /// <summary>
+    /// As above; given the head a previous append returned in the same transaction (which still holds the head's
+    /// lock, so no one else can have moved it), the head is not read again: one UPDATE moves it. A head from another
+    /// transaction is not trusted, and the head is read as above.
+    /// </summary>
+    public static async Task<Head> AppendAsync(WardenDbContext db, AuditEntry entry, Head? known, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is null)
+        if (db.Database.CurrentTransaction is not { } transaction)
         {
             throw new InvalidOperationException("Audit entries are appended inside a transaction that also saves them.");
         }
 
-        await db.AuditHead.Where(h => h.Id == AuditHead.SingletonId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), cancellationToken);
-        var head = await db.AuditHead.AsNoTracking().Where(h => h.Id == AuditHead.SingletonId)
-            .Select(h => new { h.Sequence, h.Hash }).SingleAsync(cancellationToken);
+        if (known is not null && ReferenceEquals(known.Transaction, transaction))
+        {
+            var sequence = known.Sequence + 1;
+            Seal(entry, sequence, known.Hash);
+            var hash = entry.Hash!;
+            await db.AuditHead.Where(h => h.Id == AuditHead.SingletonId).ExecuteUpdateAsync(s => s
+                .SetProperty(h => h.Sequence, sequence)
+                .SetProperty(h => h.Hash, hash), cancellationToken);
+        }
+        else
+        {
+            await db.AuditHead.Where(h => h.Id == AuditHead.SingletonId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Sequence, h => h.Sequence + 1), cancellationToken);
+            var head = await db.AuditHead.AsNoTracking().Where(h => h.Id == AuditHead.SingletonId)
+                .Select(h => new { h.Sequence, h.Hash }).SingleAsync(cancellationToken);
 
-        Seal(entry, head.Sequence, head.Hash);
-        await db.AuditHead.Where(h => h.Id == AuditHead.SingletonId)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Hash, entry.Hash), cancellationToken);
+            Seal(entry, head.Sequence, head.Hash);
+            await db.AuditHead.Where(h => h.Id == AuditHead.SingletonId)
+                .ExecuteUpdateAsync(s => s.SetProperty(h => h.Hash, entry.Hash), cancellationToken);
+        }
+
         db.AuditLog.Add(entry);
+        return new Head(transaction, entry.Sequence!.Value, entry.Hash!);
     }
+
+    /// <summary>The chain's head as an append left it, inside the transaction that holds its lock.</summary>
+    public sealed record Head(IDbContextTransaction Transaction, long Sequence, string Hash);
 
     /// <summary>
     /// Gives the entry its personal salt and digest (once, at write time), its place and its hash. The instant is cut

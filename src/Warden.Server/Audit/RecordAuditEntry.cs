@@ -16,6 +16,12 @@ namespace Warden.Server.Audit;
 /// </summary>
 public sealed class RecordAuditEntry(WardenDbContext db) : IAtomicEventHandler
 {
+    /// <summary>
+    /// Where this handler's last append left the head. The dispatcher hands a batch of events to one handler in one
+    /// transaction; after the first, each append is then one statement (<see cref="AuditChain.AppendAsync(WardenDbContext, AuditEntry, AuditChain.Head?, CancellationToken)"/>).
+    /// </summary>
+    private AuditChain.Head? _head;
+
     public string Name => "audit.record";
 
     public bool CanHandle(string eventType) => true;
@@ -26,7 +32,7 @@ public sealed class RecordAuditEntry(WardenDbContext db) : IAtomicEventHandler
         var people = new[] { entry.SubjectId, entry.ActorId }.OfType<Guid>().ToList();
         var erased = people.Count > 0
                      && await db.Users.AnyAsync(u => people.Contains(u.Id) && u.Status == UserStatus.Deleted, cancellationToken);
-        await AuditChain.AppendAsync(db, entry, cancellationToken);
+        _head = await AuditChain.AppendAsync(db, entry, _head, cancellationToken);
 
         // Order-independent erasure: an event that arrives after its user was erased is stored without its
         // personal part (sealed first, so it is chained like any erased entry).

@@ -19,17 +19,25 @@ namespace Warden.Server.Webhooks;
 /// </remarks>
 public sealed class FanOutWebhooks(WardenDbContext db, WebhookSignal signal, TimeProvider time) : IEventHandler
 {
+    /// <summary>
+    /// The subscriptions, read once per instance: the dispatcher hands a batch of events (a fraction of a second's) to
+    /// one instance, and most installations have none, so most events then cost no statement here.
+    /// </summary>
+    private List<(Guid Id, string[] EventTypes)>? _subscriptions;
+
     public string Name => "webhooks.fan-out";
 
     public bool CanHandle(string eventType) => true;
 
     public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
-        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
-            .Select(s => new { s.Id, s.EventTypes })
-            .ToListAsync(cancellationToken);
-        var matching = subscriptions
-            .Where(s => WebhookSubscription.Matches(s.EventTypes.Split(' ', StringSplitOptions.RemoveEmptyEntries), message.Type))
+        _subscriptions ??= (await db.WebhookSubscriptions.AsNoTracking()
+                .Select(s => new { s.Id, s.EventTypes })
+                .ToListAsync(cancellationToken))
+            .Select(s => (s.Id, s.EventTypes.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .ToList();
+        var matching = _subscriptions
+            .Where(s => WebhookSubscription.Matches(s.EventTypes, message.Type))
             .Select(s => s.Id)
             .ToList();
         if (matching.Count == 0)

@@ -146,6 +146,51 @@ public sealed class AuditChainTests(OutsideFactory factory) : IClassFixture<Outs
     }
 
     [Fact]
+    public async Task EntriesAppendedInOneTransactionFromTheHeadItLeftFollowEachOtherAndAHeadFromAnEndedTransactionIsReadAgain()
+    {
+        await factory.WaitForEventsHandledAsync();
+        var start = (await HeadAsync()).Sequence;
+
+        // What the dispatcher does with a batch of events: one transaction, each append given the head the last one left.
+        var left = await factory.InDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            AuditChain.Head? head = null;
+            for (var i = 0; i < 5; i++)
+            {
+                head = await AuditChain.AppendAsync(db, NewEntry("test.together"), head, default);
+                await db.SaveChangesAsync();
+            }
+
+            await transaction.CommitAsync();
+            return head;
+        });
+
+        // Another append moves the head meanwhile; a writer still holding the ended transaction's head must not link to it.
+        await factory.InDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await AuditChain.AppendAsync(db, NewEntry("test.between"), default);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        });
+        await factory.InDbAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await AuditChain.AppendAsync(db, NewEntry("test.stale"), left, default);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        });
+
+        var written = await factory.InDbAsync(db => db.AuditLog.Where(e => e.Sequence > start).OrderBy(e => e.Sequence).Select(e => e.Sequence!.Value).ToListAsync());
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => start + i), written);
+        var verification = await VerifyAsync();
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
+    private AuditEntry NewEntry(string action) => new() { OccurredAt = factory.Time.GetUtcNow(), Action = action, Outcome = AuditOutcomes.Success };
+
+    [Fact]
     public async Task VerificationWhileEntriesAreAppendedFindsTheChainIntact()
     {
         await factory.WaitForEventsHandledAsync();

@@ -16,6 +16,7 @@ public sealed class EventsFactory : WardenFactory
     public const string Chained = "test.chained";
     public const string ChainEffect = "test.chain_effect";
     public const string Crashing = "test.crashing";
+    public const string Atomic = "test.atomic";
 
     public HandlerLog Log { get; } = new();
 
@@ -70,6 +71,7 @@ public sealed class EventsFactory : WardenFactory
             services.AddEventHandler<FailingHandler>();
             services.AddEventHandler<ChainingHandler>();
             services.AddEventHandler<CrashingHandler>();
+            services.AddEventHandler<AtomicHandler>();
         });
     }
 }
@@ -91,6 +93,9 @@ public sealed class HandlerLog
     public CancellationTokenSource? CrashSource { get; set; }
 
     public int CrashOnInvocation { get; set; }
+
+    /// <summary>The event <see cref="AtomicHandler"/> fails on, after doing its work.</summary>
+    public Guid? AtomicFailsOn { get; set; }
 
     private int _recordingHandlers;
 
@@ -173,5 +178,27 @@ public sealed class CrashingHandler(HandlerLog log) : IEventHandler
         }
 
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// An <see cref="IAtomicEventHandler"/> whose effect is saved at once, inside the dispatcher's transaction (a follow-up
+/// event naming the original as subject), then a failure on the event <see cref="HandlerLog.AtomicFailsOn"/> names.
+/// </summary>
+public sealed class AtomicHandler(HandlerLog log, WardenDbContext db, TimeProvider time) : IAtomicEventHandler
+{
+    public string Name => "test.atomic";
+
+    public bool CanHandle(string eventType) => eventType == EventsFactory.Atomic;
+
+    public async Task HandleAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        log.Record(Name, message.Id);
+        db.AddEvent(EventsFactory.ChainEffect, message.Id, new { }, time.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        if (message.Id == log.AtomicFailsOn)
+        {
+            throw new InvalidOperationException("the atomic handler fails on this event");
+        }
     }
 }

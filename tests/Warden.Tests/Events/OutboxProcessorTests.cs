@@ -57,7 +57,49 @@ public sealed class OutboxProcessorTests
         var recorded = await factory.WriteEventsAsync(EventsFactory.Recorded, count: 3);
         Assert.Equal(3, await factory.DrainAsync());
         Assert.All(recorded, id => Assert.Equal(1, factory.Log.Count("test.recording", id)));
-        Assert.Equal(1 + 1 + 3, factory.Log.RecordingHandlersMade); // asked about test.recorded once, then one per delivery
+        Assert.Equal(1 + 1 + 1, factory.Log.RecordingHandlersMade); // asked about test.recorded once, then one for the batch
+    }
+
+    [Fact]
+    public async Task AnAtomicHandlerTakesABatchInOneTransactionAndWhenOneEventFailsTheOthersCompleteOnceAndOnlyThatOneIsRetried()
+    {
+        await using var factory = EventsFactory.Manual(("Warden:Outbox:RetryBaseDelay", "00:00:10"));
+        var written = await factory.WriteEventsAsync(EventsFactory.Atomic, 5);
+        var ids = await factory.InDbAsync(db => db.OutboxMessages.Where(m => written.Contains(m.Id)).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync()); // the batch's order
+        factory.Log.AtomicFailsOn = ids[2];
+
+        Assert.Equal(5, await factory.Processor.ProcessBatchAsync(default));
+
+        // Together first, up to the failure, which rolled back the whole batch; then each alone.
+        Assert.Equal([2, 2, 2, 1, 1], ids.Select(id => factory.Log.Count("test.atomic", id)));
+        var effects = await Task.WhenAll(ids.Select(EffectsAsync));
+        Assert.Equal([1, 1, 0, 1, 1], effects);
+        var states = await Task.WhenAll(ids.Select(factory.FindAsync));
+        Assert.Equal([true, true, false, true, true], states.Select(m => m!.ProcessedAt is not null));
+        Assert.Contains("fails on this event", states[2]!.LastError, StringComparison.Ordinal);
+
+        factory.Log.AtomicFailsOn = null;
+        factory.Time.Advance(TimeSpan.FromSeconds(10));
+        await factory.DrainAsync(); // the retry, and the follow-up events (no handler takes them)
+        Assert.NotNull((await factory.FindAsync(ids[2]))!.ProcessedAt);
+        effects = await Task.WhenAll(ids.Select(EffectsAsync));
+        Assert.Equal([1, 1, 1, 1, 1], effects);
+        Assert.Equal([2, 2, 3, 1, 1], ids.Select(id => factory.Log.Count("test.atomic", id)));
+
+        Task<int> EffectsAsync(Guid id) =>
+            factory.InDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && m.Subject == id));
+    }
+
+    [Fact]
+    public async Task AnAtomicHandlersBatchWithoutFailuresHasEachEffectOnce()
+    {
+        await using var factory = EventsFactory.Manual();
+        var ids = await factory.WriteEventsAsync(EventsFactory.Atomic, 5);
+
+        Assert.Equal(5, await factory.Processor.ProcessBatchAsync(default));
+
+        Assert.All(ids, id => Assert.Equal(1, factory.Log.Count("test.atomic", id)));
+        Assert.Equal(5, await factory.InDbAsync(db => db.OutboxMessages.CountAsync(m => m.Type == EventsFactory.ChainEffect && ids.Contains(m.Subject!.Value))));
     }
 
     /// <summary>Stored instants keep 0.1 ms (SQLite) or 1 µs (PostgreSQL).</summary>
@@ -154,14 +196,16 @@ public sealed class OutboxProcessorTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => factory.Processor.ProcessBatchAsync(crash.Token));
 
+        // The batch is marked when all its handlers are through it: all five stay claimed, and the first two have
+        // their completions.
         var states = await Task.WhenAll(ids.Select(factory.FindAsync));
-        Assert.Equal(2, states.Count(m => m!.ProcessedAt is not null));
-        Assert.Equal(3, states.Count(m => m!.ProcessedAt is null && m.LockedUntil is not null));
+        Assert.All(states, m => Assert.True(m!.ProcessedAt is null && m.LockedUntil is not null));
+        Assert.Equal(2, await factory.InDbAsync(db => db.HandlerCompletions.CountAsync(c => ids.Contains(c.MessageId) && c.Handler == "test.crashing")));
 
         // A restarted dispatcher respects the dead one's lease, then takes over when it ends.
         Assert.Equal(0, await factory.DrainAsync());
         factory.Time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(3, await factory.DrainAsync());
+        Assert.Equal(5, await factory.DrainAsync());
 
         states = await Task.WhenAll(ids.Select(factory.FindAsync));
         Assert.All(states, m => Assert.NotNull(m!.ProcessedAt));

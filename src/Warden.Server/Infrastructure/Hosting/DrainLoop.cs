@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Warden.Server.Infrastructure.Hosting;
 
 /// <summary>
@@ -13,6 +15,13 @@ public abstract class DrainLoop(WakeSignal signal, FirstRoundsGate gate, TimePro
 
     /// <summary>The longest wait between passes when nothing wakes the loop.</summary>
     protected abstract TimeSpan PollInterval { get; }
+
+    /// <summary>
+    /// The least time from the start of one pass to the start of the next, so that work arriving steadily (one item
+    /// per request under load) is taken in batches rather than one item per pass; work after a quiet spell is taken at
+    /// once. Zero by default. Measured in real time, like the poll interval: it paces the loop's own work.
+    /// </summary>
+    protected virtual TimeSpan GatherWindow => TimeSpan.Zero;
 
     /// <summary>Checked once at start: a loop turned off by its settings never runs.</summary>
     protected virtual bool Enabled => true;
@@ -43,10 +52,17 @@ public abstract class DrainLoop(WakeSignal signal, FirstRoundsGate gate, TimePro
         }
 
         DateTimeOffset? prunedAt = null;
+        long? passStarted = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (passStarted is { } started && GatherWindow - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } gather)
+                {
+                    await Task.Delay(gather, stoppingToken);
+                }
+
+                passStarted = Stopwatch.GetTimestamp();
                 while (await ProcessBatchAsync(stoppingToken) > 0)
                 {
                 }
