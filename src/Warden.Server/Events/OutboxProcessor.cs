@@ -11,8 +11,8 @@ namespace Warden.Server.Events;
 /// batch whose dispatcher dies is taken over by any dispatcher once its lease ends.
 /// </summary>
 /// <remarks>
-/// A batch is delivered handler by handler: each handler takes the batch's messages it handles, in the order they were
-/// written, in one scope, and an <see cref="IAtomicEventHandler"/> takes them in one transaction. Delivered message by
+/// A batch is delivered handler by handler: each handler takes the batch's messages it handles, in the batch's order (by
+/// id), in one scope, and an <see cref="IAtomicEventHandler"/> takes them in one transaction. Delivered message by
 /// message, every event cost a scope, a handler, a DbContext and a commit for each of its handlers (four or five for a
 /// sign-in): more statements and CPU than the sign-in request's own. Handlers must not rely on another handler having
 /// seen the same event first; none does (the new-sign-in check, for one, leaves the event itself out of its queries).
