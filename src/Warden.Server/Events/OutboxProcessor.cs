@@ -209,6 +209,8 @@ public sealed partial class OutboxProcessor(
                 await handler.HandleAsync(message, cancellationToken);
                 db.HandlerCompletions.Add(new HandlerCompletion { MessageId = message.Id, Handler = handler.Name, CompletedAt = time.GetUtcNow() });
                 await db.SaveChangesAsync(cancellationToken);
+                // Saved rows need no tracking, and every save's interceptors walk all that is tracked.
+                db.ChangeTracker.Clear();
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -241,6 +243,7 @@ public sealed partial class OutboxProcessor(
                 await transaction.CommitAsync(cancellationToken);
             }
 
+            db.ChangeTracker.Clear(); // the scope may take the next message: see TryDeliverTogetherAsync
             return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

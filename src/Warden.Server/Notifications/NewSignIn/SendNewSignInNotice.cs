@@ -27,20 +27,26 @@ public sealed class SendNewSignInNotice(WardenDbContext db, AccountMailer mailer
             return;
         }
 
-        var since = message.OccurredAt - options.Value.NewSignInKnownFor;
-        var earlierSessions = db.Sessions.AsNoTracking()
-            .Where(s => s.UserId == userId && s.Id != signIn.SessionId && s.CreatedAt <= message.OccurredAt);
-        var earlierSignIns = db.AuditLog.AsNoTracking()
-            .Where(e => e.SubjectId == userId && e.Action == EventTypes.LoginSucceeded && e.EventId != message.Id && e.OccurredAt <= message.OccurredAt);
+        // Both questions (any earlier sign-in at all? one from this device lately?) in one statement: this runs for
+        // every sign-in, and each query of its own cost as much CPU in EF Core's pipeline as in the database.
+        var at = message.OccurredAt;
+        var since = at - options.Value.NewSignInKnownFor;
+        var (sessionId, ip, agent, eventId) = (signIn.SessionId, signIn.IpAddress, signIn.UserAgent, message.Id);
+        var seen = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new
+            {
+                Before = db.Sessions.Any(s => s.UserId == userId && s.Id != sessionId && s.CreatedAt <= at)
+                         || db.AuditLog.Any(e => e.SubjectId == userId && e.Action == EventTypes.LoginSucceeded && e.EventId != eventId && e.OccurredAt <= at),
+                Known = db.Sessions.Any(s => s.UserId == userId && s.Id != sessionId && s.CreatedAt <= at
+                                             && s.CreatedAt >= since && s.IpAddress == ip && s.UserAgent == agent)
+                        || db.AuditLog.Any(e => e.SubjectId == userId && e.Action == EventTypes.LoginSucceeded && e.EventId != eventId && e.OccurredAt <= at
+                                                && e.OccurredAt >= since && e.IpAddress == ip && e.UserAgent == agent),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
 
-        if (!await earlierSessions.AnyAsync(cancellationToken) && !await earlierSignIns.AnyAsync(cancellationToken))
-        {
-            return; // the first sign-in ever
-        }
-
-        var known = await earlierSessions.AnyAsync(s => s.CreatedAt >= since && s.IpAddress == signIn.IpAddress && s.UserAgent == signIn.UserAgent, cancellationToken)
-                    || await earlierSignIns.AnyAsync(e => e.OccurredAt >= since && e.IpAddress == signIn.IpAddress && e.UserAgent == signIn.UserAgent, cancellationToken);
-        if (known)
+        // No such user any more, the first sign-in ever, or a device seen lately: no notice.
+        if (seen is null || !seen.Before || seen.Known)
         {
             return;
         }
