@@ -94,8 +94,9 @@ public static class OidcSetup
         return services;
     }
 
-    private static RouteHandlerBuilder PagePost(RouteGroupBuilder pages, string pattern, Delegate handler) =>
-        pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
+    /// <summary>The mapped post, not its handler: the Request Delegate Generator builds the handler at its call site.</summary>
+    private static RouteHandlerBuilder PagePost(RouteHandlerBuilder post) =>
+        post.RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
 
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
@@ -109,11 +110,11 @@ public static class OidcSetup
         // language and error pages apply by path; the posts share the sign-in's rate limit, as the other pages' do.
         var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
         pages.MapGet(ConsentPages.Path, ConsentPages.ShowAsync);
-        PagePost(pages, ConsentPages.Path, ConsentPages.DecideAsync);
+        PagePost(pages.MapPost(ConsentPages.Path, ConsentPages.DecideAsync));
         pages.MapGet(ConnectedAppsPages.Path, ConnectedAppsPages.ShowAsync);
-        PagePost(pages, ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync);
+        PagePost(pages.MapPost(ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync));
         pages.MapGet(DevicePages.Path, DevicePages.ShowAsync);
-        PagePost(pages, DevicePages.Path, DevicePages.PostAsync);
+        PagePost(pages.MapPost(DevicePages.Path, DevicePages.PostAsync));
         return app;
     }
 }
@@ -126,6 +127,13 @@ internal sealed class OidcScopesSeeder : IDatabaseSeeder
 {
     public async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
+        var existing = await SeedCheck.ValuesAsync<OidcScope>(services.GetRequiredService<WardenDbContext>(), nameof(OidcScope.Name), cancellationToken);
+        if (existing.Contains(OidcSetup.WardenApiScope) && existing.Contains(CheckCallers.Scope))
+        {
+            // Every start after the first: both exist, and OpenIddict's scope store is not touched.
+            return;
+        }
+
         var scopes = services.GetRequiredService<IOpenIddictScopeManager>();
         var audience = services.GetRequiredService<IOptions<AccessTokenOptions>>().Value.Audience;
         if (await scopes.FindByNameAsync(OidcSetup.WardenApiScope, cancellationToken) is null)

@@ -77,75 +77,75 @@ public static class PagesSetup
         account.MapGet("", Overview.ShowAsync);
 
         account.MapGet("/register", RegistrationPages.Register);
-        Post(account, "/register", RegistrationPages.RegisterAsync);
+        Post(account.MapPost("/register", RegistrationPages.RegisterAsync));
         account.MapGet("/check-email", RegistrationPages.CheckEmail);
         account.MapGet("/verify-email", (HttpContext http, string? token) => RegistrationPages.VerifyEmailForm(http, token));
-        Post(account, "/verify-email", RegistrationPages.VerifyEmailAsync);
+        Post(account.MapPost("/verify-email", RegistrationPages.VerifyEmailAsync));
         account.MapGet("/resend-verification", RegistrationPages.Resend);
-        Post(account, "/resend-verification", RegistrationPages.ResendAsync);
+        Post(account.MapPost("/resend-verification", RegistrationPages.ResendAsync));
 
         account.MapGet("/login", SignInPages.Login);
-        Post(account, "/login", SignInPages.LoginAsync);
-        Post(account, "/login/second-factor", SignInPages.SecondFactorAsync);
-        Post(account, "/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync);
-        Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
-        Post(account, "/login/passkey/options", PasskeyPages.SignInOptionsAsync);
-        Post(account, "/login/passkey", PasskeyPages.SignInAsync);
-        Post(account, "/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync);
-        Post(account, "/login/second-factor/passkey", PasskeyPages.SecondFactorAsync);
-        Post(account, "/logout", SignInPages.LogoutAsync);
+        Post(account.MapPost("/login", SignInPages.LoginAsync));
+        Post(account.MapPost("/login/second-factor", SignInPages.SecondFactorAsync));
+        Post(account.MapPost("/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync));
+        Post(account.MapPost("/login/password", SignInPages.ExpiredPasswordAsync));
+        Post(account.MapPost("/login/passkey/options", PasskeyPages.SignInOptionsAsync));
+        Post(account.MapPost("/login/passkey", PasskeyPages.SignInAsync));
+        Post(account.MapPost("/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync));
+        Post(account.MapPost("/login/second-factor/passkey", PasskeyPages.SecondFactorAsync));
+        SignOutPost(account.MapPost("/logout", SignInPages.LogoutAsync));
 
         account.MapGet("/forgot-password", RecoveryPages.Forgot);
-        Post(account, "/forgot-password", RecoveryPages.ForgotAsync);
+        Post(account.MapPost("/forgot-password", RecoveryPages.ForgotAsync));
         account.MapGet("/reset-password", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Reset, http, token));
-        Post(account, "/reset-password", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+        Post(account.MapPost("/reset-password", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
                 Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
                 TimeProvider time, CancellationToken cancellationToken) =>
-            RecoveryPages.SetAsync(RecoveryPages.Reset, posted, http, db, users, tokens, revocation, time, cancellationToken));
+            RecoveryPages.SetAsync(RecoveryPages.Reset, posted, http, db, users, tokens, revocation, time, cancellationToken)));
         account.MapGet("/invitation", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Invitation, http, token));
-        Post(account, "/invitation", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+        Post(account.MapPost("/invitation", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
                 Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
                 TimeProvider time, CancellationToken cancellationToken) =>
-            RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken));
+            RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken)));
 
         // The signed-in area: sensitive changes only after /account/reauthenticate (the step-up of Reauthentication).
         account.MapGet("/reauthenticate", ReauthenticatePages.ShowAsync);
-        Post(account, "/reauthenticate", ReauthenticatePages.ConfirmAsync);
-        Post(account, "/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync);
-        Post(account, "/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync);
+        Post(account.MapPost("/reauthenticate", ReauthenticatePages.ConfirmAsync));
+        Post(account.MapPost("/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync));
+        Post(account.MapPost("/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync));
         account.MapGet("/security", SecurityPages.ShowAsync);
-        Post(account, "/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync);
-        Post(account, "/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync);
-        Post(account, "/security/recovery-codes", SecurityPages.RegenerateCodesAsync);
-        Post(account, "/security/recovery-codes/download", SecurityPages.DownloadCodesAsync);
-        Post(account, "/security/two-factor/off", SecurityPages.TurnOffAsync);
-        Post(account, "/security/sms", PhonePages.SetSmsAsync);
-        Post(account, "/security/passkeys/options", PasskeyPages.RegistrationOptionsAsync);
-        Post(account, "/security/passkeys", PasskeyPages.RegisterAsync);
-        Post(account, "/security/passkeys/rename", PasskeyPages.RenameAsync);
-        Post(account, "/security/passkeys/remove", PasskeyPages.RemoveAsync);
+        Post(account.MapPost("/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync));
+        Post(account.MapPost("/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync));
+        Post(account.MapPost("/security/recovery-codes", SecurityPages.RegenerateCodesAsync));
+        Post(account.MapPost("/security/recovery-codes/download", SecurityPages.DownloadCodesAsync));
+        Post(account.MapPost("/security/two-factor/off", SecurityPages.TurnOffAsync));
+        Post(account.MapPost("/security/sms", PhonePages.SetSmsAsync));
+        Post(account.MapPost("/security/passkeys/options", PasskeyPages.RegistrationOptionsAsync));
+        Post(account.MapPost("/security/passkeys", PasskeyPages.RegisterAsync));
+        Post(account.MapPost("/security/passkeys/rename", PasskeyPages.RenameAsync));
+        Post(account.MapPost("/security/passkeys/remove", PasskeyPages.RemoveAsync));
         account.MapGet("/phone", PhonePages.ShowAsync);
-        Post(account, "/phone", PhonePages.ChangeAsync);
-        Post(account, "/phone/verify", PhonePages.VerifyAsync);
+        Post(account.MapPost("/phone", PhonePages.ChangeAsync));
+        Post(account.MapPost("/phone/verify", PhonePages.VerifyAsync));
         account.MapGet("/password", SecurityPages.PasswordAsync);
-        Post(account, "/password", SecurityPages.ChangePasswordAsync);
+        Post(account.MapPost("/password", SecurityPages.ChangePasswordAsync));
         account.MapGet("/sessions", SessionsPages.ShowAsync);
-        Post(account, "/sessions/revoke", SessionsPages.RevokeAsync);
-        Post(account, "/sessions/revoke-others", SessionsPages.RevokeOthersAsync);
+        Post(account.MapPost("/sessions/revoke", SessionsPages.RevokeAsync));
+        Post(account.MapPost("/sessions/revoke-others", SessionsPages.RevokeOthersAsync));
         account.MapGet("/email", EmailChangePages.ShowAsync);
-        Post(account, "/email", EmailChangePages.RequestAsync);
+        Post(account.MapPost("/email", EmailChangePages.RequestAsync));
         account.MapGet("/confirm-email-change", EmailChangePages.ConfirmFormAsync);
-        Post(account, "/confirm-email-change", EmailChangePages.ConfirmAsync);
+        Post(account.MapPost("/confirm-email-change", EmailChangePages.ConfirmAsync));
         account.MapGet("/profile", ProfilePages.ShowAsync);
-        Post(account, "/profile", ProfilePages.SaveAsync);
+        Post(account.MapPost("/profile", ProfilePages.SaveAsync));
         // The form's body: the image (the upload's own limit) plus the multipart framing and the antiforgery token.
-        Post(account, "/profile/avatar", ProfilePages.UploadAvatarAsync)
+        Post(account.MapPost("/profile/avatar", ProfilePages.UploadAvatarAsync))
             .WithRequestSizeLimit(AvatarEndpoints.UploadLimit(((IEndpointRouteBuilder)account).ServiceProvider.GetRequiredService<IConfiguration>()) + 64 * 1024);
         account.MapGet("/notifications", NotificationsPages.ShowAsync);
-        Post(account, "/notifications", NotificationsPages.SaveAsync);
-        Post(account, "/export", DeleteAccountPages.ExportAsync);
+        Post(account.MapPost("/notifications", NotificationsPages.SaveAsync));
+        Post(account.MapPost("/export", DeleteAccountPages.ExportAsync));
         account.MapGet("/delete", DeleteAccountPages.ShowAsync);
-        Post(account, "/delete", DeleteAccountPages.DeleteAsync);
+        Post(account.MapPost("/delete", DeleteAccountPages.DeleteAsync));
 
         account.MapFallback("{**path}", () => PageResults.NotFound());
         return account;
@@ -153,18 +153,13 @@ public static class PagesSetup
 
     /// <summary>
     /// Posts count against the same rate limit as the API's sign-in endpoints and, like them, are closed to a client
-    /// blocked for credential stuffing (sign-out aside: ending a session is never refused).
+    /// blocked for credential stuffing (sign-out aside: ending a session is never refused, <see cref="SignOutPost"/>).
+    /// They take the mapped post, not its handler, so that each <c>MapPost</c> call names its handler where the
+    /// Request Delegate Generator sees it: a <c>Delegate</c> parameter would leave the endpoint to be built at run time.
     /// </summary>
-    private static RouteHandlerBuilder Post(RouteGroupBuilder account, string pattern, Delegate handler)
-    {
-        var post = account.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy);
-        if (pattern != "/logout")
-        {
-            post.ClosedToBlockedClients();
-        }
+    private static RouteHandlerBuilder Post(RouteHandlerBuilder post) => SignOutPost(post).ClosedToBlockedClients();
 
-        return post;
-    }
+    private static RouteHandlerBuilder SignOutPost(RouteHandlerBuilder post) => post.RequireRateLimiting(RateLimitSetup.AuthPolicy);
 
     /// <summary>The pages' headers on every answer, and the friendly error page instead of a problem document.</summary>
     private static async Task PageMiddlewareAsync(HttpContext http, RequestDelegate next)
