@@ -31,9 +31,9 @@ public static class ApiScopeConsolePages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/scopes", ListAsync);
-        AdminConsole.Post(admin.MapPost("/scopes", CreateAsync));
+        AdminConsole.Post(admin, "/scopes", CreateAsync);
         admin.MapGet("/scopes/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/scopes/{id:guid}/delete", DeleteAsync));
+        AdminConsole.Post(admin, "/scopes/{id:guid}/delete", DeleteAsync);
     }
 
     public static string DeletePath(Guid id) => $"{Section.Path}/{id}/delete";

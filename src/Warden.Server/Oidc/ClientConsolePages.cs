@@ -41,12 +41,12 @@ public static class ClientConsolePages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/clients", ListAsync);
-        AdminConsole.Post(admin.MapPost("/clients", CreateAsync));
+        AdminConsole.Post(admin, "/clients", CreateAsync);
         admin.MapGet("/clients/{id:guid}", ShowAsync);
         admin.MapGet("/clients/{id:guid}/secret", ConfirmRotateAsync);
-        AdminConsole.Post(admin.MapPost("/clients/{id:guid}/secret", RotateAsync));
+        AdminConsole.Post(admin, "/clients/{id:guid}/secret", RotateAsync);
         admin.MapGet("/clients/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/clients/{id:guid}/delete", DeleteAsync));
+        AdminConsole.Post(admin, "/clients/{id:guid}/delete", DeleteAsync);
     }
 
     public static string PathOf(Guid id) => Section.Path + "/" + id;

@@ -94,9 +94,8 @@ public static class OidcSetup
         return services;
     }
 
-    /// <summary>The mapped post, not its handler: the Request Delegate Generator builds the handler at its call site.</summary>
-    private static RouteHandlerBuilder PagePost(RouteHandlerBuilder post) =>
-        post.RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
+    private static RouteHandlerBuilder PagePost(RouteGroupBuilder pages, string pattern, Delegate handler) =>
+        pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
 
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
@@ -110,11 +109,11 @@ public static class OidcSetup
         // language and error pages apply by path; the posts share the sign-in's rate limit, as the other pages' do.
         var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
         pages.MapGet(ConsentPages.Path, ConsentPages.ShowAsync);
-        PagePost(pages.MapPost(ConsentPages.Path, ConsentPages.DecideAsync));
+        PagePost(pages, ConsentPages.Path, ConsentPages.DecideAsync);
         pages.MapGet(ConnectedAppsPages.Path, ConnectedAppsPages.ShowAsync);
-        PagePost(pages.MapPost(ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync));
+        PagePost(pages, ConnectedAppsPages.Path + "/revoke", ConnectedAppsPages.RevokeAsync);
         pages.MapGet(DevicePages.Path, DevicePages.ShowAsync);
-        PagePost(pages.MapPost(DevicePages.Path, DevicePages.PostAsync));
+        PagePost(pages, DevicePages.Path, DevicePages.PostAsync);
         return app;
     }
 }

@@ -77,75 +77,75 @@ public static class PagesSetup
         account.MapGet("", Overview.ShowAsync);
 
         account.MapGet("/register", RegistrationPages.Register);
-        Post(account.MapPost("/register", RegistrationPages.RegisterAsync));
+        Post(account, "/register", RegistrationPages.RegisterAsync);
         account.MapGet("/check-email", RegistrationPages.CheckEmail);
         account.MapGet("/verify-email", (HttpContext http, string? token) => RegistrationPages.VerifyEmailForm(http, token));
-        Post(account.MapPost("/verify-email", RegistrationPages.VerifyEmailAsync));
+        Post(account, "/verify-email", RegistrationPages.VerifyEmailAsync);
         account.MapGet("/resend-verification", RegistrationPages.Resend);
-        Post(account.MapPost("/resend-verification", RegistrationPages.ResendAsync));
+        Post(account, "/resend-verification", RegistrationPages.ResendAsync);
 
         account.MapGet("/login", SignInPages.Login);
-        Post(account.MapPost("/login", SignInPages.LoginAsync));
-        Post(account.MapPost("/login/second-factor", SignInPages.SecondFactorAsync));
-        Post(account.MapPost("/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync));
-        Post(account.MapPost("/login/password", SignInPages.ExpiredPasswordAsync));
-        Post(account.MapPost("/login/passkey/options", PasskeyPages.SignInOptionsAsync));
-        Post(account.MapPost("/login/passkey", PasskeyPages.SignInAsync));
-        Post(account.MapPost("/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync));
-        Post(account.MapPost("/login/second-factor/passkey", PasskeyPages.SecondFactorAsync));
-        SignOutPost(account.MapPost("/logout", SignInPages.LogoutAsync));
+        Post(account, "/login", SignInPages.LoginAsync);
+        Post(account, "/login/second-factor", SignInPages.SecondFactorAsync);
+        Post(account, "/login/send-code/{method:regex(^(sms|email)$)}", SignInPages.SendCodeAsync);
+        Post(account, "/login/password", SignInPages.ExpiredPasswordAsync);
+        Post(account, "/login/passkey/options", PasskeyPages.SignInOptionsAsync);
+        Post(account, "/login/passkey", PasskeyPages.SignInAsync);
+        Post(account, "/login/second-factor/passkey/options", PasskeyPages.SecondFactorOptionsAsync);
+        Post(account, "/login/second-factor/passkey", PasskeyPages.SecondFactorAsync);
+        Post(account, "/logout", SignInPages.LogoutAsync);
 
         account.MapGet("/forgot-password", RecoveryPages.Forgot);
-        Post(account.MapPost("/forgot-password", RecoveryPages.ForgotAsync));
+        Post(account, "/forgot-password", RecoveryPages.ForgotAsync);
         account.MapGet("/reset-password", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Reset, http, token));
-        Post(account.MapPost("/reset-password", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+        Post(account, "/reset-password", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
                 Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
                 TimeProvider time, CancellationToken cancellationToken) =>
-            RecoveryPages.SetAsync(RecoveryPages.Reset, posted, http, db, users, tokens, revocation, time, cancellationToken)));
+            RecoveryPages.SetAsync(RecoveryPages.Reset, posted, http, db, users, tokens, revocation, time, cancellationToken));
         account.MapGet("/invitation", (HttpContext http, string? token) => RecoveryPages.Show(RecoveryPages.Invitation, http, token));
-        Post(account.MapPost("/invitation", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
+        Post(account, "/invitation", ([FromForm] SetPasswordForm posted, HttpContext http, Infrastructure.Database.WardenDbContext db,
                 Passwords.PasswordChangingUserManager users, Authentication.Tokens.AccountTokens tokens, Authentication.Sessions.SessionRevocation revocation,
                 TimeProvider time, CancellationToken cancellationToken) =>
-            RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken)));
+            RecoveryPages.SetAsync(RecoveryPages.Invitation, posted, http, db, users, tokens, revocation, time, cancellationToken));
 
         // The signed-in area: sensitive changes only after /account/reauthenticate (the step-up of Reauthentication).
         account.MapGet("/reauthenticate", ReauthenticatePages.ShowAsync);
-        Post(account.MapPost("/reauthenticate", ReauthenticatePages.ConfirmAsync));
-        Post(account.MapPost("/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync));
-        Post(account.MapPost("/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync));
+        Post(account, "/reauthenticate", ReauthenticatePages.ConfirmAsync);
+        Post(account, "/reauthenticate/passkey/options", PasskeyPages.ReauthenticateOptionsAsync);
+        Post(account, "/reauthenticate/passkey", PasskeyPages.ReauthenticateAsync);
         account.MapGet("/security", SecurityPages.ShowAsync);
-        Post(account.MapPost("/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync));
-        Post(account.MapPost("/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync));
-        Post(account.MapPost("/security/recovery-codes", SecurityPages.RegenerateCodesAsync));
-        Post(account.MapPost("/security/recovery-codes/download", SecurityPages.DownloadCodesAsync));
-        Post(account.MapPost("/security/two-factor/off", SecurityPages.TurnOffAsync));
-        Post(account.MapPost("/security/sms", PhonePages.SetSmsAsync));
-        Post(account.MapPost("/security/passkeys/options", PasskeyPages.RegistrationOptionsAsync));
-        Post(account.MapPost("/security/passkeys", PasskeyPages.RegisterAsync));
-        Post(account.MapPost("/security/passkeys/rename", PasskeyPages.RenameAsync));
-        Post(account.MapPost("/security/passkeys/remove", PasskeyPages.RemoveAsync));
+        Post(account, "/security/totp/setup", SecurityPages.SetUpAuthenticatorAsync);
+        Post(account, "/security/totp/confirm", SecurityPages.ConfirmAuthenticatorAsync);
+        Post(account, "/security/recovery-codes", SecurityPages.RegenerateCodesAsync);
+        Post(account, "/security/recovery-codes/download", SecurityPages.DownloadCodesAsync);
+        Post(account, "/security/two-factor/off", SecurityPages.TurnOffAsync);
+        Post(account, "/security/sms", PhonePages.SetSmsAsync);
+        Post(account, "/security/passkeys/options", PasskeyPages.RegistrationOptionsAsync);
+        Post(account, "/security/passkeys", PasskeyPages.RegisterAsync);
+        Post(account, "/security/passkeys/rename", PasskeyPages.RenameAsync);
+        Post(account, "/security/passkeys/remove", PasskeyPages.RemoveAsync);
         account.MapGet("/phone", PhonePages.ShowAsync);
-        Post(account.MapPost("/phone", PhonePages.ChangeAsync));
-        Post(account.MapPost("/phone/verify", PhonePages.VerifyAsync));
+        Post(account, "/phone", PhonePages.ChangeAsync);
+        Post(account, "/phone/verify", PhonePages.VerifyAsync);
         account.MapGet("/password", SecurityPages.PasswordAsync);
-        Post(account.MapPost("/password", SecurityPages.ChangePasswordAsync));
+        Post(account, "/password", SecurityPages.ChangePasswordAsync);
         account.MapGet("/sessions", SessionsPages.ShowAsync);
-        Post(account.MapPost("/sessions/revoke", SessionsPages.RevokeAsync));
-        Post(account.MapPost("/sessions/revoke-others", SessionsPages.RevokeOthersAsync));
+        Post(account, "/sessions/revoke", SessionsPages.RevokeAsync);
+        Post(account, "/sessions/revoke-others", SessionsPages.RevokeOthersAsync);
         account.MapGet("/email", EmailChangePages.ShowAsync);
-        Post(account.MapPost("/email", EmailChangePages.RequestAsync));
+        Post(account, "/email", EmailChangePages.RequestAsync);
         account.MapGet("/confirm-email-change", EmailChangePages.ConfirmFormAsync);
-        Post(account.MapPost("/confirm-email-change", EmailChangePages.ConfirmAsync));
+        Post(account, "/confirm-email-change", EmailChangePages.ConfirmAsync);
         account.MapGet("/profile", ProfilePages.ShowAsync);
-        Post(account.MapPost("/profile", ProfilePages.SaveAsync));
+        Post(account, "/profile", ProfilePages.SaveAsync);
         // The form's body: the image (the upload's own limit) plus the multipart framing and the antiforgery token.
-        Post(account.MapPost("/profile/avatar", ProfilePages.UploadAvatarAsync))
+        Post(account, "/profile/avatar", ProfilePages.UploadAvatarAsync)
             .WithRequestSizeLimit(AvatarEndpoints.UploadLimit(((IEndpointRouteBuilder)account).ServiceProvider.GetRequiredService<IConfiguration>()) + 64 * 1024);
         account.MapGet("/notifications", NotificationsPages.ShowAsync);
-        Post(account.MapPost("/notifications", NotificationsPages.SaveAsync));
-        Post(account.MapPost("/export", DeleteAccountPages.ExportAsync));
+        Post(account, "/notifications", NotificationsPages.SaveAsync);
+        Post(account, "/export", DeleteAccountPages.ExportAsync);
         account.MapGet("/delete", DeleteAccountPages.ShowAsync);
-        Post(account.MapPost("/delete", DeleteAccountPages.DeleteAsync));
+        Post(account, "/delete", DeleteAccountPages.DeleteAsync);
 
         account.MapFallback("{**path}", () => PageResults.NotFound());
         return account;
@@ -153,13 +153,18 @@ public static class PagesSetup
 
     /// <summary>
     /// Posts count against the same rate limit as the API's sign-in endpoints and, like them, are closed to a client
-    /// blocked for credential stuffing (sign-out aside: ending a session is never refused, <see cref="SignOutPost"/>).
-    /// They take the mapped post, not its handler, so that each <c>MapPost</c> call names its handler where the
-    /// Request Delegate Generator sees it: a <c>Delegate</c> parameter would leave the endpoint to be built at run time.
+    /// blocked for credential stuffing (sign-out aside: ending a session is never refused).
     /// </summary>
-    private static RouteHandlerBuilder Post(RouteHandlerBuilder post) => SignOutPost(post).ClosedToBlockedClients();
+    private static RouteHandlerBuilder Post(RouteGroupBuilder account, string pattern, Delegate handler)
+    {
+        var post = account.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy);
+        if (pattern != "/logout")
+        {
+            post.ClosedToBlockedClients();
+        }
 
-    private static RouteHandlerBuilder SignOutPost(RouteHandlerBuilder post) => post.RequireRateLimiting(RateLimitSetup.AuthPolicy);
+        return post;
+    }
 
     /// <summary>The pages' headers on every answer, and the friendly error page instead of a problem document.</summary>
     private static async Task PageMiddlewareAsync(HttpContext http, RequestDelegate next)

@@ -66,19 +66,18 @@ public static class ExternalSetup
     public static IEndpointRouteBuilder MapExternalSignIn(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup("").AllowAnonymous().ExcludeFromDescription();
-        Post(pages.MapPost("/account/login/external/{slug}", ExternalSignIn.StartAsync));
+        Post(pages, "/account/login/external/{slug}", ExternalSignIn.StartAsync);
         pages.MapGet("/account/login/external/{slug}/callback", ExternalSignIn.CallbackAsync);
-        Post(pages.MapPost(ExternalPaths.Connect, ExternalLinkPages.ConnectAsync));
+        Post(pages, ExternalPaths.Connect, ExternalLinkPages.ConnectAsync);
         pages.MapGet(ExternalPaths.SignInMethods, SignInMethodsPages.ShowAsync);
-        Post(pages.MapPost(ExternalPaths.SignInMethods + "/link", SignInMethodsPages.LinkStartAsync));
-        Post(pages.MapPost(ExternalPaths.SignInMethods + "/unlink", SignInMethodsPages.UnlinkAsync));
-        Post(pages.MapPost("/account/reauthenticate/external/{slug}", ReauthenticateAsync));
+        Post(pages, ExternalPaths.SignInMethods + "/link", SignInMethodsPages.LinkStartAsync);
+        Post(pages, ExternalPaths.SignInMethods + "/unlink", SignInMethodsPages.UnlinkAsync);
+        Post(pages, "/account/reauthenticate/external/{slug}", ReauthenticateAsync);
         return app;
     }
 
-    /// <summary>The mapped post, not its handler: the Request Delegate Generator builds the handler at its call site.</summary>
-    private static RouteHandlerBuilder Post(RouteHandlerBuilder post) =>
-        post.RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
+    private static RouteHandlerBuilder Post(RouteGroupBuilder pages, string pattern, Delegate handler) =>
+        pages.MapPost(pattern, handler).RequireRateLimiting(RateLimitSetup.AuthPolicy).ClosedToBlockedClients();
 
     /// <summary>"Confirm with a provider" on the re-authentication page: a fresh sign-in there (prompt=login) with an identity of this account.</summary>
     private static async Task<IResult> ReauthenticateAsync(string slug, [FromForm] ExternalStartForm? posted, HttpContext http, AccountArea area, ExternalProviders providers)

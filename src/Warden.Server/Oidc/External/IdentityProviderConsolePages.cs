@@ -42,10 +42,10 @@ public static class IdentityProviderConsolePages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/identity-providers", ListAsync);
-        AdminConsole.Post(admin.MapPost("/identity-providers", CreateAsync));
-        AdminConsole.Post(admin.MapPost("/identity-providers/{id:guid}/enabled", SetEnabledAsync));
+        AdminConsole.Post(admin, "/identity-providers", CreateAsync);
+        AdminConsole.Post(admin, "/identity-providers/{id:guid}/enabled", SetEnabledAsync);
         admin.MapGet("/identity-providers/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/identity-providers/{id:guid}/delete", DeleteAsync));
+        AdminConsole.Post(admin, "/identity-providers/{id:guid}/delete", DeleteAsync);
     }
 
     public static string PathOf(Guid id) => Section.Path + "/" + id;

@@ -34,10 +34,7 @@ public static class AdminConsole
         return admin;
     }
 
-    /// <summary>
-    /// A console form's post: closed to a client blocked by the IP rules, as the account pages' posts are. Takes the
-    /// mapped post rather than its handler so that each <c>MapPost</c> call names its handler where the Request
-    /// Delegate Generator sees it (a <c>Delegate</c> parameter would leave the endpoint to be built at run time).
-    /// </summary>
-    public static RouteHandlerBuilder Post(RouteHandlerBuilder post) => post.ClosedToBlockedClients();
+    /// <summary>A console form's post: closed to a client blocked by the IP rules, as the account pages' posts are.</summary>
+    public static RouteHandlerBuilder Post(RouteGroupBuilder admin, string pattern, Delegate handler) =>
+        admin.MapPost(pattern, handler).ClosedToBlockedClients();
 }

@@ -19,7 +19,7 @@ public static class EventPages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/events", ShowAsync);
-        AdminConsole.Post(admin.MapPost("/events/{id:guid}/retry", RetryAsync));
+        AdminConsole.Post(admin, "/events/{id:guid}/retry", RetryAsync);
     }
 
     public static async Task<IResult> ShowAsync(

@@ -32,10 +32,10 @@ public static class IpRulePages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/ip-rules", ListAsync);
-        AdminConsole.Post(admin.MapPost("/ip-rules", CreateAsync));
+        AdminConsole.Post(admin, "/ip-rules", CreateAsync);
         admin.MapGet("/ip-rules/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/ip-rules/{id:guid}/delete", DeleteAsync));
-        AdminConsole.Post(admin.MapPost("/ip-rules/blocks/{id:guid}/lift", LiftAsync));
+        AdminConsole.Post(admin, "/ip-rules/{id:guid}/delete", DeleteAsync);
+        AdminConsole.Post(admin, "/ip-rules/blocks/{id:guid}/lift", LiftAsync);
     }
 
     private static string DeletePath(Guid id) => $"{AdminSections.IpRules.Path}/{id}/delete";

@@ -36,11 +36,11 @@ public static class RolePages
     {
         admin.MapGet("/roles", ListAsync);
         admin.MapGet("/roles/new", NewAsync);
-        AdminConsole.Post(admin.MapPost("/roles", CreateAsync));
+        AdminConsole.Post(admin, "/roles", CreateAsync);
         admin.MapGet("/roles/{id:guid}", EditAsync);
-        AdminConsole.Post(admin.MapPost("/roles/{id:guid}", UpdateAsync));
+        AdminConsole.Post(admin, "/roles/{id:guid}", UpdateAsync);
         admin.MapGet("/roles/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/roles/{id:guid}/delete", DeleteAsync));
+        AdminConsole.Post(admin, "/roles/{id:guid}/delete", DeleteAsync);
     }
 
     public static string PathOf(Guid id) => AdminSections.Roles.Path + "/" + id;

@@ -31,7 +31,7 @@ public static class UserCreatePages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/users/new", ShowAsync);
-        AdminConsole.Post(admin.MapPost("/users/new", CreateAsync));
+        AdminConsole.Post(admin, "/users/new", CreateAsync);
     }
 
     public static async Task<IResult> ShowAsync(HttpContext http, AdminArea area, WardenDbContext db, CancellationToken cancellationToken)

@@ -48,7 +48,7 @@ public static class UserListPages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/users", ListAsync);
-        AdminConsole.Post(admin.MapPost("/users/bulk", BulkAsync));
+        AdminConsole.Post(admin, "/users/bulk", BulkAsync);
     }
 
     public static async Task<IResult> ListAsync(

@@ -48,7 +48,7 @@ public static class UserPages
     {
         admin.MapGet("/users/{id:guid}", ShowAsync);
         admin.MapGet("/users/{id:guid}/confirm", ConfirmAsync);
-        AdminConsole.Post(admin.MapPost("/users/{id:guid}", ActAsync));
+        AdminConsole.Post(admin, "/users/{id:guid}", ActAsync);
     }
 
     public static string PathOf(Guid id) => AdminSections.Users.Path + "/" + id;

@@ -31,12 +31,12 @@ public static class WebhookPages
     public static void Map(RouteGroupBuilder admin)
     {
         admin.MapGet("/webhooks", ListAsync);
-        AdminConsole.Post(admin.MapPost("/webhooks", CreateAsync));
+        AdminConsole.Post(admin, "/webhooks", CreateAsync);
         admin.MapGet("/webhooks/{id:guid}", ShowAsync);
-        AdminConsole.Post(admin.MapPost("/webhooks/{id:guid}/test", TestAsync));
-        AdminConsole.Post(admin.MapPost("/webhooks/{id:guid}/deliveries/{deliveryId:guid}/redeliver", RedeliverAsync));
+        AdminConsole.Post(admin, "/webhooks/{id:guid}/test", TestAsync);
+        AdminConsole.Post(admin, "/webhooks/{id:guid}/deliveries/{deliveryId:guid}/redeliver", RedeliverAsync);
         admin.MapGet("/webhooks/{id:guid}/delete", ConfirmDeleteAsync);
-        AdminConsole.Post(admin.MapPost("/webhooks/{id:guid}/delete", DeleteAsync));
+        AdminConsole.Post(admin, "/webhooks/{id:guid}/delete", DeleteAsync);
     }
 
     public static string PathOf(Guid id) => AdminSections.Webhooks.Path + "/" + id;
