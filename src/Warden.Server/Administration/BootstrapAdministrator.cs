@@ -32,7 +32,9 @@ public sealed partial class BootstrapAdministrator(IOptions<BootstrapOptions> bo
             }
 
             var users = services.GetRequiredService<UserManager<User>>();
-            if (await users.FindByEmailAsync(options.AdminEmail) is null)
+            // The plain check first (SeedCheck): on every start after the first the administrator exists.
+            if (!await SeedCheck.AnyAsync<User>(db, nameof(User.NormalizedEmail), users.NormalizeEmail(options.AdminEmail), cancellationToken)
+                && await users.FindByEmailAsync(options.AdminEmail) is null)
             {
                 var created = await CreateAsync(services, options.AdminEmail, options.AdminPassword, time.GetUtcNow(), cancellationToken);
                 if (!created.Succeeded)
@@ -47,7 +49,7 @@ public sealed partial class BootstrapAdministrator(IOptions<BootstrapOptions> bo
             return;
         }
 
-        if (await db.Users.AnyAsync(cancellationToken))
+        if (await SeedCheck.AnyAsync<User>(db, cancellationToken))
         {
             return;
         }

@@ -12,6 +12,13 @@ internal sealed partial class DefaultRolesSeeder(TimeProvider time, ILogger<Defa
     public async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<WardenDbContext>();
+        if ((await SeedCheck.ValuesAsync<Permission>(db, nameof(Permission.Name), cancellationToken)).IsSupersetOf(DefaultRoles.Permissions.Keys)
+            && (await SeedCheck.ValuesAsync<Role>(db, nameof(Role.Name), cancellationToken)).IsSupersetOf(DefaultRoles.Roles.Keys))
+        {
+            // Every start after the first: nothing missing, nothing loaded into the change tracker.
+            return;
+        }
+
         var now = time.GetUtcNow();
 
         var permissions = await db.Permissions.ToDictionaryAsync(p => p.Name, cancellationToken);

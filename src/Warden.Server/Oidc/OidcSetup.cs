@@ -126,6 +126,13 @@ internal sealed class OidcScopesSeeder : IDatabaseSeeder
 {
     public async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
+        var existing = await SeedCheck.ValuesAsync<OidcScope>(services.GetRequiredService<WardenDbContext>(), nameof(OidcScope.Name), cancellationToken);
+        if (existing.Contains(OidcSetup.WardenApiScope) && existing.Contains(CheckCallers.Scope))
+        {
+            // Every start after the first: both exist, and OpenIddict's scope store is not touched.
+            return;
+        }
+
         var scopes = services.GetRequiredService<IOpenIddictScopeManager>();
         var audience = services.GetRequiredService<IOptions<AccessTokenOptions>>().Value.Audience;
         if (await scopes.FindByNameAsync(OidcSetup.WardenApiScope, cancellationToken) is null)
