@@ -139,7 +139,10 @@ public static class WardenApplication
         var app = builder.Build();
         app.UseWardenHttp();
 
-        app.UseAuthentication();
+        // UseAuthentication, without OpenIddict's per-request endpoint matching on the API and health paths. The key is
+        // the one UseAuthentication sets: without it, WebApplication would add the framework's middleware in front.
+        app.UseMiddleware<AuthenticationWithoutCallbacks>();
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseWardenPages();
