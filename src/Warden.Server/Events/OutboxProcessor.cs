@@ -225,6 +225,10 @@ public sealed partial class OutboxProcessor(
             LogTogetherFailed(logger, ex, handler.Name, messages.Count);
             return false;
         }
+        finally
+        {
+            db.Database.AutoSavepointsEnabled = true; // the context goes back to the pool
+        }
     }
 
     /// <summary>Delivers one message to the scope's handler and saves its completion; returns the error, or null.</summary>
