@@ -181,7 +181,8 @@ public sealed class HotPathStatementTests(SqlTracingFactory factory) : IClassFix
     private Task AssertPlansAsync(IReadOnlyList<string> statements) =>
         TestDatabase.IsPostgres ? Task.CompletedTask : SqlitePlans.AssertNoPerUserTableScanAsync(factory.Services, statements);
 
-    private static void AssertCount(int pinned, IReadOnlyList<string> commands)
+    /// <summary>That the traced commands hold exactly the pinned number of statements, listing them when not.</summary>
+    internal static void AssertCount(int pinned, IReadOnlyList<string> commands)
     {
         var statements = SqlTrace.StatementsIn(commands);
         Assert.True(
